@@ -1,0 +1,53 @@
+# The two commands of the README:
+#   make run    check the protocol, regenerate everything, run the end-to-end demo
+#   make test   every check and test (what CI runs)
+# Both create or refresh the virtual environment (.venv) and node_modules themselves.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TL := $(BIN)/threadloom
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest check generate bench clean
+
+$(STAMP): pyproject.toml setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	# mypy cannot see through the editable install's import hook: give it the same
+	# `threadloom.<folder>` layout as a tree of directory links.
+	mkdir -p $(VENV)/typecheck/threadloom
+	for d in generator server conformance; do ln -sfn "$(CURDIR)/$$d" $(VENV)/typecheck/threadloom/$$d; done
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(TL) check
+	$(TL) generate
+
+check: $(STAMP)
+	$(TL) check
+
+generate: $(STAMP)
+	$(TL) generate
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	MYPYPATH=$(VENV)/typecheck:. $(BIN)/mypy -p threadloom.generator -p threadloom.server -p threadloom.conformance -p tests
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+test: $(STAMP)
+	$(TL) check
+	$(TL) generate --check
+	$(MAKE) lint typecheck
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
