@@ -208,6 +208,8 @@ def method_envelope(protocol: Protocol) -> Iterator[Issue]:
     envelopes: dict[str, tuple[str, str]] = {}  # method -> (union, params def)
     for (direction, kind), union_name in unions.items():
         union = protocol.definitions.get(union_name)
+        if union is None and not protocol.methods_by(direction, kind):
+            continue  # a protocol without, say, server requests needs no ServerRequest union
         if union is None or union.kind is not DefinitionKind.UNION:
             yield pointer_join("$defs", union_name), f"missing the `{union_name}` union of wire messages", "add it: a `oneOf` tagged by `method`"
             continue
