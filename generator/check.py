@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+
 from threadloom.generator.errors import InputError, pointer_join
 from threadloom.generator.findings import Finding, display_path
 from threadloom.generator.jsonio import dumps_stable, read_json

@@ -12,6 +12,7 @@ import pkgutil
 import sys
 
 import click
+
 from threadloom.generator import commands
 from threadloom.generator.errors import EXIT_USAGE, InputError
 

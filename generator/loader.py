@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+
 from threadloom.generator.errors import InputError, pointer_join
 from threadloom.generator.findings import Finding, display_path
 from threadloom.generator.formats import FORMATS

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import click
+
 from threadloom.generator.errors import EXIT_FINDINGS, EXIT_OK
 
 
