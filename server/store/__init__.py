@@ -1,0 +1,35 @@
+"""Durable SQLite persistence of threads, turns and items (see `ThreadStore`)."""
+
+from threadloom.server.store.errors import (
+    InvalidCursorError,
+    ItemConflictError,
+    MigrationError,
+    StoreError,
+    StoreOpenError,
+    StoreVersionError,
+    ThreadNotFoundError,
+    TurnNotFoundError,
+)
+from threadloom.server.store.migrations import MIGRATIONS, Migration, latest_version
+from threadloom.server.store.sqlite_store import MEMORY, ArchiveFilter, JsonDict, ThreadStore, default_store_path, preview_of, shorten_preview
+
+__all__ = [
+    "MEMORY",
+    "MIGRATIONS",
+    "ArchiveFilter",
+    "InvalidCursorError",
+    "ItemConflictError",
+    "JsonDict",
+    "Migration",
+    "MigrationError",
+    "StoreError",
+    "StoreOpenError",
+    "StoreVersionError",
+    "ThreadNotFoundError",
+    "ThreadStore",
+    "TurnNotFoundError",
+    "default_store_path",
+    "latest_version",
+    "preview_of",
+    "shorten_preview",
+]
