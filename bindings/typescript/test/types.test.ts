@@ -1,0 +1,142 @@
+// Type-level tests: this file must compile. Each invalid value sits under `@ts-expect-error`, so
+// the build fails if the generated types ever start accepting it. The runtime assertions at the end
+// show the same narrowing working on values from a "newer server".
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import type * as v1 from "../src/generated/v1.js";
+import * as v2 from "../src/generated/v2.js";
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected ${JSON.stringify(value)}`);
+}
+
+// A closed union narrows in a switch, and the exhaustive check compiles.
+export function describeInput(input: v2.UserInput): string {
+  switch (input.type) {
+    case "text":
+      return input.text;
+    case "image":
+      return input.url;
+    case "mention":
+      return input.name ?? input.path;
+    default:
+      return assertNever(input);
+  }
+}
+
+// An open union narrows too; the default branch receives the unknown member, not `never`.
+export function describeItem(item: v2.ThreadItem): string {
+  switch (item.type) {
+    case "userMessage":
+      return `user: ${item.content.length} inputs`;
+    case "agentMessage":
+      return `agent: ${item.text}`;
+    case "commandExecution":
+      return `command: ${item.command} (${item.exitCode ?? "running"})`;
+    case "fileChange":
+      return `files: ${item.changes.map((c) => c.path).join(",")}`;
+    case "reasoning":
+      return `reasoning: ${item.summary.join(" ")}`;
+    case "plan":
+      return `plan: ${item.steps.length} steps`;
+    default: {
+      const unknown: v2.UnknownThreadItem = item;
+      const tag: string = String(unknown.type);
+      // @ts-expect-error an open union is never exhausted: new servers may send new variants
+      const exhausted: never = item;
+      void exhausted;
+      return `unknown item type ${tag}`;
+    }
+  }
+}
+
+// Open enums: known values narrow; the rest is `UnknownValue`, which no literal can forge.
+export function describeStatus(status: v2.TurnStatus): string {
+  switch (status) {
+    case "inProgress":
+    case "completed":
+    case "interrupted":
+    case "failed":
+      return status;
+    default: {
+      const unknown: v2.UnknownValue = status;
+      return `unknown status ${unknown}`;
+    }
+  }
+}
+
+// A closed enum is exhaustible.
+export function decisionLabel(decision: v2.ApprovalDecision): string {
+  switch (decision) {
+    case "accept":
+    case "decline":
+    case "acceptForSession":
+    case "cancel":
+      return decision;
+    default:
+      return assertNever(decision);
+  }
+}
+
+export const validThreadListParams: v2.ThreadListParams = { cursor: null, limit: 10, archiveFilter: "all" };
+export const validEmptyParams: v2.ThreadListParams = {};
+export const validCommand: v2.CommandExecutionItem = {
+  type: "commandExecution",
+  id: "i1",
+  command: "ls",
+  cwd: "/",
+  status: "inProgress",
+  aggregatedOutput: null,
+  exitCode: null,
+};
+export const validV1Init: v1.InitializeParams = { clientInfo: { name: "x", version: "1" } };
+export const validV2Init: v2.InitializeParams = { clientInfo: { name: "x", version: "1" }, protocolVersions: [2, 1] };
+
+// @ts-expect-error required `threadId` is missing
+export const missingRequired: v2.ThreadReadParams = { includeTurns: true };
+// @ts-expect-error `cwd` is optional but not nullable
+export const nullWhereNotNullable: v2.ThreadStartParams = { cwd: null };
+// @ts-expect-error optional means "absent", not "undefined" (exactOptionalPropertyTypes)
+export const explicitUndefined: v2.ThreadStartParams = { cwd: undefined };
+// @ts-expect-error a nullable required field cannot be left out
+export const missingNullable: v2.ThreadNameSetParams = { threadId: "t" };
+// @ts-expect-error not a value of the closed enum ApprovalPolicy
+export const badClosedEnum: v2.ApprovalPolicy = "sometimes";
+// @ts-expect-error a client cannot invent a value of an open enum either
+export const badOpenEnum: v2.TurnStatus = "paused";
+// @ts-expect-error the tag decides the shape: a text input has no url
+export const wrongVariantShape: v2.UserInput = { type: "text", url: "https://x" };
+// @ts-expect-error unknown tag of a closed union
+export const unknownClosedTag: v2.UserInput = { type: "audio", data: "" };
+// @ts-expect-error v1 has no protocolVersions
+export const v2FieldInV1: v1.InitializeParams = { clientInfo: { name: "x", version: "1" }, protocolVersions: [1] };
+// @ts-expect-error the jsonrpc member is the literal "2.0"
+export const badJsonRpc: v2.InitializedNotification = { jsonrpc: "1.0", method: "initialized", params: {} };
+// @ts-expect-error wrong params type for the method
+export const wrongParams: v2.ClientRequestMethods["thread/read"]["params"] = { thread: "t" };
+
+test("an item of a type this version does not know reaches the default branch at runtime", () => {
+  const fromNewerServer = JSON.parse('{"type":"hologram","id":"h1","frames":3}') as v2.ThreadItem;
+  assert.equal(describeItem(fromNewerServer), "unknown item type hologram");
+  assert.equal(v2.isKnownThreadItem(fromNewerServer), false);
+});
+
+test("a known item narrows at runtime too", () => {
+  const item = JSON.parse('{"type":"agentMessage","id":"a","text":"hi"}') as v2.ThreadItem;
+  assert.equal(describeItem(item), "agent: hi");
+  assert.equal(v2.isKnownThreadItem(item), true);
+});
+
+test("an unknown open-enum value is reported, a known one is kept", () => {
+  assert.equal(describeStatus(JSON.parse('"paused"') as v2.TurnStatus), "unknown status paused");
+  assert.equal(describeStatus("failed"), "failed");
+  assert.equal(v2.isKnownTurnStatus(JSON.parse('"paused"') as v2.TurnStatus), false);
+});
+
+test("the method table matches the method maps", () => {
+  const requests = v2.METHODS.filter((m) => m.direction === "clientToServer" && m.kind === "request").map((m) => m.name);
+  const mapKeys: (keyof v2.ClientRequestMethods)[] = requests;
+  assert.ok(mapKeys.includes("turn/start"));
+  assert.equal(v2.ERRORS.ThreadNotFound, -32010);
+});
