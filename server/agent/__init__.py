@@ -1,0 +1,36 @@
+"""The pluggable agent core: the `Agent` / `TurnContext` interface and the default `ScriptedAgent`."""
+
+from threadloom.server.agent.interface import (
+    AGENT_MESSAGE_DELTA,
+    COMMAND_OUTPUT_DELTA,
+    REASONING_SUMMARY_DELTA,
+    Agent,
+    AgentFailedError,
+    ApprovalKind,
+    Decision,
+    JsonDict,
+    TurnCancelled,
+    TurnContext,
+    turn_outcome,
+)
+from threadloom.server.agent.script import ScriptError, parse_script, script_text
+from threadloom.server.agent.scripted import DEFAULT_COMMAND_TIMEOUT, ScriptedAgent
+
+__all__ = [
+    "AGENT_MESSAGE_DELTA",
+    "COMMAND_OUTPUT_DELTA",
+    "DEFAULT_COMMAND_TIMEOUT",
+    "REASONING_SUMMARY_DELTA",
+    "Agent",
+    "AgentFailedError",
+    "ApprovalKind",
+    "Decision",
+    "JsonDict",
+    "ScriptError",
+    "ScriptedAgent",
+    "TurnCancelled",
+    "TurnContext",
+    "parse_script",
+    "script_text",
+    "turn_outcome",
+]
