@@ -1,0 +1,186 @@
+// HTTP + Server-Sent Events transport (Node 20+ and browsers: fetch + a streaming SSE reader).
+// Contract (see README.md): POST {base}/session -> {"sessionId"}; POST {base}/rpc with one message
+// -> 202; GET {base}/events?session=<id> -> SSE `message` events with increasing ids; reconnect
+// with Last-Event-ID to get what was missed; DELETE {base}/session ends it. Bearer auth throughout.
+import { ConnectionClosedError, TransportError } from "./errors.js";
+import type { Message } from "./jsonrpc.js";
+import { SseParser } from "./sse.js";
+import type { Transport, TransportEvents } from "./transport.js";
+
+export const SESSION_HEADER = "Threadloom-Session";
+
+export interface HttpSseOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:8765` (a path prefix is kept). */
+  baseUrl: string;
+  /** The bearer token. */
+  token?: string;
+  /** fetch to use; default globalThis.fetch. */
+  fetch?: typeof fetch;
+  /** Delay before reconnecting the event stream, unless the server sent `retry:`. Default 500 ms. */
+  reconnectDelayMs?: number;
+  /** Reconnections in a row that bring no event before giving up. Default 5. */
+  maxReconnectAttempts?: number;
+}
+
+// Statuses after which reconnecting cannot help: bad token, unknown session, history gone.
+const FATAL_STATUSES = new Set([400, 401, 403, 404, 410]);
+
+export class HttpSseTransport implements Transport {
+  /** The session id, once started. */
+  sessionId: string | undefined = undefined;
+  /** The id of the last event received; sent as Last-Event-ID when reconnecting. */
+  lastEventId: string | undefined = undefined;
+  /** How many times the event stream was reopened (for diagnostics and tests). */
+  reconnects = 0;
+
+  private readonly fetch: typeof fetch;
+  private readonly base: string;
+  private readonly stream = new AbortController();
+  private closed = false;
+  private retryMs: number;
+
+  constructor(private readonly options: HttpSseOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.base = options.baseUrl.replace(/\/+$/, "");
+    this.retryMs = options.reconnectDelayMs ?? 500;
+  }
+
+  /** GET {base}/healthz: whether the server answers 200. */
+  static async healthy(baseUrl: string, fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)): Promise<boolean> {
+    try {
+      return (await fetchImpl(`${baseUrl.replace(/\/+$/, "")}/healthz`)).status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  async start(events: TransportEvents): Promise<void> {
+    const response = await this.request("POST", "/session");
+    const body = (await response.json()) as { sessionId?: unknown };
+    if (typeof body.sessionId !== "string") throw new TransportError("POST /session did not return a sessionId", response.status);
+    this.sessionId = body.sessionId;
+    const first = await this.openEvents();
+    void this.pump(first, events);
+  }
+
+  async send(message: Message): Promise<void> {
+    if (this.closed || this.sessionId === undefined) throw new ConnectionClosedError("the HTTP session is closed");
+    const response = await this.request("POST", "/rpc", JSON.stringify(message));
+    if (response.status !== 202) throw new TransportError(`POST /rpc answered ${response.status}, expected 202`, response.status);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stream.abort();
+    if (this.sessionId !== undefined) {
+      // Best effort: the server also ends idle sessions on its own.
+      await this.request("DELETE", "/session").catch(() => undefined);
+    }
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = { ...extra };
+    if (this.options.token !== undefined) headers["Authorization"] = `Bearer ${this.options.token}`;
+    if (this.sessionId !== undefined) headers[SESSION_HEADER] = this.sessionId;
+    return headers;
+  }
+
+  private async request(method: string, path: string, body?: string): Promise<Response> {
+    const init: RequestInit = { method, headers: this.headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
+    if (body !== undefined) init.body = body;
+    const response = await this.fetch(`${this.base}${path}`, init);
+    if (!response.ok) {
+      const text = await response.text().catch(() => "");
+      throw new TransportError(`${method} ${path} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`, response.status);
+    }
+    return response;
+  }
+
+  private async openEvents(): Promise<Response> {
+    const headers = this.headers({ Accept: "text/event-stream" });
+    if (this.lastEventId !== undefined) headers["Last-Event-ID"] = this.lastEventId;
+    const url = `${this.base}/events?session=${encodeURIComponent(this.sessionId ?? "")}`;
+    const response = await this.fetch(url, { headers, signal: this.stream.signal, cache: "no-store" });
+    if (!response.ok || !response.body) {
+      const text = await response.text().catch(() => "");
+      throw new TransportError(`GET /events answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`, response.status);
+    }
+    return response;
+  }
+
+  // Read the stream; when it ends or breaks, reconnect with Last-Event-ID until it works again or
+  // `maxReconnectAttempts` tries in a row brought nothing.
+  private async pump(first: Response, events: TransportEvents): Promise<void> {
+    const maxAttempts = this.options.maxReconnectAttempts ?? 5;
+    let response: Response | undefined = first;
+    let fruitless = 0;
+    let lastError: Error = new ConnectionClosedError("the event stream ended");
+    while (!this.closed) {
+      try {
+        response ??= await this.openEvents();
+        const delivered = await this.read(response, events);
+        lastError = new ConnectionClosedError("the event stream ended");
+        fruitless = delivered > 0 ? 0 : fruitless + 1;
+      } catch (error) {
+        if (this.closed) return;
+        lastError = error instanceof Error ? error : new TransportError(String(error));
+        if (error instanceof TransportError && error.status !== undefined && FATAL_STATUSES.has(error.status)) break;
+        fruitless += 1;
+      }
+      response = undefined;
+      if (this.closed || fruitless > maxAttempts) break;
+      await delay(this.retryMs);
+      this.reconnects += 1;
+    }
+    if (!this.closed) {
+      this.closed = true;
+      events.close(new ConnectionClosedError(`the event stream is gone: ${lastError.message}`, { cause: lastError }));
+    }
+  }
+
+  /** Deliver the events of one stream; returns how many messages it brought. */
+  private async read(response: Response, events: TransportEvents): Promise<number> {
+    const parser = new SseParser(this.lastEventId ?? "");
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let delivered = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        for (const event of parser.push(value)) {
+          if (event.type !== "message" || this.isReplayed(event.lastEventId)) continue;
+          if (event.lastEventId !== "") this.lastEventId = event.lastEventId;
+          delivered += 1;
+          this.deliver(event.data, events);
+        }
+        if (parser.retryMs !== undefined) this.retryMs = parser.retryMs;
+      }
+    } finally {
+      parser.end();
+      reader.releaseLock();
+    }
+    return delivered;
+  }
+
+  // A server that replays a little too much must not make the client see a message twice.
+  private isReplayed(id: string): boolean {
+    if (this.lastEventId === undefined || !/^\d+$/.test(id) || !/^\d+$/.test(this.lastEventId)) return false;
+    return Number(id) <= Number(this.lastEventId);
+  }
+
+  private deliver(data: string, events: TransportEvents): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(data);
+    } catch {
+      events.protocolError(new TransportError(`an event's data is not JSON: ${data.slice(0, 200)}`));
+      return;
+    }
+    events.message(value);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
