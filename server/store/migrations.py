@@ -96,29 +96,34 @@ def current_version(connection: sqlite3.Connection) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
+def check_compatible(connection: sqlite3.Connection, path: Path | str, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Read-only check before anything touches the file; returns its schema version (0 when new).
+
+    Refuses a SQLite file that belongs to someone else and a store written by a newer Threadloom.
+    """
+    check_sequence(migrations)
+    names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    if not names:
+        return 0
+    if "schema_migrations" not in names:
+        shown = ", ".join(sorted(names)[:5])
+        raise StoreOpenError(path, f"this SQLite file is not a Threadloom store (it has tables {shown} and no schema_migrations)")
+    version = current_version(connection)
+    if version > latest_version(migrations):
+        raise StoreVersionError(path, version, latest_version(migrations))
+    return version
+
+
 def migrate(connection: sqlite3.Connection, path: Path | str, migrations: Sequence[Migration] = MIGRATIONS) -> int:
     """Bring the database up to the last step of `migrations`; return the version it was at before.
 
     The connection must be in autocommit mode (isolation_level=None): transactions are explicit.
     """
-    check_sequence(migrations)
-    _refuse_foreign_database(connection, path)
+    start = check_compatible(connection, path, migrations)
     connection.execute(BOOKKEEPING)
-    start = current_version(connection)
-    code = latest_version(migrations)
-    if start > code:
-        raise StoreVersionError(path, start, code)
     for step in migrations[start:]:
         _apply(connection, path, step)
     return start
-
-
-def _refuse_foreign_database(connection: sqlite3.Connection, path: Path | str) -> None:
-    """A SQLite file with tables but no bookkeeping belongs to someone else: never write into it."""
-    names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
-    if names and "schema_migrations" not in names:
-        shown = ", ".join(sorted(names)[:5])
-        raise StoreOpenError(path, f"this SQLite file is not a Threadloom store (it has tables {shown} and no schema_migrations)")
 
 
 def _apply(connection: sqlite3.Connection, path: Path | str, step: Migration) -> None:

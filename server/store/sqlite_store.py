@@ -37,7 +37,7 @@ from threadloom.server.store.errors import (
     ThreadNotFoundError,
     TurnNotFoundError,
 )
-from threadloom.server.store.migrations import MIGRATIONS, Migration, current_version, migrate
+from threadloom.server.store.migrations import MIGRATIONS, Migration, check_compatible, current_version, migrate
 
 JsonDict = dict[str, Any]
 ArchiveFilter = Literal["active", "archived", "all"]
@@ -129,9 +129,12 @@ class ThreadStore:
         self._lock = threading.RLock()
         self._connection = _connect(self.path)
         try:
-            self.journal_mode = _configure(self._connection, self.path, synchronous)
+            # Read-only checks first: a file we refuse must come out byte for byte unchanged.
+            self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            check_compatible(self._connection, self.path, migrations)
             if check_integrity and not self.is_memory:
                 _check_integrity(self._connection, self.path)
+            self.journal_mode = _configure(self._connection, self.path, synchronous)
             self.migrated_from = migrate(self._connection, self.path, migrations)
             self.recovered_turns = self._recover_interrupted_turns()
         except sqlite3.DatabaseError as error:
@@ -465,7 +468,6 @@ def _connect(path: str) -> sqlite3.Connection:
 def _configure(connection: sqlite3.Connection, path: str, synchronous: Synchronous) -> str:
     if synchronous not in ("NORMAL", "FULL"):
         raise ValueError(f"synchronous must be NORMAL or FULL, got {synchronous!r}")
-    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA foreign_keys = ON")
     mode = str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
     if path != MEMORY and mode != "wal":
