@@ -1,0 +1,56 @@
+"""JSON-RPC error codes and the exceptions that carry them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+SERVER_OVERLOADED = -32001
+NOT_INITIALIZED = -32002
+ALREADY_INITIALIZED = -32003
+MESSAGE_TOO_LARGE = -32004
+EXPERIMENTAL_API_REQUIRED = -32020
+UNSUPPORTED_PROTOCOL_VERSION = -32021
+
+
+class ProtocolError(Exception):
+    """An error that is sent to (or was received from) the peer as a JSON-RPC error response.
+
+    Raise it (or a generated subclass such as `threadloom_protocol.v2.errors.ThreadNotFound`) from a
+    handler: the peer receives `code`, `message` and `data`. Any other exception becomes -32603
+    with a generic message, so internals never leak.
+    """
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(f"{message} (code {code})")
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def to_json(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data.model_dump(by_alias=True, exclude_unset=True) if isinstance(self.data, BaseModel) else self.data
+        return error
+
+
+class ConnectionClosed(Exception):
+    """The connection closed (EOF or `close()`) while a request was waiting for its response."""
+
+
+class PeerTooOld(Exception):
+    """A server->client request that the negotiated protocol version does not have."""
+
+
+class MessageTooLarge(Exception):
+    """Raised by a transport's `read()` for a message over its size limit (the message is discarded)."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(f"message exceeds the {limit_bytes}-byte limit")
+        self.limit_bytes = limit_bytes
