@@ -1,0 +1,19 @@
+"""A validation constraint got looser or was removed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from threadloom.generator.diff.context import SchemaPair
+from threadloom.generator.diff.findings import Hit, Level, compat
+from threadloom.generator.diff.rules import RuleInfo
+from threadloom.generator.diff.rules._constraints import constraint_changes
+from threadloom.generator.diff.rules._schema import label
+
+RULE = RuleInfo("constraint-loosened", "a constraint got looser: readers on the old schema may reject new values", "schema")
+
+
+def check(pair: SchemaPair) -> Iterator[Hit]:
+    for kind, text in constraint_changes(pair.old, pair.new):
+        if kind == "loosened":
+            yield compat(f"`{label(pair, pair.new_pointer)}` is looser: {text}", backward=Level.INFO, forward=Level.ERR)
