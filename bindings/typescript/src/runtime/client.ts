@@ -98,6 +98,7 @@ export class AppServerClient<S extends AnySpec = v2.Spec> {
   private nextId = 1;
   private closedBy: Error | undefined = undefined;
   private started: Promise<void> | undefined = undefined;
+  private connected = false;
 
   constructor(options: ClientOptions) {
     this.transport = options.transport;
@@ -201,14 +202,27 @@ export class AppServerClient<S extends AnySpec = v2.Spec> {
 
   // --- sending -------------------------------------------------------------------------------
 
-  private async send(method: string, params: unknown, options: RequestOptions): Promise<unknown> {
-    if (this.closedBy) throw this.closedError(method);
-    await this.start();
+  private send(method: string, params: unknown, options: RequestOptions): Promise<unknown> {
+    if (this.connected && !this.closedBy) return this.sendNow(method, params, options);
+    return this.ensureOpen(method).then(() => this.sendNow(method, params, options));
+  }
+
+  private sendNow(method: string, params: unknown, options: RequestOptions): Promise<unknown> {
     const id = this.nextId++;
     const result = new Promise<unknown>((resolve, reject) => this.track(id, method, options, resolve, reject));
     const message: RequestMessage = { jsonrpc: "2.0", id, method, params };
-    this.transport.send(message).catch((error: unknown) => this.settle(id, (p) => p.reject(asError(error))));
+    this.transport.send(message).catch((error: unknown) => this.settle(id, (p) => p.reject(this.closedBy ? this.closedError(method) : asError(error))));
     return result;
+  }
+
+  // Checked before and after connecting: `close()` may run while the transport starts.
+  // Once connected this is synchronous, so a request is pending as soon as `request()` returns.
+  private async ensureOpen(method: string): Promise<void> {
+    if (this.closedBy) throw this.closedError(method);
+    if (this.connected) return;
+    await this.start();
+    this.connected = true;
+    if (this.closedBy) throw this.closedError(method);
   }
 
   private track(id: RequestId, method: string, options: RequestOptions, resolve: (r: unknown) => void, reject: (e: Error) => void): void {
@@ -237,8 +251,7 @@ export class AppServerClient<S extends AnySpec = v2.Spec> {
   }
 
   private async sendNotification(method: string, params: unknown): Promise<void> {
-    if (this.closedBy) throw this.closedError(method);
-    await this.start();
+    await this.ensureOpen(method);
     const message: NotificationMessage = { jsonrpc: "2.0", method, params };
     await this.transport.send(message);
   }

@@ -1,0 +1,83 @@
+// HTTP+SSE-only behaviour: reconnection with Last-Event-ID, replay de-duplication, auth, health.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { AppServerClient } from "../src/runtime/client.js";
+import { TransportError } from "../src/runtime/errors.js";
+import { HttpSseTransport } from "../src/runtime/http.js";
+import { FakeHttpServer } from "./fixtures/fake-http-server.js";
+import { CLIENT_INFO, httpHarness, runTurn } from "./helpers.js";
+
+test("events lost while the stream was cut are replayed after a reconnect with Last-Event-ID", async () => {
+  const h = await httpHarness();
+  const http = h.http as FakeHttpServer;
+  const transport = h.transport as HttpSseTransport;
+  try {
+    await h.client.initialize({ clientInfo: CLIENT_INFO });
+    const { thread } = await h.client.call.threadStart({});
+    await h.client.call.threadList({});
+    const seenBeforeCut = transport.lastEventId;
+    assert.ok(seenBeforeCut !== undefined && Number(seenBeforeCut) >= 3, `last event id ${seenBeforeCut}`);
+    // The next 4 events (the turn/start response among them) are kept back, then the stream is cut.
+    http.loseEvents(4);
+    const turn = runTurn(h.client, thread.id, "hello");
+    const { deltas, final } = await turn;
+    assert.equal(deltas.join(""), "Héllo, wörld 🌍 ✓ 日本語");
+    assert.equal(final.status, "completed");
+    assert.equal(http.lost, 4);
+    assert.ok(transport.reconnects >= 1);
+    assert.equal(http.lastEventIds[0], "", "the first connection has no Last-Event-ID");
+    assert.ok(http.lastEventIds.includes(seenBeforeCut), `reconnects sent ${JSON.stringify(http.lastEventIds)}`);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test("a server that replays an event twice does not make the client see it twice", async () => {
+  const h = await httpHarness();
+  const http = h.http as FakeHttpServer;
+  try {
+    await h.client.initialize({ clientInfo: CLIENT_INFO });
+    const { thread } = await h.client.call.threadStart({});
+    http.overReplay = true;
+    const started: string[] = [];
+    h.client.on("thread/started", (p) => started.push(p.thread.id));
+    http.dropStreams();
+    const second = await h.client.call.threadStart({});
+    await h.client.call.threadList({});
+    assert.deepEqual(started, [second.thread.id], `thread ${thread.id}'s thread/started must not be delivered again`);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test("a wrong bearer token fails to connect with the HTTP status", async () => {
+  const http = await new FakeHttpServer().listen();
+  try {
+    const client = new AppServerClient({ transport: new HttpSseTransport({ baseUrl: http.url, token: "wrong" }) });
+    await assert.rejects(client.initialize({ clientInfo: CLIENT_INFO }), (e: unknown) => e instanceof TransportError && e.status === 401);
+  } finally {
+    await http.close();
+  }
+});
+
+test("healthz answers 200 without a token; a closed port is unhealthy", async () => {
+  const http = await new FakeHttpServer().listen();
+  const url = http.url;
+  assert.equal(await HttpSseTransport.healthy(url), true);
+  await http.close();
+  assert.equal(await HttpSseTransport.healthy(url), false);
+});
+
+test("close() ends the session on the server (DELETE /session)", async () => {
+  const h = await httpHarness();
+  const http = h.http as FakeHttpServer;
+  try {
+    await h.client.initialize({ clientInfo: CLIENT_INFO });
+    assert.equal(http.sessions.size, 1);
+    await h.client.close();
+    assert.equal(http.sessions.size, 0);
+  } finally {
+    await h.dispose();
+  }
+});

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { SseParser, type SseEvent } from "../src/runtime/sse.js";
+
+const encoder = new TextEncoder();
+
+function parseInPieces(text: string, pieceSize: number): SseEvent[] {
+  const parser = new SseParser();
+  const bytes = encoder.encode(text);
+  const events: SseEvent[] = [];
+  for (let i = 0; i < bytes.length; i += pieceSize) events.push(...parser.push(bytes.subarray(i, i + pieceSize)));
+  return events;
+}
+
+const STREAM = 'retry: 20\n\n: keepalive\n\nevent: message\nid: 1\ndata: {"a":"é🌍"}\n\nevent: message\nid: 2\ndata: line1\ndata: line2\n\n';
+
+test("events survive any chunking, including split UTF-8", () => {
+  const expected = [
+    { type: "message", data: '{"a":"é🌍"}', lastEventId: "1" },
+    { type: "message", data: "line1\nline2", lastEventId: "2" },
+  ];
+  for (const size of [1, 2, 3, 5, 7, 1000]) assert.deepEqual(parseInPieces(STREAM, size), expected, `pieces of ${size}`);
+});
+
+test("CR, LF and CRLF all end lines, even when CRLF is split across chunks", () => {
+  const parser = new SseParser();
+  const events = [...parser.push(encoder.encode("data: a\r")), ...parser.push(encoder.encode("\n\r\ndata: b\r\r\n"))];
+  assert.deepEqual(
+    events.map((e) => e.data),
+    ["a", "b"],
+  );
+});
+
+test("retry is read, comments and unknown fields are ignored, event type defaults to message", () => {
+  const parser = new SseParser();
+  const events = parser.push(encoder.encode("retry: 1500\n:comment\nfoo: bar\ndata:x\n\n"));
+  assert.equal(parser.retryMs, 1500);
+  assert.deepEqual(events, [{ type: "message", data: "x", lastEventId: "" }]);
+});
+
+test("an id persists for later events without one, and an event with no data is not dispatched", () => {
+  const parser = new SseParser("7");
+  const events = parser.push(encoder.encode("id: 8\n\ndata: y\n\n"));
+  assert.deepEqual(events, [{ type: "message", data: "y", lastEventId: "8" }]);
+});
