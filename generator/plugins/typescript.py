@@ -91,8 +91,7 @@ def _check_names(protocol: Protocol) -> None:
         if clash or not IDENTIFIER.match(name):
             raise InputError(
                 protocol.source,
-                f"definition name `{name}` cannot be used as a TypeScript type name"
-                + (f" (clashes with generated `{sorted(clash)[0]}`)" if clash else ""),
+                f"definition name `{name}` cannot be used as a TypeScript type name" + (f" (clashes with generated `{sorted(clash)[0]}`)" if clash else ""),
                 definition.pointer,
                 "rename the definition",
             )
@@ -190,7 +189,7 @@ def _union(definition: Definition) -> list[str]:
         f"export type {name} = Known{name} | Unknown{name};",
         f"/** The variants of {name} this version knows. */",
         f"export type Known{name} = {members};",
-        f"/** A variant added by a newer server: keep it or skip it, never fail on it. */",
+        "/** A variant added by a newer server: keep it or skip it, never fail on it. */",
         f"export interface Unknown{name} {{",
         f"  readonly {discriminator}: {UNKNOWN_TAG};",
         "  readonly [key: string]: unknown;",
@@ -296,7 +295,7 @@ def _method_table(protocol: Protocol) -> list[str]:
         "export const METHODS = [",
     ]
     for m in protocol.methods:
-        row = {"name": m.name, "direction": m.direction.value, "kind": m.kind.value, "since": m.since, "stability": m.stability.value}
+        row: dict[str, Any] = {"name": m.name, "direction": m.direction.value, "kind": m.kind.value, "since": m.since, "stability": m.stability.value}
         if m.deprecation is not None:
             row["deprecated"] = {"replacement": m.deprecation.replacement, "removeIn": m.deprecation.remove_in}
         out.append(f"  {_literal(row)},")
