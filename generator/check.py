@@ -31,6 +31,9 @@ def check_protocol_dir(root: Path) -> list[Finding]:
     for version_dir in versions:
         findings += check_version(version_dir)
     findings += check_lock(root, versions)
+    from threadloom.generator.compat import compat_findings  # here: the diff engine loads only when checking
+
+    findings += compat_findings(versions)
     return sorted(findings)
 
 
