@@ -7,6 +7,7 @@ at ERR for old clients is a check finding, unless the newer version declares tha
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def compat_findings(version_dirs: list[Path]) -> list[Finding]:
         except InputError:
             protocols.append(None)
     findings = []
-    for old, new in zip(protocols, protocols[1:], strict=False):
+    for old, new in itertools.pairwise(protocols):
         if old is None or new is None:
             continue
         for diff in diff_protocols(old, new):

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import click
+
 from threadloom.generator.errors import EXIT_FINDINGS, EXIT_OK
 
 LEVELS = ["ERR", "WARN", "INFO"]
@@ -14,9 +15,9 @@ LEVELS = ["ERR", "WARN", "INFO"]
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json", "junit", "github"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(LEVELS, case_sensitive=False), default="ERR", show_default=True, help="Exit 1 when a finding reaches this level.")
-@click.option("--ignore", "ignore_file", type=click.Path(path_type=Path), help="Fingerprints to ignore, each with a reason (JSON or `FINGERPRINT reason` lines).")
+@click.option("--ignore", "ignore_file", type=click.Path(path_type=Path), help="Fingerprints to ignore, with reasons (JSON or `FINGERPRINT reason` lines).")
 @click.option("--level", "levels", multiple=True, metavar="RULE[:AUDIENCE]=LEVEL", help="Override a rule's level (ERR, WARN, INFO or OFF); repeatable.")
-@click.option("--audience", type=click.Choice(["all", "old-clients", "new-clients"]), default="all", show_default=True, help="Only findings for this population.")
+@click.option("--audience", type=click.Choice(["all", "old-clients", "new-clients"]), default="all", show_default=True, help="Only findings for this group.")
 @click.option("--include-experimental", is_flag=True, help="Judge experimental methods and fields like stable ones.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
 def command(

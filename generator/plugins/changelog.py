@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from threadloom.generator.diff import diff_protocols
 from threadloom.generator.diff.report import Report, Side
 from threadloom.generator.diff.report.markdown import render
@@ -13,11 +15,12 @@ TARGET = Target(name="changelog", description="Markdown changelog between consec
 
 def generate(context: Context) -> dict[str, str]:
     protocols = sorted(context.protocols, key=lambda p: p.version)
-    return {f"docs/changelog/{old.label}-to-{new.label}.md": changelog(old, new) for old, new in zip(protocols, protocols[1:], strict=False)}
+    return {f"docs/changelog/{old.label}-to-{new.label}.md": changelog(old, new) for old, new in itertools.pairwise(protocols)}
 
 
 def changelog(old: Protocol, new: Protocol) -> str:
     # Sides are named by version only: absolute paths would make the file depend on the checkout.
-    report = Report(Side(old.label, f"protocol/{old.label}/protocol.json"), Side(new.label, f"protocol/{new.label}/protocol.json"), diff_protocols(old, new), name=new.name)
+    sides = [Side(p.label, f"protocol/{p.label}/protocol.json") for p in (old, new)]
+    report = Report(sides[0], sides[1], diff_protocols(old, new), name=new.name)
     header = banner(f"threadloom generate {TARGET.name}", "<!-- ", " -->")
     return header + "\n" + render(report)
