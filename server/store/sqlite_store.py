@@ -123,6 +123,8 @@ class ThreadStore:
         clock: Callable[[], int] = now_ms,
         id_factory: Callable[[], str] = new_id,
     ) -> None:
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ValueError(f"synchronous must be NORMAL or FULL, got {synchronous!r}")
         self.path = str(path) if str(path) == MEMORY else str(Path(path).expanduser())
         self._clock = clock
         self._new_id = id_factory
@@ -455,7 +457,8 @@ def _connect(path: str) -> sqlite3.Connection:
         if target.is_dir():
             raise StoreOpenError(path, "it is a directory, not a file")
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            # Private by default: the store holds command output and file contents.
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise StoreOpenError(path, f"cannot create its directory: {error.strerror or error}") from error
     try:
@@ -466,8 +469,6 @@ def _connect(path: str) -> sqlite3.Connection:
 
 
 def _configure(connection: sqlite3.Connection, path: str, synchronous: Synchronous) -> str:
-    if synchronous not in ("NORMAL", "FULL"):
-        raise ValueError(f"synchronous must be NORMAL or FULL, got {synchronous!r}")
     connection.execute("PRAGMA foreign_keys = ON")
     mode = str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
     if path != MEMORY and mode != "wal":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -408,3 +409,19 @@ def test_fork_continues_independently(store: ThreadStore) -> None:
     store.save_item("copy", "u2", user_message("m2", "only in the copy"))
     assert len(store.read_history("copy")) == 2
     assert len(store.read_history("src")) == 1
+
+
+def test_concurrent_writers_from_threads_lose_nothing(store: ThreadStore) -> None:
+    store.create_thread(cwd="/w", thread_id="t")
+    turn_ids = [f"u{number}" for number in range(8)]
+    for turn_id in turn_ids:
+        store.append_turn("t", turn_id=turn_id)
+
+    def write(turn_id: str) -> None:
+        for number in range(50):
+            store.save_item("t", turn_id, agent_message(f"{turn_id}-{number}", "x"))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, turn_ids))
+    history = store.read_history("t")
+    assert [[item["id"] for item in turn["items"]] for turn in history] == [[f"{turn_id}-{n}" for n in range(50)] for turn_id in turn_ids]

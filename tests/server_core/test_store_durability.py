@@ -57,6 +57,8 @@ def test_file_store_uses_wal_and_normal_sync(tmp_path: Path) -> None:
         assert store.schema_version == latest_version()
         assert store.migrated_from == 0
     assert path.is_file()
+    # The store's own directory is private: it holds command output and file contents.
+    assert path.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_full_sync_can_be_chosen_and_bad_values_refused(tmp_path: Path) -> None:
