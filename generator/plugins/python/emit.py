@@ -146,7 +146,8 @@ def _peer_class(protocol: Protocol) -> str:
     out.append("\n    @property\n    def protocol_version(self) -> int | None:\n        return self.session.protocol_version\n")
     for method in _notifications(protocol, Direction.SERVER_TO_CLIENT):
         out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}) -> None:\n")
-        out.append(_doc(f"`{method.name}`: {method.description} Not sent to clients older than v{method.since} or opted out.", "        "))
+        newer = f" Not sent to clients older than v{method.since}." if method.since > 1 else ""
+        out.append(_doc(f"`{method.name}`: {method.description}{newer} Skipped when the client opted out.", "        "))
         out.append(f"        await self.session.notify(_m.{constant_name(method)}, params)\n")
     for method in _requests(protocol, Direction.SERVER_TO_CLIENT):
         out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}) -> {method.result}:\n")
@@ -279,7 +280,10 @@ def _client_request(protocol: Protocol, method: Method) -> str:
     if method.name == "initialize" and _has_member(protocol, "InitializeParams", "protocolVersions"):
         out.append('        if "protocol_versions" not in params.model_fields_set:\n')
         out.append("            params = params.model_copy(update={\"protocol_versions\": [_m.VERSION]})\n")
-    out.append(f"        result = await self.session.request(_m.{constant_name(method)}, {value}, {method.result})\n")
+    defaults = ""
+    if method.name == "initialize" and _has_member(protocol, "InitializeResult", "protocolVersion"):
+        defaults = ', defaults={"protocolVersion": 1}'  # a server that negotiated version 1 answers in the v1 shape
+    out.append(f"        result = await self.session.request(_m.{constant_name(method)}, {value}, {method.result}{defaults})\n")
     if method.name == "initialize":
         negotiated = "result.protocol_version" if _has_member(protocol, "InitializeResult", "protocolVersion") else "1"
         out.append(f"        self.session.protocol_version = {negotiated}\n")

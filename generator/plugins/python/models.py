@@ -33,7 +33,7 @@ def codegen(protocol: Protocol) -> str:
 
     schema = prepare_schema(protocol)
     output = dmcg_generate(
-        json.dumps(schema, sort_keys=True),
+        json.dumps(schema),
         input_file_type=InputFileType.JsonSchema,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_311,
@@ -215,7 +215,8 @@ def _replace_header(text: str, banner: str, protocol: Protocol) -> str:
 
 
 def _add_imports(text: str) -> str:
-    needed = [n for n in ("NOT_NULL", "OPEN_ENUM", "UNKNOWN_TAG", "UnknownValue", "UnknownVariant", "open_tag") if n in text.split("from threadloom_protocol._base")[1]]
+    body = text.split("from threadloom_protocol._base")[1]
+    needed = [n for n in ("NOT_NULL", "OPEN_ENUM", "UNKNOWN_TAG", "UnknownValue", "UnknownVariant", "open_tag") if n in body]
     base = "from threadloom_protocol._base import " + ", ".join(["ProtocolModel", *needed])
     text = text.replace("from threadloom_protocol._base import ProtocolModel", base, 1)
     if "Discriminator(" in text:

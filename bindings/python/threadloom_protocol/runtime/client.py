@@ -45,11 +45,14 @@ class ClientSession:
 
     # -- outgoing ------------------------------------------------------------------------------
 
-    async def request(self, info: MethodInfo, params: BaseModel, result: type[ResultT]) -> ResultT:
+    async def request(self, info: MethodInfo, params: BaseModel, result: type[ResultT], defaults: JsonObject | None = None) -> ResultT:
+        """Send a request; `defaults` fill members an older server leaves out (e.g. `protocolVersion`)."""
         try:
             reply = await self.connection.request(info.name, params.model_dump(by_alias=True, exclude_unset=True))
         except ProtocolError as error:
             raise typed_error(self._error_types, error) from None
+        for member, value in (defaults or {}).items():
+            reply.setdefault(member, value)
         try:
             return result.model_validate(reply, by_alias=True, by_name=False)
         except ValidationError as failure:

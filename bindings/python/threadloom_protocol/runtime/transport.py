@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import stat
 import sys
 from collections.abc import Sequence
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from threadloom_protocol.runtime.errors import MessageTooLarge
 
@@ -61,6 +62,7 @@ class JsonLinesTransport:
             chunk = await self._reader.read(_CHUNK)
             if not chunk:
                 return self._last_line()
+            self._buffer += chunk
 
     def _last_line(self) -> bytes | None:
         """At EOF: a final line without a newline still counts."""
@@ -80,12 +82,52 @@ class JsonLinesTransport:
         if self._writer.is_closing():
             return
         self._writer.close()
-        with contextlib.suppress(ConnectionError, BrokenPipeError):
+        # A pipe writer built on FlowControlMixin (stdio) has no close waiter: NotImplementedError.
+        with contextlib.suppress(ConnectionError, BrokenPipeError, NotImplementedError):
             await self._writer.wait_closed()
 
 
-async def stdio_transport(max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> JsonLinesTransport:
+def _streamable(fd: int) -> bool:
+    mode = os.fstat(fd).st_mode
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)
+
+
+class FileLinesTransport:
+    """JSON lines over plain files (stdin/stdout redirected to files): blocking I/O in a thread."""
+
+    def __init__(self, source: BinaryIO, sink: BinaryIO, max_message_bytes: int) -> None:
+        self._source, self._sink, self._limit = source, sink, max_message_bytes
+
+    async def read(self) -> bytes | None:
+        while True:
+            line = await asyncio.to_thread(self._source.readline, self._limit + 2)
+            if not line:
+                return None
+            if len(line) > self._limit + 1 or (len(line) == self._limit + 1 and not line.endswith(b"\n")):
+                await asyncio.to_thread(self._skip_rest)
+                raise MessageTooLarge(self._limit)
+            if line.strip():
+                return line.rstrip(b"\r\n")
+
+    def _skip_rest(self) -> None:
+        while (chunk := self._source.readline(_CHUNK)) and not chunk.endswith(b"\n"):
+            pass
+
+    async def write(self, data: bytes) -> None:
+        await asyncio.to_thread(self._write, data + b"\n")
+
+    def _write(self, data: bytes) -> None:
+        self._sink.write(data)
+        self._sink.flush()
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._sink.flush)
+
+
+async def stdio_transport(max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> JsonLinesTransport | FileLinesTransport:
     """Server side: this process's stdin and stdout. Log to stderr: stdout carries the protocol."""
+    if not (_streamable(sys.stdin.fileno()) and _streamable(sys.stdout.fileno())):
+        return FileLinesTransport(sys.stdin.buffer, sys.stdout.buffer, max_message_bytes)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=_CHUNK * 2)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)

@@ -84,7 +84,7 @@ class Client:
         """
         if "protocol_versions" not in params.model_fields_set:
             params = params.model_copy(update={"protocol_versions": [_m.VERSION]})
-        result = await self.session.request(_m.INITIALIZE, params, InitializeResult)
+        result = await self.session.request(_m.INITIALIZE, params, InitializeResult, defaults={"protocolVersion": 1})
         self.session.protocol_version = result.protocol_version
         return result
 

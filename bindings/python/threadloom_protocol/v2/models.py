@@ -17,19 +17,19 @@ class AgentMessageDeltaParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    delta: Annotated[StrictStr, Field(description="Text to append.")]
-    item_id: Annotated[StrictStr, Field(alias="itemId", description="Item id.")]
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
+    item_id: Annotated[StrictStr, Field(alias="itemId", description="Item id.")]
+    delta: Annotated[StrictStr, Field(description="Text to append.")]
 
 
 class AgentMessageItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
+    type: Annotated[Literal["agentMessage"], Field(description="Always `agentMessage`.")]
     id: Annotated[StrictStr, Field(description="Item id.")]
     text: Annotated[StrictStr, Field(description="The message text so far.")]
-    type: Annotated[Literal["agentMessage"], Field(description="Always `agentMessage`.")]
 
 
 class ApprovalDecision(StrEnum):
@@ -86,12 +86,12 @@ class CommandExecutionRequestApprovalParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    command: Annotated[StrictStr, Field(description="The command line to approve.")]
-    cwd: Annotated[StrictStr, Field(description="Where it would run.")]
-    item_id: Annotated[StrictStr, Field(alias="itemId", description="The pending commandExecution item.")]
-    reason: Annotated[StrictStr | None, Field(description="Why the agent wants to run it, or null.")]
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
+    item_id: Annotated[StrictStr, Field(alias="itemId", description="The pending commandExecution item.")]
+    command: Annotated[StrictStr, Field(description="The command line to approve.")]
+    cwd: Annotated[StrictStr, Field(description="Where it would run.")]
+    reason: Annotated[StrictStr | None, Field(description="Why the agent wants to run it, or null.")]
 
 
 class CommandExecutionStatus(StrEnum):
@@ -112,8 +112,8 @@ class ErrorObject(ProtocolModel):
         populate_by_name=True,
     )
     code: Annotated[StrictInt, Field(description="Error code: a standard JSON-RPC code or an application code from the error table.")]
-    data: Annotated[Any | None, Field(description="Typed extra information; its schema is given per code in the error table."), NOT_NULL] = None
     message: Annotated[StrictStr, Field(description="A short human-readable description. Clients must match on `code`, never on this text.")]
+    data: Annotated[Any | None, Field(description="Typed extra information; its schema is given per code in the error table."), NOT_NULL] = None
 
 
 class ExperimentalApiRequiredErrorData(ProtocolModel):
@@ -151,8 +151,8 @@ class InitializeParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    capabilities: Annotated[ClientCapabilities | None, NOT_NULL] = None
     client_info: Annotated[ClientInfo, Field(alias="clientInfo")]
+    capabilities: Annotated[ClientCapabilities | None, NOT_NULL] = None
     protocol_versions: Annotated[
         list[ProtocolVersion] | None,
         Field(
@@ -182,9 +182,9 @@ class MentionUserInput(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    name: Annotated[StrictStr | None, Field(description="Display name."), NOT_NULL] = None
-    path: Annotated[StrictStr, Field(description="Path of the file, relative to the thread's cwd or absolute.")]
     type: Annotated[Literal["mention"], Field(description="Always `mention`.")]
+    path: Annotated[StrictStr, Field(description="Path of the file, relative to the thread's cwd or absolute.")]
+    name: Annotated[StrictStr | None, Field(description="Display name."), NOT_NULL] = None
 
 
 class MessageTooLargeErrorData(ProtocolModel):
@@ -209,20 +209,20 @@ class ReasoningItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
+    type: Annotated[Literal["reasoning"], Field(description="Always `reasoning`.")]
     id: Annotated[StrictStr, Field(description="Item id.")]
     summary: Annotated[list[StrictStr], Field(description="Summary paragraphs.")]
-    type: Annotated[Literal["reasoning"], Field(description="Always `reasoning`.")]
 
 
 class ReasoningSummaryTextDeltaParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    delta: Annotated[StrictStr, Field(description="Text to append.")]
-    item_id: Annotated[StrictStr, Field(alias="itemId", description="Item id.")]
-    summary_index: Annotated[StrictInt, Field(alias="summaryIndex", description="Index of the summary paragraph the text belongs to.", ge=0)]
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
+    item_id: Annotated[StrictStr, Field(alias="itemId", description="Item id.")]
+    delta: Annotated[StrictStr, Field(description="Text to append.")]
+    summary_index: Annotated[StrictInt, Field(alias="summaryIndex", description="Index of the summary paragraph the text belongs to.", ge=0)]
 
 
 RequestId = TypeAliasType(
@@ -235,8 +235,8 @@ class Response(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     result: Annotated[dict[str, Any], Field(description="The method's result; see the method table.")]
 
 
@@ -259,16 +259,16 @@ class ServerRequestResolvedParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    request_id: Annotated[RequestId, Field(alias="requestId")]
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
+    request_id: Annotated[RequestId, Field(alias="requestId")]
 
 
 class TextUserInput(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    text: Annotated[StrictStr, Field(description="The text.")]
     type: Annotated[Literal["text"], Field(description="Always `text`.")]
+    text: Annotated[StrictStr, Field(description="The text.")]
 
 
 class ThreadArchiveParams(ProtocolModel):
@@ -283,8 +283,8 @@ class ThreadArchiveRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["thread/archive"], Field(description="Always `thread/archive`.")]
     params: ThreadArchiveParams
 
@@ -301,8 +301,8 @@ class ThreadForkRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["thread/fork"], Field(description="Always `thread/fork`.")]
     params: ThreadForkParams
 
@@ -311,11 +311,11 @@ class ThreadListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    archive_filter: Annotated[ArchiveFilter | None, Field(alias="archiveFilter"), NOT_NULL] = None
-    archived: Annotated[StrictBool | None, Field(deprecated=True, description="List archived threads instead of active ones."), NOT_NULL] = None
     cursor: Annotated[StrictStr | None, Field(description="Opaque cursor from a previous page's `nextCursor`; absent or null for the first page.")] = None
-    cwd: Annotated[StrictStr | None, Field(description="Only threads with this working directory."), NOT_NULL] = None
     limit: Annotated[StrictInt, Field(description="Page size.", ge=1, le=100)] = 25
+    archived: Annotated[StrictBool | None, Field(deprecated=True, description="List archived threads instead of active ones."), NOT_NULL] = None
+    cwd: Annotated[StrictStr | None, Field(description="Only threads with this working directory."), NOT_NULL] = None
+    archive_filter: Annotated[ArchiveFilter | None, Field(alias="archiveFilter"), NOT_NULL] = None
 
 
 class ThreadListRequest(ProtocolModel):
@@ -323,8 +323,8 @@ class ThreadListRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["thread/list"], Field(description="Always `thread/list`.")]
     params: ThreadListParams
 
@@ -340,8 +340,8 @@ class ThreadLoadedListRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["thread/loaded/list"], Field(description="Always `thread/loaded/list`.")]
     params: ThreadLoadedListParams
 
@@ -357,8 +357,8 @@ class ThreadNameSetParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    name: Annotated[StrictStr | None, Field(description="New name; null removes the name.")]
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to name.")]
+    name: Annotated[StrictStr | None, Field(description="New name; null removes the name.")]
 
 
 class ThreadNameSetRequest(ProtocolModel):
@@ -366,8 +366,8 @@ class ThreadNameSetRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["thread/name/set"], Field(description="Always `thread/name/set`.")]
     params: ThreadNameSetParams
 
@@ -383,8 +383,8 @@ class ThreadReadParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    include_turns: Annotated[StrictBool | None, Field(alias="includeTurns", description="Include the full history in `thread.turns`."), NOT_NULL] = None
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to read.")]
+    include_turns: Annotated[StrictBool | None, Field(alias="includeTurns", description="Include the full history in `thread.turns`."), NOT_NULL] = None
 
 
 class ThreadReadRequest(ProtocolModel):
@@ -392,8 +392,8 @@ class ThreadReadRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["thread/read"], Field(description="Always `thread/read`.")]
     params: ThreadReadParams
 
@@ -410,8 +410,8 @@ class ThreadResumeRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["thread/resume"], Field(description="Always `thread/resume`.")]
     params: ThreadResumeParams
 
@@ -420,12 +420,12 @@ class ThreadStartParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    approval_policy: Annotated[ApprovalPolicy | None, Field(alias="approvalPolicy"), NOT_NULL] = None
     cwd: Annotated[
         StrictStr | None,
         Field(description="Working directory for commands and file changes; defaults to the server's workspace root. Must lie inside it."),
         NOT_NULL,
     ] = None
+    approval_policy: Annotated[ApprovalPolicy | None, Field(alias="approvalPolicy"), NOT_NULL] = None
     name: Annotated[StrictStr | None, Field(description="Initial thread name."), NOT_NULL] = None
 
 
@@ -434,8 +434,8 @@ class ThreadStartRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["thread/start"], Field(description="Always `thread/start`.")]
     params: ThreadStartParams
 
@@ -450,8 +450,8 @@ class ThreadStatusChangedParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    status: Annotated[ThreadStatus | UnknownValue, OPEN_ENUM]
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread whose status changed.")]
+    status: Annotated[ThreadStatus | UnknownValue, OPEN_ENUM]
 
 
 class ThreadUnarchiveParams(ProtocolModel):
@@ -466,8 +466,8 @@ class ThreadUnarchiveRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["thread/unarchive"], Field(description="Always `thread/unarchive`.")]
     params: ThreadUnarchiveParams
 
@@ -476,17 +476,17 @@ class TurnAlreadyActiveErrorData(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    active_turn_id: Annotated[StrictStr, Field(alias="activeTurnId", description="The turn that is still in progress.")]
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="The busy thread.")]
+    active_turn_id: Annotated[StrictStr, Field(alias="activeTurnId", description="The turn that is still in progress.")]
 
 
 class TurnDiffUpdatedParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    diff: Annotated[StrictStr, Field(description="Unified diff.")]
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
+    diff: Annotated[StrictStr, Field(description="Unified diff.")]
 
 
 class TurnErrorCode(StrEnum):
@@ -508,8 +508,8 @@ class TurnInterruptRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["turn/interrupt"], Field(description="Always `turn/interrupt`.")]
     params: TurnInterruptParams
 
@@ -553,9 +553,9 @@ class UserMessageItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    content: Annotated[list[UserInput], Field(description="The input.")]
-    id: Annotated[StrictStr, Field(description="Item id.")]
     type: Annotated[Literal["userMessage"], Field(description="Always `userMessage`.")]
+    id: Annotated[StrictStr, Field(description="Item id.")]
+    content: Annotated[list[UserInput], Field(description="The input.")]
 
 
 class AgentMessageDeltaNotification(ProtocolModel):
@@ -572,27 +572,27 @@ class CommandExecutionItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aggregated_output: Annotated[StrictStr | None, Field(alias="aggregatedOutput", description="Combined stdout and stderr; null until the command ran.")]
+    type: Annotated[Literal["commandExecution"], Field(description="Always `commandExecution`.")]
+    id: Annotated[StrictStr, Field(description="Item id.")]
     command: Annotated[StrictStr, Field(description="The shell command line.")]
     cwd: Annotated[StrictStr, Field(description="Directory the command runs in.")]
-    duration_ms: Annotated[StrictInt | None, Field(alias="durationMs", description="Wall time of the command in milliseconds; null until it exited.")] = None
+    status: Annotated[CommandExecutionStatus | UnknownValue, OPEN_ENUM]
+    aggregated_output: Annotated[StrictStr | None, Field(alias="aggregatedOutput", description="Combined stdout and stderr; null until the command ran.")]
     exit_code: Annotated[
         StrictInt | None, Field(alias="exitCode", description="Exit code; null until the command exited (or when it was declined or timed out).")
     ]
-    id: Annotated[StrictStr, Field(description="Item id.")]
-    status: Annotated[CommandExecutionStatus | UnknownValue, OPEN_ENUM]
-    type: Annotated[Literal["commandExecution"], Field(description="Always `commandExecution`.")]
+    duration_ms: Annotated[StrictInt | None, Field(alias="durationMs", description="Wall time of the command in milliseconds; null until it exited.")] = None
 
 
 class CommandExecutionOutputDeltaParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    delta: Annotated[StrictStr, Field(description="Text to append.")]
-    item_id: Annotated[StrictStr, Field(alias="itemId", description="Item id.")]
-    stream: OutputStream
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
+    item_id: Annotated[StrictStr, Field(alias="itemId", description="Item id.")]
+    delta: Annotated[StrictStr, Field(description="Text to append.")]
+    stream: OutputStream
 
 
 class CommandExecutionRequestApprovalRequest(ProtocolModel):
@@ -600,8 +600,8 @@ class CommandExecutionRequestApprovalRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["item/commandExecution/requestApproval"], Field(description="Always `item/commandExecution/requestApproval`.")]
     params: CommandExecutionRequestApprovalParams
 
@@ -611,39 +611,39 @@ class ErrorResponse(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    error: ErrorObject
-    id: Annotated[RequestId | None, Field(description="The id of the failed request, or null.")]
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: Annotated[RequestId | None, Field(description="The id of the failed request, or null.")]
+    error: ErrorObject
 
 
 class FileChange(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    diff: Annotated[StrictStr, Field(description="Unified diff of the change.")]
-    kind: Annotated[FileChangeKind | UnknownValue, OPEN_ENUM]
     path: Annotated[StrictStr, Field(description="Path of the file, relative to the thread's cwd.")]
+    kind: Annotated[FileChangeKind | UnknownValue, OPEN_ENUM]
+    diff: Annotated[StrictStr, Field(description="Unified diff of the change.")]
 
 
 class FileChangeItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    changes: Annotated[list[FileChange], Field(description="The files touched.")]
-    id: Annotated[StrictStr, Field(description="Item id.")]
-    status: Annotated[FileChangeStatus | UnknownValue, OPEN_ENUM]
     type: Annotated[Literal["fileChange"], Field(description="Always `fileChange`.")]
+    id: Annotated[StrictStr, Field(description="Item id.")]
+    changes: Annotated[list[FileChange], Field(description="The files touched.")]
+    status: Annotated[FileChangeStatus | UnknownValue, OPEN_ENUM]
 
 
 class FileChangeRequestApprovalParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    changes: Annotated[list[FileChange], Field(description="The changes to approve.")]
-    item_id: Annotated[StrictStr, Field(alias="itemId", description="The pending fileChange item.")]
-    reason: Annotated[StrictStr | None, Field(description="Why the agent wants the change, or null.")]
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
+    item_id: Annotated[StrictStr, Field(alias="itemId", description="The pending fileChange item.")]
+    changes: Annotated[list[FileChange], Field(description="The changes to approve.")]
+    reason: Annotated[StrictStr | None, Field(description="Why the agent wants the change, or null.")]
 
 
 class FileChangeRequestApprovalRequest(ProtocolModel):
@@ -651,8 +651,8 @@ class FileChangeRequestApprovalRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["item/fileChange/requestApproval"], Field(description="Always `item/fileChange/requestApproval`.")]
     params: FileChangeRequestApprovalParams
 
@@ -662,8 +662,8 @@ class InitializeRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["initialize"], Field(description="Always `initialize`.")]
     params: InitializeParams
 
@@ -672,8 +672,8 @@ class InitializeResult(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    protocol_version: Annotated[StrictInt, Field(alias="protocolVersion", description="The protocol version the server speaks on this connection.", ge=1)]
     server_info: Annotated[ServerInfo, Field(alias="serverInfo")]
+    protocol_version: Annotated[StrictInt, Field(alias="protocolVersion", description="The protocol version the server speaks on this connection.", ge=1)]
 
 
 class InitializedNotification(ProtocolModel):
@@ -690,8 +690,8 @@ class PlanStep(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    status: Annotated[PlanStepStatus | UnknownValue, OPEN_ENUM]
     step: Annotated[StrictStr, Field(description="What the step does.")]
+    status: Annotated[PlanStepStatus | UnknownValue, OPEN_ENUM]
 
 
 class ReasoningSummaryTextDeltaNotification(ProtocolModel):
@@ -755,8 +755,8 @@ class TurnStartParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    input: Annotated[list[UserInput], Field(description="The user's input.", min_length=1)]
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to run the turn in.")]
+    input: Annotated[list[UserInput], Field(description="The user's input.", min_length=1)]
 
 
 class TurnStartRequest(ProtocolModel):
@@ -764,8 +764,8 @@ class TurnStartRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["turn/start"], Field(description="Always `turn/start`.")]
     params: TurnStartParams
 
@@ -774,9 +774,9 @@ class TurnSteerParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
+    thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread of the running turn.")]
     expected_turn_id: Annotated[StrictStr, Field(alias="expectedTurnId", description="The turn the client believes is running; a mismatch gets TurnNotFound.")]
     input: Annotated[list[UserInput], Field(description="Extra user input for the running turn.", min_length=1)]
-    thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread of the running turn.")]
 
 
 class TurnSteerRequest(ProtocolModel):
@@ -784,8 +784,8 @@ class TurnSteerRequest(ProtocolModel):
         extra="forbid",
         populate_by_name=True,
     )
-    id: RequestId
     jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    id: RequestId
     method: Annotated[Literal["turn/steer"], Field(description="Always `turn/steer`.")]
     params: TurnSteerParams
 
@@ -831,9 +831,9 @@ class ErrorNotificationParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    error: TurnError
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr | None, Field(alias="turnId", description="Turn id, or null when no turn is concerned.")]
+    error: TurnError
     will_retry: Annotated[StrictBool, Field(alias="willRetry", description="Whether the server retries on its own.")]
 
 
@@ -841,9 +841,9 @@ class PlanItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
+    type: Annotated[Literal["plan"], Field(description="Always `plan`.")]
     id: Annotated[StrictStr, Field(description="Item id.")]
     steps: Annotated[list[PlanStep], Field(description="The steps, in order.")]
-    type: Annotated[Literal["plan"], Field(description="Always `plan`.")]
 
 
 class UnknownThreadItem(UnknownVariant):
@@ -876,12 +876,12 @@ class Turn(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    duration_ms: Annotated[StrictInt | None, Field(alias="durationMs", description="Wall time in milliseconds; null while in progress.")] = None
-    error: Annotated[TurnError | None, Field(description="Set when `status` is `failed`, otherwise null.")]
     id: Annotated[StrictStr, Field(description="Turn id.")]
-    items: Annotated[list[ThreadItem], Field(description="The turn's items in order. Empty in `turn/start` results and `turn/started`.")]
-    started_at: Annotated[StrictInt | None, Field(alias="startedAt", description="Start time, Unix milliseconds."), NOT_NULL] = None
     status: Annotated[TurnStatus | UnknownValue, OPEN_ENUM]
+    items: Annotated[list[ThreadItem], Field(description="The turn's items in order. Empty in `turn/start` results and `turn/started`.")]
+    error: Annotated[TurnError | None, Field(description="Set when `status` is `failed`, otherwise null.")]
+    started_at: Annotated[StrictInt | None, Field(alias="startedAt", description="Start time, Unix milliseconds."), NOT_NULL] = None
+    duration_ms: Annotated[StrictInt | None, Field(alias="durationMs", description="Wall time in milliseconds; null while in progress.")] = None
 
 
 class TurnCompletedParams(ProtocolModel):
@@ -930,39 +930,39 @@ class ItemCompletedParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    item: ThreadItem
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
+    item: ThreadItem
 
 
 class ItemStartedParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    item: ThreadItem
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
+    item: ThreadItem
 
 
 class Thread(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    approval_policy: Annotated[ApprovalPolicy, Field(alias="approvalPolicy")]
-    archived: Annotated[StrictBool, Field(description="Whether the thread is archived (hidden from the default list).")]
-    created_at: Annotated[StrictInt, Field(alias="createdAt", description="Creation time, Unix milliseconds.")]
-    cwd: Annotated[StrictStr, Field(description="Working directory the agent runs commands in.")]
-    forked_from_id: Annotated[StrictStr | None, Field(alias="forkedFromId", description="The thread this one was forked from, or null.")] = None
     id: Annotated[StrictStr, Field(description="Thread id.")]
-    name: Annotated[StrictStr | None, Field(description="User-given name, or null when unnamed.")] = None
+    created_at: Annotated[StrictInt, Field(alias="createdAt", description="Creation time, Unix milliseconds.")]
+    updated_at: Annotated[StrictInt, Field(alias="updatedAt", description="Last change, Unix milliseconds.")]
+    cwd: Annotated[StrictStr, Field(description="Working directory the agent runs commands in.")]
+    approval_policy: Annotated[ApprovalPolicy, Field(alias="approvalPolicy")]
     preview: Annotated[StrictStr, Field(description="The first user message, shortened, for lists.")]
+    archived: Annotated[StrictBool, Field(description="Whether the thread is archived (hidden from the default list).")]
     status: Annotated[ThreadStatus | UnknownValue, OPEN_ENUM]
     turns: Annotated[
         list[Turn] | None,
         Field(description="The thread's turns, oldest first. Present on `thread/read` (with `includeTurns`) and `thread/resume`; absent elsewhere."),
         NOT_NULL,
     ] = None
-    updated_at: Annotated[StrictInt, Field(alias="updatedAt", description="Last change, Unix milliseconds.")]
+    name: Annotated[StrictStr | None, Field(description="User-given name, or null when unnamed.")] = None
+    forked_from_id: Annotated[StrictStr | None, Field(alias="forkedFromId", description="The thread this one was forked from, or null.")] = None
 
 
 class ThreadForkResult(ProtocolModel):

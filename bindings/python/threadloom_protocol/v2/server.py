@@ -67,55 +67,53 @@ class ServerPeer:
         return self.session.protocol_version
 
     async def thread_started(self, params: ThreadStartedParams) -> None:
-        """`thread/started`: A thread was created (after the `thread/start` or `thread/fork` response). Not sent to clients older than v1 or opted out."""
+        """`thread/started`: A thread was created (after the `thread/start` or `thread/fork` response). Skipped when the client opted out."""
         await self.session.notify(_m.THREAD_STARTED, params)
 
     async def thread_status_changed(self, params: ThreadStatusChangedParams) -> None:
-        """`thread/status/changed`: A loaded thread's status changed. Not sent to clients older than v2 or opted out."""
+        """`thread/status/changed`: A loaded thread's status changed. Not sent to clients older than v2. Skipped when the client opted out."""
         await self.session.notify(_m.THREAD_STATUS_CHANGED, params)
 
     async def turn_started(self, params: TurnStartedParams) -> None:
-        """`turn/started`: A turn began (after the `turn/start` response). Not sent to clients older than v1 or opted out."""
+        """`turn/started`: A turn began (after the `turn/start` response). Skipped when the client opted out."""
         await self.session.notify(_m.TURN_STARTED, params)
 
     async def turn_completed(self, params: TurnCompletedParams) -> None:
-        """`turn/completed`: A turn ended: completed, interrupted or failed. Always the turn's last notification. Not sent to clients older than v1 or
-        opted out.
-        """
+        """`turn/completed`: A turn ended: completed, interrupted or failed. Always the turn's last notification. Skipped when the client opted out."""
         await self.session.notify(_m.TURN_COMPLETED, params)
 
     async def turn_diff_updated(self, params: TurnDiffUpdatedParams) -> None:
-        """`turn/diff/updated`: The turn's aggregated diff changed. Not sent to clients older than v2 or opted out."""
+        """`turn/diff/updated`: The turn's aggregated diff changed. Not sent to clients older than v2. Skipped when the client opted out."""
         await self.session.notify(_m.TURN_DIFF_UPDATED, params)
 
     async def item_started(self, params: ItemStartedParams) -> None:
-        """`item/started`: An item began. Not sent to clients older than v1 or opted out."""
+        """`item/started`: An item began. Skipped when the client opted out."""
         await self.session.notify(_m.ITEM_STARTED, params)
 
     async def item_completed(self, params: ItemCompletedParams) -> None:
-        """`item/completed`: An item reached its final state. Not sent to clients older than v1 or opted out."""
+        """`item/completed`: An item reached its final state. Skipped when the client opted out."""
         await self.session.notify(_m.ITEM_COMPLETED, params)
 
     async def item_agent_message_delta(self, params: AgentMessageDeltaParams) -> None:
-        """`item/agentMessage/delta`: Streamed text of an agent message. Not sent to clients older than v1 or opted out."""
+        """`item/agentMessage/delta`: Streamed text of an agent message. Skipped when the client opted out."""
         await self.session.notify(_m.ITEM_AGENT_MESSAGE_DELTA, params)
 
     async def item_command_execution_output_delta(self, params: CommandExecutionOutputDeltaParams) -> None:
-        """`item/commandExecution/outputDelta`: Streamed output of a running command. Not sent to clients older than v1 or opted out."""
+        """`item/commandExecution/outputDelta`: Streamed output of a running command. Skipped when the client opted out."""
         await self.session.notify(_m.ITEM_COMMAND_EXECUTION_OUTPUT_DELTA, params)
 
     async def item_reasoning_summary_text_delta(self, params: ReasoningSummaryTextDeltaParams) -> None:
-        """`item/reasoning/summaryTextDelta`: Streamed reasoning summary text. Not sent to clients older than v2 or opted out."""
+        """`item/reasoning/summaryTextDelta`: Streamed reasoning summary text. Not sent to clients older than v2. Skipped when the client opted out."""
         await self.session.notify(_m.ITEM_REASONING_SUMMARY_TEXT_DELTA, params)
 
     async def server_request_resolved(self, params: ServerRequestResolvedParams) -> None:
         """`serverRequest/resolved`: A server->client request is settled; sent after the client's reply is processed, or when the turn ends first. Not
-        sent to clients older than v2 or opted out.
+        sent to clients older than v2. Skipped when the client opted out.
         """
         await self.session.notify(_m.SERVER_REQUEST_RESOLVED, params)
 
     async def error(self, params: ErrorNotificationParams) -> None:
-        """`error`: A problem the client should show; the turn may still go on. Not sent to clients older than v1 or opted out."""
+        """`error`: A problem the client should show; the turn may still go on. Skipped when the client opted out."""
         await self.session.notify(_m.ERROR, params)
 
     async def item_command_execution_request_approval(self, params: CommandExecutionRequestApprovalParams) -> ApprovalResult:

@@ -1,0 +1,88 @@
+"""Helpers for the Python bindings tests: a recording transport, schema validators, a test runner."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import jsonschema
+import orjson
+from threadloom_protocol.runtime.transport import SubprocessTransport
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_COMMAND = [sys.executable, "-m", "tests.python_bindings.server_app"]
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T], limit: float = 60.0) -> T:
+    """Run a test coroutine; the limit only stops a hung test, no assertion depends on timing."""
+    return asyncio.run(asyncio.wait_for(coroutine, limit))
+
+
+@cache
+def document(version: int) -> dict[str, Any]:
+    loaded: dict[str, Any] = orjson.loads((ROOT / "protocol" / f"v{version}" / "protocol.json").read_bytes())
+    return loaded
+
+
+@cache
+def validator(version: int, definition: str) -> jsonschema.Draft202012Validator:
+    schema = {key: value for key, value in document(version).items() if not key.startswith("x-") and key != "anyOf"}
+    schema["$ref"] = f"#/$defs/{definition}"
+    return jsonschema.Draft202012Validator(schema)
+
+
+def method_table(version: int) -> dict[str, dict[str, Any]]:
+    return {entry["method"]: entry for entry in document(version)["x-methods"]}
+
+
+class RecordingTransport:
+    """Wraps a subprocess transport and keeps every message in both directions."""
+
+    def __init__(self, inner: SubprocessTransport) -> None:
+        self.inner = inner
+        self.received: list[dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []
+
+    @classmethod
+    async def spawn(cls) -> RecordingTransport:
+        return cls(await SubprocessTransport.spawn(SERVER_COMMAND, cwd=str(ROOT)))
+
+    async def read(self) -> bytes | None:
+        data = await self.inner.read()
+        if data is not None:
+            self.received.append(orjson.loads(data))
+        return data
+
+    async def write(self, data: bytes) -> None:
+        try:
+            self.sent.append(orjson.loads(data))
+        except orjson.JSONDecodeError:
+            pass  # deliberately malformed lines are sent raw
+        await self.inner.write(data)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    def schema_violations(self, version: int) -> list[str]:
+        """Every received message checked against the given version's schema (results per method)."""
+        methods = {m["id"]: m["method"] for m in self.sent if "method" in m and "id" in m}
+        table = method_table(version)
+        problems = []
+        for message in self.received:
+            problems += [f"{message}: {e.message}" for e in validator(version, "ServerMessage").iter_errors(message)]
+            method = methods.get(message.get("id"))
+            if "result" in message and method:
+                result = table[method]["result"].rsplit("/", 1)[-1]
+                problems += [f"{method} result: {e.message}" for e in validator(version, result).iter_errors(message["result"])]
+        return problems
+
+
+async def until(condition: Callable[[], bool], poll: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Wait (without a deadline of its own) until `condition()` holds."""
+    while not condition():
+        await (poll() if poll else asyncio.sleep(0.01))
