@@ -1,10 +1,12 @@
 """Durable SQLite persistence of threads, turns and items (see `ThreadStore`)."""
 
 from threadloom.server.store.errors import (
+    DuplicateIdError,
     InvalidCursorError,
     ItemConflictError,
     MigrationError,
     StoreError,
+    StoreIOError,
     StoreOpenError,
     StoreVersionError,
     ThreadNotFoundError,
@@ -17,12 +19,14 @@ __all__ = [
     "MEMORY",
     "MIGRATIONS",
     "ArchiveFilter",
+    "DuplicateIdError",
     "InvalidCursorError",
     "ItemConflictError",
     "JsonDict",
     "Migration",
     "MigrationError",
     "StoreError",
+    "StoreIOError",
     "StoreOpenError",
     "StoreVersionError",
     "ThreadNotFoundError",

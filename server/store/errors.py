@@ -68,3 +68,24 @@ class ItemConflictError(StoreError, ValueError):
         self.thread_id = thread_id
         self.item_id = item_id
         super().__init__(f"item {item_id!r} of thread {thread_id!r} already belongs to another turn")
+
+
+class DuplicateIdError(StoreError, ValueError):
+    """A thread or turn id that is already taken."""
+
+    def __init__(self, kind: str, given_id: str) -> None:
+        self.kind = kind
+        self.id = given_id
+        super().__init__(f"a {kind} with id {given_id!r} already exists")
+
+
+class StoreIOError(StoreError):
+    """The database failed during an operation (disk full, I/O error, lock held too long...).
+
+    The operation's transaction was rolled back: nothing of it was stored.
+    """
+
+    def __init__(self, path: str, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(f"thread store {path} failed: {detail}")

@@ -31,8 +31,10 @@ from typing import Any, Literal
 import orjson
 
 from threadloom.server.store.errors import (
+    DuplicateIdError,
     InvalidCursorError,
     ItemConflictError,
+    StoreIOError,
     StoreOpenError,
     ThreadNotFoundError,
     TurnNotFoundError,
@@ -190,7 +192,7 @@ class ThreadStore:
         """Create an empty thread and return it (wire `Thread`, without `turns`)."""
         thread_id = thread_id or self._new_id()
         now = self._clock()
-        with self._write() as db:
+        with self._write() as db, self._unique("thread", thread_id):
             db.execute(
                 "INSERT INTO threads (id, created_at, updated_at, cwd, approval_policy, name, forked_from_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (thread_id, now, now, cwd, approval_policy, name, forked_from_id),
@@ -270,10 +272,11 @@ class ThreadStore:
         with self._write() as db:
             source = self._thread_row(db, thread_id)
             history = self._history(db, thread_id)
-            db.execute(
-                "INSERT INTO threads (id, created_at, updated_at, cwd, approval_policy, preview, name, forked_from_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (new_thread_id, now, now, source["cwd"], source["approvalPolicy"], source["preview"], source["name"], thread_id),
-            )
+            with self._unique("thread", new_thread_id):
+                db.execute(
+                    "INSERT INTO threads (id, created_at, updated_at, cwd, approval_policy, preview, name, forked_from_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (new_thread_id, now, now, source["cwd"], source["approvalPolicy"], source["preview"], source["name"], thread_id),
+                )
             for turn in history:
                 self._copy_turn(db, new_thread_id, turn)
             thread = self._thread_row(db, new_thread_id)
@@ -288,10 +291,11 @@ class ThreadStore:
         started_at = self._clock() if started_at is None else started_at
         with self._write() as db:
             self._require_thread(db, thread_id)
-            db.execute(
-                "INSERT INTO turns (thread_id, id, status, started_at) VALUES (?, ?, 'inProgress', ?)",
-                (thread_id, turn_id, started_at),
-            )
+            with self._unique("turn", turn_id):
+                db.execute(
+                    "INSERT INTO turns (thread_id, id, status, started_at) VALUES (?, ?, 'inProgress', ?)",
+                    (thread_id, turn_id, started_at),
+                )
             self._touch(db, thread_id)
             return self._turn(db, thread_id, turn_id)
 
@@ -356,24 +360,43 @@ class ThreadStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
+        """One write transaction: committed when the block ends, rolled back entirely if it raises."""
+        with self._lock, self._database_errors():
+            db = self._connection
+            db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._connection
+                yield db
+                db.execute("COMMIT")
             except BaseException:
-                self._connection.execute("ROLLBACK")
+                # A failed COMMIT (disk full) can leave the transaction open: close it either way.
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
-            self._connection.execute("COMMIT")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction, so that several queries see one snapshot."""
-        with self._lock:
+        with self._lock, self._database_errors():
             self._connection.execute("BEGIN")
             try:
                 yield self._connection
             finally:
                 self._connection.execute("COMMIT")
+
+    @contextmanager
+    def _database_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise StoreIOError(self.path, str(error)) from error
+
+    @contextmanager
+    def _unique(self, kind: str, given_id: str) -> Iterator[None]:
+        """Turn a primary-key clash into a typed error (the only constraint callers can trip)."""
+        try:
+            yield
+        except sqlite3.IntegrityError as error:
+            raise DuplicateIdError(kind, given_id) from error
 
     def _touch(self, db: sqlite3.Connection, thread_id: str) -> None:
         db.execute("UPDATE threads SET updated_at = MAX(updated_at, ?) WHERE id = ?", (self._clock(), thread_id))

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from threadloom.server.store import (
+    DuplicateIdError,
     InvalidCursorError,
     ItemConflictError,
+    StoreIOError,
     ThreadNotFoundError,
     ThreadStore,
     TurnNotFoundError,
@@ -425,3 +427,35 @@ def test_concurrent_writers_from_threads_lose_nothing(store: ThreadStore) -> Non
         list(pool.map(write, turn_ids))
     history = store.read_history("t")
     assert [[item["id"] for item in turn["items"]] for turn in history] == [[f"{turn_id}-{n}" for n in range(50)] for turn_id in turn_ids]
+
+
+def test_taken_ids_are_typed_errors(store: ThreadStore) -> None:
+    store.create_thread(cwd="/w", thread_id="t")
+    store.append_turn("t", turn_id="u")
+    with pytest.raises(DuplicateIdError) as raised:
+        store.create_thread(cwd="/elsewhere", thread_id="t")
+    assert (raised.value.kind, raised.value.id) == ("thread", "t")
+    with pytest.raises(DuplicateIdError, match="turn"):
+        store.append_turn("t", turn_id="u")
+    with pytest.raises(DuplicateIdError):
+        store.fork_thread("t", new_thread_id="t")
+    assert store.get_thread("t")["cwd"] == "/w"
+    assert len(store.read_history("t")) == 1
+
+
+def test_a_full_disk_is_a_typed_error_and_the_store_keeps_working(tmp_path: Path) -> None:
+    with ThreadStore(tmp_path / "threads.sqlite3") as store:
+        store.create_thread(cwd="/w", thread_id="t")
+        store.append_turn("t", turn_id="u")
+        pages = store._connection.execute("PRAGMA page_count").fetchone()[0]
+        # Simulate a full disk: the file may not grow any more.
+        store._connection.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StoreIOError) as raised:
+            store.save_items("t", "u", [agent_message(f"i{n}", "x" * 4000) for n in range(50)])
+        assert raised.value.path == str(tmp_path / "threads.sqlite3")
+        assert "full" in raised.value.detail
+        # Nothing of the failed batch was kept, and the store still serves.
+        assert store.get_turn("t", "u")["items"] == []
+        store._connection.execute("PRAGMA max_page_count = 1073741823")
+        store.save_item("t", "u", agent_message("after", "ok"))
+        assert [item["id"] for item in store.get_turn("t", "u")["items"]] == ["after"]
