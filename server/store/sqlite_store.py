@@ -143,7 +143,7 @@ class ThreadStore:
             self.recovered_turns = self._recover_interrupted_turns()
         except sqlite3.DatabaseError as error:
             self._connection.close()
-            raise StoreOpenError(self.path, f"{error} (is it a Threadloom SQLite store?)") from error
+            raise StoreOpenError(self.path, str(error)) from error
         except BaseException:
             self._connection.close()
             raise

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import copy
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from threadloom.server.agent import Agent, ApprovalKind, Decision
+from threadloom.server.agent import Agent, ApprovalKind, Decision, ScriptedAgent
+
+from .wire import assert_strict_item
 
 Event = tuple[Any, ...]
 
@@ -96,3 +99,24 @@ async def run_agent(agent: Agent, context: RecordingContext) -> BaseException | 
     except Exception as error:
         return error
     return None
+
+
+AGENT = ScriptedAgent(command_timeout=20)
+
+
+def context_for(script: str, workspace: Path, *, cwd: Path | None = None, decisions: list[Decision] | None = None) -> RecordingContext:
+    return RecordingContext(
+        cwd=str(cwd or workspace),
+        workspace_root=str(workspace),
+        input=[{"type": "text", "text": script}],
+        decisions=list(decisions or []),
+    )
+
+
+def play(script: str, workspace: Path, *, agent: ScriptedAgent = AGENT, **options: Any) -> tuple[RecordingContext, BaseException | None]:
+    context = context_for(script, workspace, **options)
+    error = asyncio.run(run_agent(agent, context))
+    assert context.all_items_closed, "every started item must be completed"
+    for item in context.completed():
+        assert_strict_item(item)
+    return context, error

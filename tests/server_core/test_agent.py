@@ -15,35 +15,14 @@ from threadloom.server.agent import (
     COMMAND_OUTPUT_DELTA,
     REASONING_SUMMARY_DELTA,
     AgentFailedError,
-    Decision,
     ScriptedAgent,
     ScriptError,
     TurnCancelled,
     turn_outcome,
 )
 
-from .recording import RecordingContext, run_agent
-from .wire import assert_strict_item, assert_wire
-
-AGENT = ScriptedAgent(command_timeout=20)
-
-
-def context_for(script: str, workspace: Path, *, cwd: Path | None = None, decisions: list[Decision] | None = None) -> RecordingContext:
-    return RecordingContext(
-        cwd=str(cwd or workspace),
-        workspace_root=str(workspace),
-        input=[{"type": "text", "text": script}],
-        decisions=list(decisions or []),
-    )
-
-
-def play(script: str, workspace: Path, *, agent: ScriptedAgent = AGENT, **options: Any) -> tuple[RecordingContext, BaseException | None]:
-    context = context_for(script, workspace, **options)
-    error = asyncio.run(run_agent(agent, context))
-    assert context.all_items_closed, "every started item must be completed"
-    for item in context.completed():
-        assert_strict_item(item)
-    return context, error
+from .recording import AGENT, RecordingContext, context_for, play, run_agent
+from .wire import assert_wire
 
 
 def process_is_gone(pid: int, patience: float = 10.0) -> bool:

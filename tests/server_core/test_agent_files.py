@@ -11,7 +11,7 @@ from threadloom.server.agent import TurnCancelled
 from threadloom.server.agent.files import unified_diff
 from threadloom.server.agent.script import Write, parse_script
 
-from .test_agent import play
+from .recording import play
 
 
 def test_write_creates_a_file_with_an_add_diff(tmp_path: Path) -> None:
