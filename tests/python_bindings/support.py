@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import cache
@@ -11,6 +12,7 @@ from typing import Any, TypeVar
 
 import jsonschema
 import orjson
+
 from threadloom_protocol.runtime.transport import SubprocessTransport
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,10 +61,8 @@ class RecordingTransport:
         return data
 
     async def write(self, data: bytes) -> None:
-        try:
+        with contextlib.suppress(orjson.JSONDecodeError):  # deliberately malformed lines are sent raw
             self.sent.append(orjson.loads(data))
-        except orjson.JSONDecodeError:
-            pass  # deliberately malformed lines are sent raw
         await self.inner.write(data)
 
     async def close(self) -> None:

@@ -279,7 +279,7 @@ def _client_request(protocol: Protocol, method: Method) -> str:
     value = f"params or {method.params}()" if default else "params"
     if method.name == "initialize" and _has_member(protocol, "InitializeParams", "protocolVersions"):
         out.append('        if "protocol_versions" not in params.model_fields_set:\n')
-        out.append("            params = params.model_copy(update={\"protocol_versions\": [_m.VERSION]})\n")
+        out.append('            params = params.model_copy(update={"protocol_versions": [_m.VERSION]})\n')
     defaults = ""
     if method.name == "initialize" and _has_member(protocol, "InitializeResult", "protocolVersion"):
         defaults = ', defaults={"protocolVersion": 1}'  # a server that negotiated version 1 answers in the v1 shape

@@ -1,0 +1,444 @@
+"""Replay: play a recorded client against a live server and check every server message.
+
+For each transcript the server command is started (stdio or HTTP + SSE). Recorded client messages
+are sent in order, requests with fresh ids; before each one, every server message recorded
+before it must have arrived. Server -> client requests are answered with the client's recorded
+replies (the live request is paired with the recorded one by method and matching rules, then the
+recorded reply is sent with the live id). Every server message is checked:
+
+(a) schema: it validates against the transcript's (old) protocol version; a response's `result`
+    against its method's result schema, an error's `data` against the error table;
+(b) match: it equals the recorded message under the matching rules, in an order the ordering
+    policy allows (barriers; windows compared as a multiset; `keepOrder` keys);
+(c) undeclared: its method, union variants and enum values exist in the old version, and it is
+    not a notification the client opted out of.
+
+A server that exits, prints something that is not JSON, or stays silent past the timeout is a
+failure of that transcript, never a hung run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from threadloom.conformance.matching import Matcher, Mismatch, Volatiles, expand_vars
+from threadloom.conformance.paths import Concrete, get, parse_path, render
+from threadloom.conformance.protocol import ProtocolDoc, load_protocol_doc, resolve_protocol
+from threadloom.conformance.transcript import Record, Transcript
+from threadloom.conformance.transport import BadLine, Incoming, Transport, TransportError, make_transport
+
+# Failure kinds ("check" of a Failure), documented in README.md.
+SCHEMA, MATCH, UNDECLARED, ORDER, UNEXPECTED, TIMEOUT, CRASH, TRANSPORT = (
+    "schema",
+    "match",
+    "undeclared",
+    "order",
+    "unexpected",
+    "timeout",
+    "crash",
+    "transport",
+)
+
+
+@dataclass(frozen=True)
+class Failure:
+    check: str
+    line: int | None
+    path: str | None
+    expected: Any
+    actual: Any
+    message: str
+
+
+@dataclass
+class Result:
+    transcript: Path
+    scenario: str
+    version: int
+    failures: list[Failure] = field(default_factory=list)
+    duration: float = 0.0
+    sent: int = 0
+    received: int = 0
+    stderr: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+@dataclass
+class ReplayOptions:
+    server: str
+    transport: str = "stdio"
+    schema: str | None = None  # a version number, or a protocol.json path; default: the transcript's version
+    protocol_dir: Path = Path("protocol")
+    timeout: float | None = None  # per transcript; default: the header's timeoutSeconds, else 30
+    settle: float = 0.3  # seconds to wait after the last expected message for anything extra
+    variables: dict[str, str] = field(default_factory=dict)
+    jobs: int = 4
+
+
+class _Stop(Exception):
+    """The run cannot continue (crash, timeout, transport error); the failure is already recorded."""
+
+
+async def replay_all(transcripts: Iterable[Transcript], options: ReplayOptions) -> list[Result]:
+    """Replay transcripts in parallel (at most `options.jobs` servers at once), results in input order."""
+    gate = asyncio.Semaphore(max(1, options.jobs))
+    docs: dict[Path, ProtocolDoc] = {}
+
+    async def one(transcript: Transcript) -> Result:
+        location = resolve_protocol(options.schema, transcript.protocol_version, options.protocol_dir)
+        if location not in docs:
+            docs[location] = load_protocol_doc(location)
+        async with gate:
+            return await replay_transcript(transcript, docs[location], options)
+
+    return list(await asyncio.gather(*(one(t) for t in transcripts)))
+
+
+def replay_sync(transcripts: Iterable[Transcript], options: ReplayOptions) -> list[Result]:
+    return asyncio.run(replay_all(list(transcripts), options))
+
+
+async def replay_transcript(transcript: Transcript, doc: ProtocolDoc, options: ReplayOptions) -> Result:
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="threadloom-replay-"))
+    variables = {"tmpdir": str(workdir), "token": secrets.token_urlsafe(16), **transcript.header.get("vars", {}), **options.variables}
+    transport = make_transport(options.transport, expand_vars(options.server, variables))
+    run = _Run(transcript, doc, transport, variables, options)
+    try:
+        await run.execute()
+    finally:
+        await run.shutdown()
+        shutil.rmtree(workdir, ignore_errors=True)
+    result = Result(transcript.path, transcript.scenario, transcript.protocol_version, run.failures, time.monotonic() - started)
+    result.sent, result.received, result.stderr = run.sent, run.received, transport.stderr_tail()
+    return result
+
+
+class _Run:
+    def __init__(self, transcript: Transcript, doc: ProtocolDoc, transport: Transport, variables: dict[str, str], options: ReplayOptions) -> None:
+        self.transcript = transcript
+        self.doc = doc
+        self.transport = transport
+        self.options = options
+        self.timeout = options.timeout or float(transcript.header.get("timeoutSeconds", 30))
+        self.records = [replace(r, msg=expand_vars(r.msg, variables)) for r in transcript.records]
+        self.matcher: Matcher = transcript.matcher()
+        self.volatiles = Volatiles.declare(transcript.volatiles)
+        self.keep_order = [parse_path(p) for p in transcript.keep_order]
+        self.windows = _windows(self.records, set(transcript.barriers))
+        self.failures: list[Failure] = []
+        self.pending: dict[int, Record] = {r.line: r for r in self.records if r.dir == "s2c"}
+        self.live_id_of: dict[Any, Any] = {}  # recorded client request id -> live id
+        self.recorded_id_of: dict[Any, Any] = {}  # live client request id -> recorded id
+        self.live_method: dict[Any, str] = {}  # live client request id -> method
+        self.server_request_ids: dict[Any, Any] = {}  # recorded server request id -> live id
+        self.overtaken: set[int] = set()
+        self.fresh = itertools.count(1)
+        self.queue: asyncio.Queue[Incoming] = asyncio.Queue()
+        self.pump: asyncio.Task[None] | None = None
+        self.deadline = 0.0
+        self.horizon = 0
+        self.sent = 0
+        self.received = 0
+
+    # -- driving ---------------------------------------------------------------------------
+    async def execute(self) -> None:
+        self.deadline = time.monotonic() + self.timeout
+        try:
+            try:
+                await asyncio.wait_for(self.transport.start(), self.timeout)
+            except (TransportError, TimeoutError) as error:
+                self._fail(TRANSPORT, None, None, None, None, f"cannot start the server: {error or 'timed out'}")
+                raise _Stop from None
+            self.pump = asyncio.create_task(self._pump())
+            for record in self.records:
+                if record.dir == "c2s":
+                    await self._drain(record.line)
+                    await self._send(record)
+            await self._drain(self.records[-1].line + 1 if self.records else 1)
+            await self._settle()
+        except _Stop:
+            pass
+
+    async def shutdown(self) -> None:
+        if self.pump is not None:
+            self.pump.cancel()
+        await self.transport.close()
+
+    async def _pump(self) -> None:
+        while True:
+            message = await self.transport.receive()
+            await self.queue.put(message)
+            if message is None:
+                return
+
+    async def _next(self, wait: float) -> tuple[bool, Incoming]:
+        try:
+            return True, await asyncio.wait_for(self.queue.get(), max(wait, 0.0))
+        except TimeoutError:
+            return False, None
+
+    async def _drain(self, horizon: int) -> None:
+        """Handle server messages until every record before line `horizon` has arrived."""
+        self.horizon = horizon
+        while (first := self._first_pending(horizon)) is not None:
+            arrived, message = await self._next(self.deadline - time.monotonic())
+            if not arrived:
+                self._timed_out(first, horizon)
+                raise _Stop
+            self._receive(message, first)
+
+    async def _settle(self) -> None:
+        """Anything the server sends shortly after the last expected message is unexpected."""
+        until = time.monotonic() + self.options.settle
+        while (left := until - time.monotonic()) > 0:
+            arrived, message = await self._next(left)
+            if arrived:
+                self._receive(message, None)
+
+    def _first_pending(self, horizon: int) -> Record | None:
+        return next((r for line, r in sorted(self.pending.items()) if line < horizon), None)
+
+    def _timed_out(self, first: Record, horizon: int) -> None:
+        waiting = [r for line, r in sorted(self.pending.items()) if line < horizon]
+        more = f" (and {len(waiting) - 1} more expected message(s))" if len(waiting) > 1 else ""
+        self._fail(
+            TIMEOUT,
+            first.line,
+            "$",
+            first.msg,
+            None,
+            f"no {_describe(first)} within {self.timeout:g}s{more}; the server hangs or never sends it",
+        )
+
+    async def _send(self, record: Record) -> None:
+        message = self.volatiles.substitute(record.msg)
+        if record.kind == "request":
+            recorded = record.msg["id"]
+            live = 10_000 + next(self.fresh) if isinstance(recorded, int) else f"replay-{next(self.fresh)}"
+            self.live_id_of[recorded], self.recorded_id_of[live] = live, recorded
+            self.live_method[live] = record.method or ""
+            message = {**message, "id": live}
+        elif record.kind == "response":
+            live_id = self.server_request_ids.get(record.msg["id"])
+            if live_id is None:
+                return  # the server request it answers never arrived; already reported
+            message = {**message, "id": live_id}
+        try:
+            await self.transport.send(message)
+        except TransportError as error:
+            self._crash_or_transport(record.line, str(error))
+            raise _Stop from None
+        self.sent += 1
+
+    def _crash_or_transport(self, line: int | None, detail: str) -> None:
+        status = self.transport.exit_status()
+        if status is not None:
+            self._fail(CRASH, line, None, None, None, f"the server exited with status {status} ({detail}){_stderr(self.transport)}")
+        else:
+            self._fail(TRANSPORT, line, None, None, None, detail)
+
+    # -- one server message ----------------------------------------------------------------
+    def _receive(self, message: Incoming, first: Record | None) -> None:
+        hint = first.line if first else (self.records[-1].line if self.records else None)
+        if message is None:
+            status = self.transport.exit_status()
+            what = f"while line {first.line} ({_describe(first)}) was still expected" if first else "before the client finished"
+            self._fail(CRASH, hint, None, first.msg if first else None, None, f"the server exited (status {status}) {what}{_stderr(self.transport)}")
+            raise _Stop
+        self.received += 1
+        if isinstance(message, BadLine):
+            self._fail(SCHEMA, hint, "$", "a JSON-RPC message", message.text, f"the server wrote a line that is {message.reason}")
+            return
+        kind, method = self._classify(message)
+        issues = self._validate(message, kind, method)
+        undeclared = any(i.check == UNDECLARED for i in issues)
+        record, mismatches, order = self._pick(message, kind, method, exact_only=undeclared)
+        line = record.line if record else hint
+        self.failures += [replace(i, line=line) for i in issues]
+        if record is None:
+            if not undeclared:
+                self._unexpected(message, kind, method, hint)
+            return
+        self.failures += [replace(o, line=record.line) for o in order]
+        self.failures += [Failure(MATCH, record.line, m.path, m.expected, m.actual, m.reason) for m in mismatches]
+
+    def _classify(self, message: dict[str, Any]) -> tuple[str, str | None]:
+        method = message.get("method")
+        if isinstance(method, str):
+            return ("request" if "id" in message else "notification"), method
+        if "id" in message and ("result" in message or "error" in message):
+            return "response", self.live_method.get(message["id"])
+        return "invalid", None
+
+    def _unexpected(self, message: dict[str, Any], kind: str, method: str | None, hint: int | None) -> None:
+        if kind == "response" and message.get("id") not in self.recorded_id_of:
+            reason = f"a response to id {message.get('id')!r}, which the client never used"
+        elif kind == "response":
+            reason = f"a second response to the client's `{method}` request"
+        else:
+            reason = f"a {kind} `{method}` the recording does not have here"
+        self._fail(UNEXPECTED, hint, "$", None, message, f"unexpected message: {reason}")
+
+    # -- (a) and (c) -----------------------------------------------------------------------
+    def _validate(self, message: dict[str, Any], kind: str, method: str | None) -> list[Failure]:
+        version = f"v{self.doc.version}"
+        if kind == "invalid":
+            return [Failure(SCHEMA, None, "$", "a request, notification or response", message, "not a JSON-RPC message")]
+        if kind == "response":
+            return self._validate_response(message, method)
+        assert method is not None
+        info = self.doc.method(method)
+        if info is None:
+            return [Failure(UNDECLARED, None, "$.method", f"a method of {version}", method, f"`{method}` is not a method of {version}")]
+        if info.direction != "serverToClient" or info.kind != kind:
+            expected = f"{info.direction} {info.kind}"
+            return [Failure(SCHEMA, None, "$.method", expected, method, f"`{method}` is a {expected} in {version}, but the server sent it as a {kind}")]
+        if kind == "notification" and method in self.transcript.opted_out:
+            return [Failure(UNDECLARED, None, "$.method", "no such notification", method, f"the client opted out of `{method}` in initialize")]
+        definition = self.doc.wire_definitions.get(method)
+        issues = self.doc.validate(definition, message) if definition else self.doc.validate_ref(info.params, message.get("params"), ("params",))
+        return [self._issue(i, message) for i in issues]
+
+    def _validate_response(self, message: dict[str, Any], method: str | None) -> list[Failure]:
+        envelope = "Response" if "result" in message else "ErrorResponse"
+        issues = self.doc.validate(envelope, message) if envelope in self.doc.defs else []
+        info = self.doc.method(method) if method else None
+        if info is not None and "result" in message:
+            issues += self.doc.validate_ref(info.result, message["result"], ("result",))
+        error = message.get("error")
+        if isinstance(error, dict) and isinstance(error.get("code"), int) and "data" in error:
+            issues += self.doc.validate_ref(self.doc.error_data_ref(error["code"]), error["data"], ("error", "data"))
+        return [self._issue(i, message) for i in issues]
+
+    def _issue(self, issue: Any, message: dict[str, Any]) -> Failure:
+        _, actual = get(message, issue.path)
+        check = UNDECLARED if issue.undeclared else SCHEMA
+        return Failure(check, None, render(issue.path), f"valid for v{self.doc.version}", actual, issue.message)
+
+    # -- (b): pairing a live message with a recorded one ---------------------------------
+    def _pick(self, message: dict[str, Any], kind: str, method: str | None, exact_only: bool) -> tuple[Record | None, list[Mismatch], list[Failure]]:
+        candidates = self._candidates(message, kind, method)
+        if not candidates:
+            return None, [], []
+        current = min(self.windows[line] for line in self.pending if line < self.horizon) if self._first_pending(self.horizon) else None
+        scored = []
+        for record in candidates:
+            new, mismatches = self._compare(record, message, method)
+            in_order = self.windows[record.line] == current and self._order_ok(record)
+            scored.append((record, new, mismatches, in_order))
+        exact = [s for s in scored if not s[2]]
+        choice = next((s for s in exact if s[3]), None) or (exact[0] if exact else None)
+        if choice is None and not exact_only:
+            in_window = [s for s in scored if s[3]] or scored
+            choice = min(in_window, key=lambda s: len(s[2]))
+        if choice is None:
+            return None, [], []
+        record, new, mismatches, in_order = choice
+        order = [] if in_order or mismatches else self._order_failure(record, message)
+        self._consume(record, message, kind, new)
+        return record, mismatches, order
+
+    def _candidates(self, message: dict[str, Any], kind: str, method: str | None) -> list[Record]:
+        pending = [r for line, r in sorted(self.pending.items()) if line < self.horizon or self.horizon == 0]
+        if kind == "response":
+            recorded = self.recorded_id_of.get(message.get("id"), _NOTHING)
+            return [r for r in pending if r.kind == "response" and r.msg.get("id") == recorded]
+        return [r for r in pending if r.kind == kind and r.method == method]
+
+    def _compare(self, record: Record, message: dict[str, Any], method: str | None) -> tuple[dict[tuple[str, Any], Any], list[Mismatch]]:
+        actual = dict(message)
+        if "id" in record.msg:
+            actual["id"] = record.msg["id"]  # ids are remapped, never compared
+        new = self.volatiles.capture(record.msg, actual, method)
+        expected = self.volatiles.substitute(record.msg, new)
+        return new, self.matcher.compare(expected, actual, method)
+
+    def _order_ok(self, record: Record) -> bool:
+        key = self._order_key(record)
+        if key is None:
+            return True
+        window = self.windows[record.line]
+        return not any(self.windows[line] == window and line < record.line and self._order_key(other) == key for line, other in self.pending.items())
+
+    def _order_key(self, record: Record) -> tuple[str, Any] | None:
+        for pattern in self.keep_order:
+            found, value = get(record.msg, _literal(pattern.segments))
+            if found and not isinstance(value, (dict, list)):
+                return pattern.text, value
+        return None
+
+    def _order_failure(self, record: Record, message: dict[str, Any]) -> list[Failure]:
+        earlier = [r for line, r in sorted(self.pending.items()) if line < record.line and line != record.line]
+        blocking = earlier[0] if earlier else None
+        if blocking is None or blocking.line in self.overtaken:
+            return []
+        self.overtaken.add(blocking.line)
+        if self.windows[blocking.line] == self.windows[record.line]:
+            why = "they share a keepOrder key, so the recorded order must be kept"
+        else:
+            why = "the ordering policy allows no reordering across it (barriers: " + ", ".join(self.transcript.barriers) + ")"
+        return [
+            Failure(
+                ORDER,
+                record.line,
+                "$",
+                f"line {blocking.line} ({_describe(blocking)}) first",
+                message,
+                f"{_describe(record)} arrived before line {blocking.line} ({_describe(blocking)}); {why}",
+            )
+        ]
+
+    def _consume(self, record: Record, message: dict[str, Any], kind: str, new: dict[tuple[str, Any], Any]) -> None:
+        del self.pending[record.line]
+        self.volatiles.commit(new)
+        if kind == "request":
+            self.server_request_ids[record.msg["id"]] = message["id"]
+
+    def _fail(self, check: str, line: int | None, path: str | None, expected: Any, actual: Any, message: str) -> None:
+        self.failures.append(Failure(check, line, path, expected, actual, message))
+
+
+_NOTHING = object()
+
+
+def _literal(segments: tuple[tuple[str, Any], ...]) -> Concrete:
+    return tuple(value for _, value in segments)
+
+
+def _windows(records: list[Record], barriers: set[str]) -> dict[int, int]:
+    """Window number of every server record: barriers sit alone; client messages close a window."""
+    windows: dict[int, int] = {}
+    window = 0
+    for record in records:
+        if record.dir == "c2s":
+            window += 1
+        elif record.kind in barriers or (record.method or "") in barriers:
+            windows[record.line] = window + 1
+            window += 2
+        else:
+            windows[record.line] = window
+    return windows
+
+
+def _describe(record: Record) -> str:
+    if record.kind == "response":
+        return f"the response to client request id {record.msg.get('id')!r}"
+    return f"{'server request' if record.kind == 'request' else 'notification'} `{record.method}`"
+
+
+def _stderr(transport: Transport) -> str:
+    tail = transport.stderr_tail().strip()
+    return f"; server stderr (last lines):\n{tail}" if tail else ""
