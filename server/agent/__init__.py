@@ -1,5 +1,6 @@
 """The pluggable agent core: the `Agent` / `TurnContext` interface and the default `ScriptedAgent`."""
 
+from threadloom.server.agent.approvals import SessionGrants, decide
 from threadloom.server.agent.interface import (
     AGENT_MESSAGE_DELTA,
     COMMAND_OUTPUT_DELTA,
@@ -28,8 +29,10 @@ __all__ = [
     "JsonDict",
     "ScriptError",
     "ScriptedAgent",
+    "SessionGrants",
     "TurnCancelled",
     "TurnContext",
+    "decide",
     "parse_script",
     "script_text",
     "turn_outcome",
