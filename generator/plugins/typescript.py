@@ -24,6 +24,7 @@ from threadloom.generator.jsonio import read_json
 from threadloom.generator.model import Definition, DefinitionKind, Direction, Kind, Method, Property, Protocol, ref_name
 
 PACKAGE = "bindings/typescript"
+CORPUS = "bindings/corpus"
 GENERATED_SRC = f"{PACKAGE}/src/generated"
 GENERATED_TESTS = f"{PACKAGE}/test/generated"
 
@@ -59,6 +60,9 @@ def generate(context: Context) -> dict[str, str]:
     for protocol in context.protocols:
         files[f"{GENERATED_SRC}/{protocol.label}.ts"] = render_module(protocol)
         files[f"{GENERATED_TESTS}/examples_{protocol.label}.ts"] = render_example_tests(protocol, context.root)
+        corpus = render_corpus_tests(protocol, context.root)
+        if corpus is not None:
+            files[f"{GENERATED_TESTS}/corpus_{protocol.label}.ts"] = corpus
     files[f"{GENERATED_SRC}/index.ts"] = render_index(context.protocols)
     return files
 
@@ -390,3 +394,164 @@ def _example_name(definition: str, stem: str) -> str:
 
 def _typed_literal(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+# --- type-level tests from the shared corpus (bindings/corpus/v<N>/<Definition>-<True|False>-<hash>.json)
+#
+# A corpus entry is valid or invalid against the JSON Schema. TypeScript types see less than the
+# schema (no minLength, minimum, uniqueItems, integer-ness, ...), so each entry is first judged
+# the way tsc will see it: valid entries tsc accepts must compile; invalid entries tsc rejects go
+# under `@ts-expect-error`; the rest are listed as skipped, with the reason.
+
+ACCEPT, REJECT, UNSURE = "accept", "reject", "unsure"
+CORPUS_NAME = re.compile(r"^(?P<definition>[A-Za-z_][A-Za-z0-9_]*)-(?P<valid>True|False)-(?P<hash>[A-Za-z0-9_]+)$")
+
+
+def render_corpus_tests(protocol: Protocol, root: Path) -> str | None:
+    folder = root / CORPUS / protocol.label
+    if not folder.is_dir():
+        return None
+    label = protocol.label
+    judge = TsJudge(protocol)
+    body: list[str] = []
+    skipped: list[str] = []
+    for path in sorted(folder.glob("*.json")):
+        match = CORPUS_NAME.match(path.stem)
+        if not match or match["definition"] not in protocol.definitions:
+            raise InputError(path, "corpus file name must be <Definition>-<True|False>-<hash>.json with a definition of this version")
+        definition, valid = match["definition"], match["valid"] == "True"
+        value, case = _corpus_sample(read_json(path))
+        verdict, reason = judge.verdict({"$ref": f"#/$defs/{definition}"}, value)
+        constant = f"{_example_name(definition, 'c_' + match['hash'])}_{'valid' if valid else 'invalid'}"
+        if valid and verdict == ACCEPT:
+            body.append(f"export const {constant}: {label}.{definition} = {judge.literal({'$ref': f'#/$defs/{definition}'}, value)};")
+        elif not valid and verdict == REJECT:
+            body += [f"// @ts-expect-error {reason}", f"export const {constant}: {label}.{definition} = {_typed_literal(value)};"]
+        else:
+            why = reason if verdict != ACCEPT else "TypeScript types cannot express why the schema rejects it"
+            skipped.append(f"// skipped {path.name}{f' ({case})' if case else ''}: {why}")
+    out = [_banner(), f"// The shared corpus bindings/corpus/{label}/ as type-level tests: this file must compile.", ""]
+    out += [f"import type * as {label} from '../../src/generated/{label}.js';", ""]
+    checked = sum(1 for line in body if line.startswith("export"))
+    out += [*body, "", *skipped, "", f"export const corpusChecked = {checked};", f"export const corpusSkipped = {len(skipped)};"]
+    return "\n".join(out) + "\n"
+
+
+def _corpus_sample(entry: Any) -> tuple[Any, str]:
+    """A corpus file holds {"definition", "valid", "case", "sample"}; a bare value is accepted too."""
+    if isinstance(entry, dict) and "sample" in entry and "definition" in entry:
+        return entry["sample"], str(entry.get("case", ""))
+    return entry, ""
+
+
+class TsJudge:
+    """How tsc sees a JSON value assigned, as a fresh literal, to a generated type."""
+
+    def __init__(self, protocol: Protocol) -> None:
+        self.definitions = protocol.definitions
+
+    def resolve(self, schema: Any) -> Any:
+        while isinstance(schema, dict) and "$ref" in schema:
+            schema = self.definitions[ref_name(schema["$ref"])].schema
+        return schema
+
+    def verdict(self, schema: Any, value: Any, direct: bool = True) -> tuple[str, str]:
+        """`direct`: the literal is checked against this type alone (not one member of an untagged
+        union), so tsc's excess-property check applies to it."""
+        schema = self.resolve(schema)
+        if not isinstance(schema, dict):
+            return (ACCEPT, "") if schema is not False else (REJECT, "never")
+        if "const" in schema:
+            return (ACCEPT, "") if value == schema["const"] and type(value) is type(schema["const"]) else (REJECT, f"not the literal {schema['const']!r}")
+        if "enum" in schema:
+            return (ACCEPT, "") if value in schema["enum"] and isinstance(value, str) else (REJECT, f"{value!r} is not one of the enum's literals")
+        if "oneOf" in schema or "anyOf" in schema:
+            return self._union(schema, value, direct)
+        kinds = schema.get("type")
+        if kinds is None:
+            return ACCEPT, ""
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        kind = _json_kind(value)
+        if kind not in kinds and not (kind == "integer" and "number" in kinds) and not (kind == "number" and "integer" in kinds):
+            return REJECT, f"a {kind} where the type is {' | '.join(kinds)}"
+        if kind == "array":
+            return _combine([self.verdict(schema.get("items", True), item, direct) for item in value])
+        if kind == "object":
+            return self._object(schema, value, direct)
+        return ACCEPT, ""
+
+    def _union(self, schema: dict[str, Any], value: Any, direct: bool) -> tuple[str, str]:
+        options = schema.get("oneOf") or schema.get("anyOf") or []
+        tag = schema.get("discriminator", {}).get("propertyName")
+        if tag is not None:
+            chosen = self._variant(options, tag, value)
+            if chosen is None:
+                return REJECT, f"no variant has the tag {tag}={value.get(tag) if isinstance(value, dict) else value!r}"
+            return self.verdict(chosen, value, direct)
+        verdicts = [self.verdict(option, value, direct=False) for option in options]
+        if any(v == ACCEPT for v, _ in verdicts):
+            return ACCEPT, ""
+        if all(v == REJECT for v, _ in verdicts):
+            return REJECT, "; ".join(dict.fromkeys(reason for _, reason in verdicts))
+        return UNSURE, "matches no member of a union without a tag"
+
+    def _variant(self, options: list[Any], tag: str, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return None
+        for option in options:
+            const = self.resolve(option).get("properties", {}).get(tag, {}).get("const")
+            if const is not None and const == value.get(tag):
+                return option
+        return None
+
+    def _object(self, schema: dict[str, Any], value: dict[str, Any], direct: bool) -> tuple[str, str]:
+        properties: dict[str, Any] = schema.get("properties", {})
+        missing = [name for name in schema.get("required", []) if name not in value]
+        if missing:
+            return REJECT, f"required {', '.join(missing)} missing"
+        verdicts = [self.verdict(properties[name], member, direct) for name, member in value.items() if name in properties]
+        extra = [name for name in value if name not in properties]
+        if extra and properties and schema.get("additionalProperties") is False:
+            # tsc rejects unknown members of a fresh literal, but only reliably outside untagged unions.
+            verdicts.append((REJECT if direct else UNSURE, f"unknown member(s) {', '.join(extra)} of a closed object"))
+        return _combine(verdicts)
+
+    def literal(self, schema: Any, value: Any) -> str:
+        """A one-line literal in which members the type does not declare come in a spread (no excess-property error)."""
+        schema = self.resolve(schema)
+        if isinstance(schema, dict) and ("oneOf" in schema or "anyOf" in schema):
+            options = schema.get("oneOf") or schema.get("anyOf") or []
+            tag = schema.get("discriminator", {}).get("propertyName")
+            chosen = self._variant(options, tag, value) if tag else next((o for o in options if self.verdict(o, value)[0] == ACCEPT), None)
+            return self.literal(chosen, value) if chosen is not None else _typed_literal(value)
+        if isinstance(value, list) and isinstance(schema, dict):
+            return "[" + ", ".join(self.literal(schema.get("items", True), item) for item in value) + "]"
+        if isinstance(value, dict) and isinstance(schema, dict) and schema.get("properties"):
+            properties = schema["properties"]
+            known = [f"{json.dumps(k, ensure_ascii=False)}: {self.literal(properties[k], v)}" for k, v in value.items() if k in properties]
+            extra = {k: v for k, v in value.items() if k not in properties}
+            spread = [f"...{_typed_literal(extra)}"] if extra else []
+            return "{ " + ", ".join(known + spread) + " }" if known or spread else "{}"
+        return _typed_literal(value)
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _combine(verdicts: list[tuple[str, str]]) -> tuple[str, str]:
+    for wanted in (REJECT, UNSURE):
+        reasons = [reason for verdict, reason in verdicts if verdict == wanted]
+        if reasons:
+            return wanted, reasons[0]
+    return ACCEPT, ""

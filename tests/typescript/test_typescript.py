@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
 import subprocess
@@ -81,3 +82,88 @@ def test_npm_test_passes() -> None:
     assert "# fail 0" in output, output[-6000:]
     passed = next(line for line in output.splitlines() if line.startswith("# pass "))
     assert int(passed.removeprefix("# pass ")) >= 40, passed
+
+
+# --- the corpus -> type-level tests generator, on a small corpus written here -----------------
+
+CORPUS = {
+    # valid, must compile; the extra member of an open object comes through a spread
+    "Thread-True-a1": {
+        "id": "t",
+        "createdAt": 1,
+        "updatedAt": 2,
+        "cwd": "/",
+        "approvalPolicy": "never",
+        "preview": "",
+        "archived": False,
+        "status": "idle",
+        "name": None,
+        "futureField": {"x": 1},
+    },
+    "ThreadItem-True-a2": {"type": "plan", "id": "p", "steps": [{"step": "s", "status": "pending"}]},
+    "ThreadListParams-True-a3": {"cursor": None, "limit": 5},
+    # invalid in ways tsc sees: must sit under @ts-expect-error
+    "ThreadReadParams-False-b1": {"includeTurns": True},
+    "ThreadStartParams-False-b2": {"cwd": None},
+    "ThreadItem-False-b3": {"type": "agentMessage", "id": "a", "text": 3},
+    "UserInput-False-b4": {"type": "audio", "data": ""},
+    "ApprovalResult-False-b5": {"decision": "maybe"},
+    # invalid only by constraints tsc cannot see: skipped with the reason
+    "ThreadListParams-False-c1": {"limit": 1000},
+    "ClientInfo-False-c2": {"name": "", "version": "1"},
+}
+
+
+def _corpus_project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "protocol", root / "protocol")
+    corpus = root / "bindings" / "corpus" / "v2"
+    corpus.mkdir(parents=True)
+    for name, value in CORPUS.items():
+        (corpus / f"{name}.json").write_text(json.dumps(value))
+    return root
+
+
+def test_corpus_entries_are_sorted_into_compile_expect_error_and_skipped(tmp_path: Path) -> None:
+    root = _corpus_project(tmp_path)
+    context = Context(root=root, protocols=[load_protocol(root / "protocol" / f"v{n}") for n in (1, 2)])
+    text = typescript.render_corpus_tests(context.protocol(2), root)
+    assert text is not None
+    assert typescript.render_corpus_tests(context.protocol(1), root) is None  # no v1 corpus: no file
+    lines = text.splitlines()
+    expected_errors = [lines[i + 1].split(":")[0] for i, line in enumerate(lines) if line.startswith("// @ts-expect-error")]
+    assert len(expected_errors) == 5
+    assert all(entry.endswith("_invalid") for entry in expected_errors)
+    assert "export const corpusChecked = 8;" in lines
+    assert "export const corpusSkipped = 2;" in lines
+    assert any("ThreadListParams-False-c1.json" in line for line in lines if line.startswith("// skipped"))
+    assert '...{"futureField": {"x": 1}}' in text
+
+
+def test_corpus_tests_compile_with_tsc(tmp_path: Path) -> None:
+    """The generated corpus file, with the generated types, passes tsc: valid entries compile and
+    every @ts-expect-error is used (tsc fails on an unused one)."""
+    tsc = PACKAGE / "node_modules" / ".bin" / "tsc"
+    if not tsc.exists():
+        installed = _npm("ci", "--no-audit", "--no-fund")
+        assert installed.returncode == 0, installed.stdout + installed.stderr
+    root = _corpus_project(tmp_path)
+    files = typescript.generate(Context(root=root, protocols=[load_protocol(root / "protocol" / f"v{n}") for n in (1, 2)]))
+    package = tmp_path / "package"
+    for relative, content in files.items():
+        if relative.startswith("bindings/typescript/") and "/generated/" in relative:
+            target = package / relative.removeprefix("bindings/typescript/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content)
+    assert (package / "test" / "generated" / "corpus_v2.ts").exists()
+    shutil.copy(PACKAGE / "tsconfig.json", package / "tsconfig.json")
+    (package / "package.json").write_text('{"type": "module"}\n')
+    (package / "node_modules").symlink_to(PACKAGE / "node_modules")
+    result = subprocess.run([str(tsc), "-p", "tsconfig.json", "--noEmit"], cwd=package, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The control: remove one @ts-expect-error and tsc must now fail on that entry.
+    corpus = package / "test" / "generated" / "corpus_v2.ts"
+    corpus.write_text(corpus.read_text().replace("// @ts-expect-error", "// (expectation removed)", 1))
+    broken = subprocess.run([str(tsc), "-p", "tsconfig.json", "--noEmit"], cwd=package, capture_output=True, text=True, timeout=300, check=False)
+    assert broken.returncode != 0
+    assert "corpus_v2.ts" in broken.stdout
