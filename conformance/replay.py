@@ -139,6 +139,7 @@ class _Run:
         self.keep_order = [parse_path(p) for p in transcript.keep_order]
         self.windows = _windows(self.records, set(transcript.barriers))
         self.failures: list[Failure] = []
+        self.request_methods = transcript.request_methods()
         self.pending: dict[int, Record] = {r.line: r for r in self.records if r.dir == "s2c"}
         self.live_id_of: dict[Any, Any] = {}  # recorded client request id -> live id
         self.recorded_id_of: dict[Any, Any] = {}  # live client request id -> recorded id
@@ -220,7 +221,7 @@ class _Run:
             "$",
             first.msg,
             None,
-            f"no {_describe(first)} within {self.timeout:g}s{more}; the server hangs or never sends it",
+            f"nothing matching line {first.line} ({self._describe(first)}) arrived within {self.timeout:g}s{more}; the server hangs or never sends it",
         )
 
     async def _send(self, record: Record) -> None:
@@ -255,7 +256,7 @@ class _Run:
         hint = first.line if first else (self.records[-1].line if self.records else None)
         if message is None:
             status = self.transport.exit_status()
-            what = f"while line {first.line} ({_describe(first)}) was still expected" if first else "before the client finished"
+            what = f"while line {first.line} ({self._describe(first)}) was still expected" if first else "before the client finished"
             self._fail(CRASH, hint, None, first.msg if first else None, None, f"the server exited (status {status}) {what}{_stderr(self.transport)}")
             raise _Stop
         self.received += 1
@@ -395,9 +396,9 @@ class _Run:
                 ORDER,
                 record.line,
                 "$",
-                f"line {blocking.line} ({_describe(blocking)}) first",
+                f"line {blocking.line} ({self._describe(blocking)}) first",
                 message,
-                f"{_describe(record)} arrived before line {blocking.line} ({_describe(blocking)}); {why}",
+                f"{self._describe(record)} arrived before line {blocking.line} ({self._describe(blocking)}); {why}",
             )
         ]
 
@@ -406,6 +407,12 @@ class _Run:
         self.volatiles.commit(new)
         if kind == "request":
             self.server_request_ids[record.msg["id"]] = message["id"]
+
+    def _describe(self, record: Record) -> str:
+        if record.kind == "response":
+            method = self.request_methods.get(record.msg.get("id"), "?")
+            return f"the response to `{method}` (request id {record.msg.get('id')!r})"
+        return f"{'server request' if record.kind == 'request' else 'notification'} `{record.method}`"
 
     def _fail(self, check: str, line: int | None, path: str | None, expected: Any, actual: Any, message: str) -> None:
         self.failures.append(Failure(check, line, path, expected, actual, message))
@@ -431,12 +438,6 @@ def _windows(records: list[Record], barriers: set[str]) -> dict[int, int]:
         else:
             windows[record.line] = window
     return windows
-
-
-def _describe(record: Record) -> str:
-    if record.kind == "response":
-        return f"the response to client request id {record.msg.get('id')!r}"
-    return f"{'server request' if record.kind == 'request' else 'notification'} `{record.method}`"
 
 
 def _stderr(transport: Transport) -> str:

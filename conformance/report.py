@@ -33,7 +33,8 @@ def _value(value: Any) -> str:
 
 def failure_text(result: Result, failure: Failure) -> str:
     where = f"{result.transcript}:{failure.line}" if failure.line else str(result.transcript)
-    lines = [f"{where}: [{failure.check}] {failure.path or '$'}: {failure.message}"]
+    location = f" {failure.path}:" if failure.path else ""
+    lines = [f"{where}: [{failure.check}]{location} {failure.message}"]
     if failure.expected is not None:
         lines.append(f"    expected: {_value(failure.expected)}")
     if failure.actual is not None or failure.check == "match":

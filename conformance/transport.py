@@ -57,8 +57,9 @@ def parse_line(raw: bytes) -> dict[str, Any] | BadLine:
 class _Child:
     """The server process: started in its own process group so it and its children end together."""
 
-    def __init__(self, command: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, command: str, env: dict[str, str] | None = None, ends_on_eof: bool = True) -> None:
         self.command = command
+        self.ends_on_eof = ends_on_eof  # stdio servers end when their input closes; HTTP servers get SIGTERM
         self.env = env
         self.process: asyncio.subprocess.Process | None = None
         self.stderr: deque[str] = deque(maxlen=STDERR_LINES)
@@ -94,6 +95,9 @@ class _Child:
             return
         if process.stdin is not None and not process.stdin.is_closing():
             process.stdin.close()
+        if not self.ends_on_eof and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(process.wait(), 2)
         if process.returncode is None:
@@ -154,7 +158,7 @@ class HttpTransport:
     """HTTP + SSE: the command prints `{"event":"listening","url":…,"token":…}` on its first stdout line."""
 
     def __init__(self, command: str, env: dict[str, str] | None = None, startup_timeout: float = 20.0) -> None:
-        self.child = _Child(command, env)
+        self.child = _Child(command, env, ends_on_eof=False)
         self.startup_timeout = startup_timeout
         self._queue: asyncio.Queue[Incoming] = asyncio.Queue()
         self._client: Any = None
