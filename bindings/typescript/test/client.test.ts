@@ -107,10 +107,28 @@ for (const [name, make] of Object.entries(TRANSPORTS)) {
     test("items and statuses newer than these bindings arrive intact and reach the default branch", () =>
       withHarness(make, async (h) => {
         const threadId = await initialized(h);
+        const methods: string[] = [];
+        h.client.onAny((_, method) => methods.push(method));
         const { completed, final } = await runTurn(h.client, threadId, "show me the future");
+        assert.ok(methods.includes("item/hologram/flicker"), "onAny sees a notification method newer than the bindings");
         assert.deepEqual(completed.map(describeItem), ["agent: Héllo, wörld 🌍 ✓ 日本語", "unknown item type hologram"]);
         assert.equal(final.status, "paused");
         assert.deepEqual(h.errors, []);
+      }));
+
+    test("a listener that throws is reported and does not stop the stream", () =>
+      withHarness(make, async (h) => {
+        const threadId = await initialized(h);
+        h.client.on("item/agentMessage/delta", () => {
+          throw new Error("listener bug");
+        });
+        const { deltas, final } = await runTurn(h.client, threadId, "hello");
+        assert.equal(deltas.length, 5);
+        assert.equal(final.status, "completed");
+        assert.deepEqual(
+          h.errors.map((e) => e.message),
+          Array(5).fill("listener bug"),
+        );
       }));
 
     test("a request times out with RequestTimeoutError and the connection stays usable", () =>
