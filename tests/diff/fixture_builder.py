@@ -110,7 +110,9 @@ BASE: Doc = {
         "Item": {**_union("An item.", ["TextItem", "ImageItem"], "type")},
         "TextItem": _obj("Text.", {"type": {"const": "text", "description": "Always `text`."}, "text": _string("The text.")}, ["type", "text"]),
         "ImageItem": _obj("An image.", {"type": {"const": "image", "description": "Always `image`."}, "url": _string("Where.")}, ["type", "url"]),
-        "EventParams": _obj("Params of `event`.", {"id": _string("Event id."), "detail": {"type": ["string", "null"], "description": "Details."}}, ["id", "detail"]),
+        "EventParams": _obj(
+            "Params of `event`.", {"id": _string("Event id."), "detail": {"type": ["string", "null"], "description": "Details."}}, ["id", "detail"]
+        ),
         "AskParams": _obj("Params of `ask`.", {"question": _string("The question.")}, ["question"]),
         "AskResult": _obj("The client's answer.", {"answer": {"$ref": "#/$defs/Answer"}}, ["answer"]),
         "Answer": {"type": "string", "description": "Yes or no.", "enum": ["yes", "no"], "x-open": False},
@@ -177,7 +179,8 @@ def _pong_result(doc: Doc) -> None:
 
 
 def _add_variants(doc: Doc) -> None:
-    defs(doc)["VideoItem"] = _obj("A video.", {"type": {"const": "video", "description": "Always `video`."}, "url": _string("Where.")}, ["type", "url"], **{"x-since": 2})
+    video = {"type": {"const": "video", "description": "Always `video`."}, "url": _string("Where.")}
+    defs(doc)["VideoItem"] = _obj("A video.", video, ["type", "url"], **{"x-since": 2})
     defs(doc)["AudioItem"] = _obj("A sound.", {"type": {"const": "audio", "description": "Always `audio`."}, "url": _string("Where.")}, ["type", "url"])
     defs(doc)["Item"]["oneOf"] += [{"$ref": "#/$defs/VideoItem"}, {"$ref": "#/$defs/AudioItem"}]
 
@@ -222,6 +225,7 @@ def _unrequire(definition: str, name: str) -> Mutation:
 
 PP = "/$defs/PingParams"
 PR = "/$defs/PingResult"
+PING_REPLACES_LEGACY = {"replacement": "ping", "removeIn": 2}
 DEPRECATED_TAGS = {"deprecated": True, "x-deprecated": {"replacement": None, "removeIn": 2}}
 
 FIXTURES: dict[str, Fixture] = {
@@ -394,7 +398,7 @@ FIXTURES: dict[str, Fixture] = {
             ("method-removed", "WARN", NEW, "method", "/x-methods/5", "/x-methods"),
         ],
         previous=_add_methods(
-            _method("legacy/ping", "clientToServer", "request", "PingParams", "PingResult", stability="deprecated", deprecated={"replacement": "ping", "removeIn": 2}),
+            _method("legacy/ping", "clientToServer", "request", "PingParams", "PingResult", stability="deprecated", deprecated=PING_REPLACES_LEGACY),
             _method("old/ping", "clientToServer", "request", "PingParams", "PingResult"),
             _method("old/event", "serverToClient", "notification", "EventParams"),
         ),

@@ -30,14 +30,15 @@ def test_fixture_produces_exactly_the_expected_findings(rule: str) -> None:
 
 
 def test_every_rule_has_a_fixture_that_triggers_it() -> None:
-    assert RULE_DIRS == sorted(rule_ids())
+    assert sorted(rule_ids()) == RULE_DIRS
     for rule in RULE_DIRS:
         expected = json.loads((FIXTURES_DIR / rule / "expected.json").read_text(encoding="utf-8"))
         assert rule in {row["rule"] for row in expected}, f"the {rule} fixture does not trigger {rule}"
 
 
 def test_committed_fixtures_match_the_builder() -> None:
-    stale = [str(path.relative_to(FIXTURES_DIR)) for path, content in rendered_files().items() if not path.is_file() or path.read_text(encoding="utf-8") != content]
+    files = rendered_files().items()
+    stale = [str(path.relative_to(FIXTURES_DIR)) for path, content in files if not path.is_file() or path.read_text(encoding="utf-8") != content]
     assert not stale, f"run `python -m tests.diff.fixture_builder`: {stale}"
     assert sorted(FIXTURES) == RULE_DIRS
 
