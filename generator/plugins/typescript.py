@@ -52,6 +52,7 @@ RESERVED = {
     "METHODS",
     "ERRORS",
     "PROTOCOL_VERSION",
+    "TRANSPORTS",
 }
 
 
@@ -78,6 +79,8 @@ def render_module(protocol: Protocol) -> str:
     _check_names(protocol)
     out = [_banner(), f"// {protocol.document.get('title', protocol.name)}: types, method maps and tables.", ""]
     out += [f"export const PROTOCOL_VERSION = {protocol.version} as const;", ""]
+    out += ["/** Transport settings from the protocol header (paths, header names, size limits). */"]
+    out += [f"export const TRANSPORTS = {_literal(protocol.transports or {})} as const;", ""]
     out += _unknown_value()
     for name in sorted(protocol.definitions):
         out += render_definition(protocol.definitions[name])
@@ -160,6 +163,8 @@ def _property_doc(prop: Property) -> list[str]:
         if prop.deprecation.remove_in:
             note += f"{'; ' if note else ''}may be removed in v{prop.deprecation.remove_in}"
         tags.append(f"@deprecated {note}".rstrip())
+    if isinstance(prop.schema, dict) and "default" in prop.schema:
+        tags.append(f"@default {json.dumps(prop.schema['default'])}")
     return _doc(text, since=prop.since, tags=tags)
 
 

@@ -5,6 +5,9 @@
 
 export const PROTOCOL_VERSION = 2 as const;
 
+/** Transport settings from the protocol header (paths, header names, size limits). */
+export const TRANSPORTS = { stdio: { framing: "jsonl", maxMessageBytes: 8388608 }, http: { post: "/rpc", events: "/events", sessionHeader: "Threadloom-Session", auth: "bearer", defaultBind: "127.0.0.1", maxMessageBytes: 8388608 } } as const;
+
 declare const unknownBrand: unique symbol;
 /**
  * A member of an open enum or union that this version of the bindings does not know (added by a
@@ -650,7 +653,10 @@ export function isKnownThreadItem(value: ThreadItem): value is KnownThreadItem {
 export interface ThreadListParams {
   /** Opaque cursor from a previous page's `nextCursor`; absent or null for the first page. */
   cursor?: string | null;
-  /** Page size. */
+  /**
+   * Page size.
+   * @default 25
+   */
   limit?: number;
   /**
    * List archived threads instead of active ones.

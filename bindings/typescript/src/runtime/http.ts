@@ -2,12 +2,15 @@
 // Contract (see README.md): POST {base}/session -> {"sessionId"}; POST {base}/rpc with one message
 // -> 202; GET {base}/events?session=<id> -> SSE `message` events with increasing ids; reconnect
 // with Last-Event-ID to get what was missed; DELETE {base}/session ends it. Bearer auth throughout.
+import { TRANSPORTS } from "../generated/v2.js";
 import { ConnectionClosedError, TransportError } from "./errors.js";
 import type { Message } from "./jsonrpc.js";
 import { SseParser } from "./sse.js";
 import type { Transport, TransportEvents } from "./transport.js";
 
-export const SESSION_HEADER = "Threadloom-Session";
+export const SESSION_HEADER = TRANSPORTS.http.sessionHeader;
+const RPC_PATH = TRANSPORTS.http.post;
+const EVENTS_PATH = TRANSPORTS.http.events;
 
 export interface HttpSseOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:8765` (a path prefix is kept). */
@@ -65,8 +68,8 @@ export class HttpSseTransport implements Transport {
 
   async send(message: Message): Promise<void> {
     if (this.closed || this.sessionId === undefined) throw new ConnectionClosedError("the HTTP session is closed");
-    const response = await this.request("POST", "/rpc", JSON.stringify(message));
-    if (response.status !== 202) throw new TransportError(`POST /rpc answered ${response.status}, expected 202`, response.status);
+    const response = await this.request("POST", RPC_PATH, JSON.stringify(message));
+    if (response.status !== 202) throw new TransportError(`POST ${RPC_PATH} answered ${response.status}, expected 202`, response.status);
   }
 
   async close(): Promise<void> {
@@ -100,11 +103,11 @@ export class HttpSseTransport implements Transport {
   private async openEvents(): Promise<Response> {
     const headers = this.headers({ Accept: "text/event-stream" });
     if (this.lastEventId !== undefined) headers["Last-Event-ID"] = this.lastEventId;
-    const url = `${this.base}/events?session=${encodeURIComponent(this.sessionId ?? "")}`;
+    const url = `${this.base}${EVENTS_PATH}?session=${encodeURIComponent(this.sessionId ?? "")}`;
     const response = await this.fetch(url, { headers, signal: this.stream.signal, cache: "no-store" });
     if (!response.ok || !response.body) {
       const text = await response.text().catch(() => "");
-      throw new TransportError(`GET /events answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`, response.status);
+      throw new TransportError(`GET ${EVENTS_PATH} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`, response.status);
     }
     return response;
   }

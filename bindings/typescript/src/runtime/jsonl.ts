@@ -1,8 +1,9 @@
 // JSON Lines framing: one JSON text per line. Chunks may end anywhere, including inside a line or
 // inside a multi-byte UTF-8 character; the streaming TextDecoder keeps the partial character.
+import { TRANSPORTS } from "../generated/v2.js";
 import { TransportError } from "./errors.js";
 
-export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_LINE_BYTES: number = TRANSPORTS.stdio.maxMessageBytes;
 
 export class JsonlDecoder {
   private readonly decoder = new TextDecoder("utf-8");
