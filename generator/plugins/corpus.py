@@ -65,7 +65,7 @@ def corpus_files(protocol: Protocol) -> dict[str, str]:
     import jsonschema
 
     root = {key: value for key, value in protocol.document.items() if not key.startswith("x-") and key != "anyOf"}
-    files = {}
+    files: dict[str, str] = {}
     sampler = Sampler(protocol)
     for name in sampled_definitions(protocol):
         validator = jsonschema.Draft202012Validator({**root, "$ref": f"#/$defs/{name}"})

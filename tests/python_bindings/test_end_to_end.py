@@ -92,7 +92,10 @@ def test_protocol_errors_and_the_connection_keeps_serving() -> None:
         await transport.write(b'{"jsonrpc": "2.0", "id": 900, "method": "no/such/method", "params": {}}')
         await transport.write(b'{"jsonrpc": "2.0", "id": 901, "method": "turn/start", "params": {"threadId": "x", "input": [{"type": "text"}]}}')
         await transport.write(b'{"jsonrpc": "1.0", "id": 902, "method": "thread/list"}')
-        await until(lambda: len(_errors(transport)) == 4, client.thread_list)
+        async def round_trip() -> None:
+            await client.thread_list()
+
+        await until(lambda: len(_errors(transport)) == 4, round_trip)
         by_id = {message["id"]: message["error"] for message in _errors(transport)}
         assert by_id[None]["code"] == -32700
         assert by_id[900]["code"] == -32601

@@ -26,10 +26,10 @@ BASE_CLASS = "threadloom_protocol._base.ProtocolModel"
 
 def codegen(protocol: Protocol) -> str:
     """Raw datamodel-code-generator output with the flags of the shared codegen facts."""
-    from datamodel_code_generator import DataModelType, InputFileType
     from datamodel_code_generator import generate as dmcg_generate
-    from datamodel_code_generator.enums import StrictTypes
+    from datamodel_code_generator.enums import DataModelType, InputFileType, StrictTypes
     from datamodel_code_generator.format import Formatter, PythonVersion
+    from datamodel_code_generator.parser import LiteralType
 
     schema = prepare_schema(protocol)
     output = dmcg_generate(
@@ -45,7 +45,7 @@ def codegen(protocol: Protocol) -> str:
         allow_population_by_field_name=True,
         strict_nullable=True,
         use_type_alias=True,
-        enum_field_as_literal="one",
+        enum_field_as_literal=LiteralType.One,
         use_specialized_enum=True,
         skip_root_model=True,
         type_mappings=["uri=string"],

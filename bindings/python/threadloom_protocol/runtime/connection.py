@@ -65,6 +65,7 @@ class Connection:
         self._notifications: asyncio.Queue[tuple[str, JsonObject] | None] = asyncio.Queue(self.limits.notification_queue)
         self._write_lock = asyncio.Lock()
         self._closed = asyncio.Event()
+        self._ending = False
         self._reading: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -111,7 +112,7 @@ class Connection:
 
     async def request(self, method: str, params: JsonObject) -> JsonObject:
         """Send a request and wait for its result; an error response raises ProtocolError."""
-        if self._closed.is_set():
+        if self._ending:
             raise ConnectionClosed(f"cannot send {method!r}: the connection is closed")
         request_id = next(self._ids)
         future: asyncio.Future[JsonObject] = asyncio.get_running_loop().create_future()
@@ -134,6 +135,7 @@ class Connection:
         await self._send({"jsonrpc": "2.0", "id": request_id, "error": error.to_json()})
 
     def _fail_pending(self, reason: str) -> None:
+        self._ending = True  # from now on no response can arrive: new requests fail at once
         for method, future in list(self._pending.values()):
             if not future.done():
                 future.set_exception(ConnectionClosed(f"{reason}: {method!r} got no response"))

@@ -1,0 +1,173 @@
+"""The JSON-RPC runtime in isolation: in-memory transports, framing, limits, shutdown, downgrading."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+import pytest
+
+from tests.python_bindings.support import run
+from threadloom_protocol.runtime.binding import OMIT, downgrade
+from threadloom_protocol.runtime.connection import Connection, IncomingRequest, JsonObject, Limits
+from threadloom_protocol.runtime.errors import ConnectionClosed, MessageTooLarge, ProtocolError
+from threadloom_protocol.runtime.transport import JsonLinesTransport
+from threadloom_protocol.v2 import methods as methods2
+
+
+class MemoryTransport:
+    """One end of an in-memory pipe; `peer_*` is the other end, driven by the test."""
+
+    def __init__(self) -> None:
+        self.incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def read(self) -> bytes | None:
+        return await self.incoming.get()
+
+    async def write(self, data: bytes) -> None:
+        await self.outgoing.put(orjson.loads(data))
+
+    async def close(self) -> None:
+        await self.incoming.put(None)
+
+
+class Gate:
+    """A dispatcher whose request handlers wait until released."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.notifications: list[str] = []
+
+    def on_request(self, request: IncomingRequest) -> asyncio.Future[JsonObject] | Any:
+        if request.method == "fail":
+            raise ProtocolError(-32010, "No thread has that id.", {"threadId": "x"})
+        return self._answer(request)
+
+    async def _answer(self, request: IncomingRequest) -> JsonObject:
+        await self.release.wait()
+        return {"echo": request.params}
+
+    async def on_notification(self, method: str, params: JsonObject) -> None:
+        self.notifications.append(method)
+
+
+def _connection(limits: Limits | None = None) -> tuple[Connection, MemoryTransport, Gate]:
+    transport, gate = MemoryTransport(), Gate()
+    return Connection(transport, gate, limits), transport, gate
+
+
+def test_oversized_messages_get_message_too_large_and_the_connection_goes_on() -> None:
+    async def scenario() -> None:
+        connection, transport, gate = _connection(Limits(max_message_bytes=64))
+        connection.start()
+        await transport.incoming.put(b'{"jsonrpc":"2.0","method":"n","params":{"pad":"' + b"x" * 100 + b'"}}')
+        assert await transport.outgoing.get() == {
+            "jsonrpc": "2.0",
+            "id": None,
+            "error": {"code": -32004, "message": "Message too large: the limit is 64 bytes", "data": {"limitBytes": 64}},
+        }
+        gate.release.set()
+        await transport.incoming.put(b'{"jsonrpc":"2.0","id":1,"method":"m","params":{}}')
+        assert (await transport.outgoing.get())["result"] == {"echo": {}}
+        await transport.incoming.put(None)
+        await connection.wait_closed()
+
+    run(scenario())
+
+
+def test_too_many_requests_in_flight_get_server_overloaded() -> None:
+    async def scenario() -> None:
+        connection, transport, gate = _connection(Limits(max_in_flight=1))
+        connection.start()
+        await transport.incoming.put(b'{"jsonrpc":"2.0","id":1,"method":"m","params":{}}')
+        await transport.incoming.put(b'{"jsonrpc":"2.0","id":2,"method":"m","params":{}}')
+        overloaded = await transport.outgoing.get()
+        assert overloaded["id"] == 2 and overloaded["error"]["code"] == -32001
+        assert overloaded["error"]["data"] == {"retryAfterMs": 100}
+        gate.release.set()
+        assert (await transport.outgoing.get())["id"] == 1
+        await transport.incoming.put(None)
+        await connection.wait_closed()
+
+    run(scenario())
+
+
+def test_synchronous_rejections_and_invalid_envelopes() -> None:
+    async def scenario() -> None:
+        connection, transport, _ = _connection()
+        connection.start()
+        await transport.incoming.put(b'{"jsonrpc":"2.0","id":3,"method":"fail","params":{}}')
+        assert (await transport.outgoing.get())["error"] == {"code": -32010, "message": "No thread has that id.", "data": {"threadId": "x"}}
+        await transport.incoming.put(b'{"jsonrpc":"2.0","id":true,"method":"m","params":{}}')
+        assert (await transport.outgoing.get())["error"]["code"] == -32600
+        await transport.incoming.put(b'[{"jsonrpc":"2.0","id":4,"method":"m"}]')
+        assert (await transport.outgoing.get())["error"]["code"] == -32600
+        await transport.incoming.put(b'{"jsonrpc":"2.0","id":5,"method":"m","params":[1]}')
+        assert (await transport.outgoing.get())["error"]["code"] == -32602
+        await transport.incoming.put(None)
+        await connection.wait_closed()
+
+    run(scenario())
+
+
+def test_pending_requests_fail_clearly_when_the_peer_goes_away() -> None:
+    async def scenario() -> None:
+        connection, transport, _ = _connection()
+        connection.start()
+        pending = asyncio.create_task(connection.request("item/commandExecution/requestApproval", {}))
+        sent = await transport.outgoing.get()
+        assert sent["method"] == "item/commandExecution/requestApproval"
+        await transport.incoming.put(None)  # EOF before the answer
+        with pytest.raises(ConnectionClosed, match="requestApproval"):
+            await pending
+        with pytest.raises(ConnectionClosed):
+            await connection.request("again", {})
+
+    run(scenario())
+
+
+def test_notifications_are_delivered_in_order() -> None:
+    async def scenario() -> None:
+        connection, transport, gate = _connection()
+        connection.start()
+        for index in range(20):
+            await transport.incoming.put(orjson.dumps({"jsonrpc": "2.0", "method": f"n{index}", "params": {}}))
+        await transport.incoming.put(None)
+        await connection.wait_closed()
+        assert gate.notifications == [f"n{index}" for index in range(20)]
+
+    run(scenario())
+
+
+def test_json_lines_framing_discards_an_overlong_line_and_keeps_reading() -> None:
+    async def scenario() -> None:
+        reader = asyncio.StreamReader()
+        reader.feed_data(b'{"a":1}\n\n' + b"y" * 200_000 + b'\n{"b":2}\n{"c":3}')
+        reader.feed_eof()
+        transport = JsonLinesTransport(reader, writer=None, max_message_bytes=1000)  # type: ignore[arg-type]
+        assert await transport.read() == b'{"a":1}'
+        with pytest.raises(MessageTooLarge):
+            await transport.read()
+        assert await transport.read() == b'{"b":2}'
+        assert await transport.read() == b'{"c":3}'  # a last line without a newline still counts
+        assert await transport.read() is None
+
+    run(scenario())
+
+
+def test_downgrade_omits_newer_variants_and_members_for_an_older_peer() -> None:
+    turn = {
+        "id": "t",
+        "status": "completed",
+        "error": None,
+        "startedAt": 1,
+        "durationMs": 2,
+        "items": [{"type": "plan", "id": "p", "steps": []}, {"type": "commandExecution", "id": "c", "durationMs": 3}],
+    }
+    shaped = downgrade(methods2.SHAPES, "TurnCompletedParams", {"threadId": "x", "turn": turn}, 1)
+    assert shaped == {"threadId": "x", "turn": {"id": "t", "status": "completed", "error": None, "items": [{"type": "commandExecution", "id": "c"}]}}
+    item = {"threadId": "x", "turnId": "t", "item": {"type": "reasoning", "id": "r", "summary": []}}
+    assert downgrade(methods2.SHAPES, "ItemStartedParams", item, 1) is OMIT
+    assert downgrade(methods2.SHAPES, "ItemStartedParams", dict(item), 2) == item
