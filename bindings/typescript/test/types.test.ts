@@ -6,6 +6,7 @@ import { test } from "node:test";
 
 import type * as v1 from "../src/generated/v1.js";
 import * as v2 from "../src/generated/v2.js";
+import type { AppServerClient } from "../src/runtime/client.js";
 import { describeItem, describeStatus } from "./narrowing.js";
 
 export const validThreadListParams: v2.ThreadListParams = { cursor: null, limit: 10, archiveFilter: "all" };
@@ -69,3 +70,25 @@ test("the method table matches the method maps", () => {
   assert.ok(mapKeys.includes("turn/start"));
   assert.equal(v2.ERRORS.ThreadNotFound, -32010);
 });
+
+// The client's API is typed by the method maps. These functions are never called: compiling is the test.
+export function clientTyping(client: AppServerClient, v1client: AppServerClient<v1.Spec>): void {
+  void client.request("thread/start", { cwd: "/x", approvalPolicy: "never" }).then((r) => r.thread.id);
+  // @ts-expect-error wrong params type for thread/start
+  void client.request("thread/start", { cwd: 1 });
+  // @ts-expect-error no such method
+  void client.request("thread/explode", {});
+  // @ts-expect-error a notification is not a request
+  void client.request("turn/completed", {});
+  void client.call.turnInterrupt({ threadId: "t", turnId: "u" });
+  // @ts-expect-error turnInterrupt needs a turnId
+  void client.call.turnInterrupt({ threadId: "t" });
+  client.on("turn/completed", (params) => params.turn.status);
+  // @ts-expect-error delta params have no `turn`
+  client.on("item/agentMessage/delta", (params) => params.turn);
+  client.handle("item/fileChange/requestApproval", (params) => ({ decision: params.changes.length > 1 ? "decline" : "accept" }));
+  // @ts-expect-error an approval decision must be one of the closed enum's values
+  client.handle("item/commandExecution/requestApproval", () => ({ decision: "maybe" }));
+  // @ts-expect-error thread/fork is new in v2: a v1-typed client does not have it
+  void v1client.request("thread/fork", { threadId: "t" });
+}
