@@ -20,7 +20,7 @@ from threadloom.generator.diff.rules import protocol_rules, schema_rules
 from threadloom.generator.diff.structure import find_renames
 from threadloom.generator.diff.unions import pair_variants
 from threadloom.generator.errors import pointer_join
-from threadloom.generator.model import DefinitionKind, Protocol
+from threadloom.generator.model import DefinitionKind, Protocol, ref_name
 
 NESTED_KEYWORDS = ("items", "additionalProperties", "contains", "propertyNames", "not")
 EXPERIMENTAL_NOTE = "experimental: not checked at this stability level (use --include-experimental)"
@@ -55,11 +55,8 @@ def diff_protocols(old: Protocol, new: Protocol, options: Options | None = None)
     for rule_id, check in protocol_rules():
         for placed in check(ctx):
             findings += _place_protocol(ctx, rule_id, placed)
-    rules = schema_rules()
     for old_name, new_name in definition_pairs(ctx):
-        scope = make_scope(ctx, old_name, new_name)
-        old_def, new_def = old.definitions[old_name], new.definitions[new_name]
-        findings += _walk(ctx, rules, scope, old_def.schema, new_def.schema, old_def.pointer, new_def.pointer, scope.experimental, True, False)
+        findings += walk_definitions(ctx, old_name, new_name)
     findings = apply_declared_breaks(new, findings)
     unique = {(f.fingerprint, f.level, f.message): f for f in findings}
     return sorted(unique.values(), key=lambda f: f.sort_key)
@@ -110,6 +107,17 @@ def make_scope(ctx: DiffContext, old_name: str, new_name: str) -> Scope:
     )
 
 
+def walk_definitions(ctx: DiffContext, old_name: str, new_name: str) -> list[DiffFinding]:
+    """Compare one pair of definitions (once per diff, however often it is reached)."""
+    walked: set[tuple[str, str]] = ctx.cache.setdefault("walked", set())
+    if (old_name, new_name) in walked:
+        return []
+    walked.add((old_name, new_name))
+    scope = make_scope(ctx, old_name, new_name)
+    old_def, new_def = ctx.old.definitions[old_name], ctx.new.definitions[new_name]
+    return _walk(ctx, schema_rules(), scope, old_def.schema, new_def.schema, old_def.pointer, new_def.pointer, scope.experimental, True, False)
+
+
 def _walk(
     ctx: DiffContext,
     rules: tuple[tuple[str, Any], ...],
@@ -124,16 +132,53 @@ def _walk(
 ) -> list[DiffFinding]:
     if old == new and not at_root:
         return []  # identical sub-tree: nothing inside can differ (definitions pair by name)
+    if isinstance(old, dict) and isinstance(new, dict) and ("$ref" in old or "$ref" in new):
+        return _follow_refs(ctx, rules, scope, old, new, old_pointer, new_pointer, experimental)
     findings: list[DiffFinding] = []
     pair = SchemaPair(ctx, scope, old, new, old_pointer, new_pointer, at_root, unwrapped)
     for rule_id, check in rules:
         for hit in check(pair):
             findings += place(ctx, rule_id, hit, old_pointer, new_pointer, scope.roles, scope.methods, experimental)
-    if not (isinstance(old, dict) and isinstance(new, dict)) or "$ref" in old or "$ref" in new:
-        return findings  # a reference is judged where it points (or by the type rules if it moved)
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return findings
     for child_old, child_new, old_ptr, new_ptr, child_experimental, child_unwrapped in _children(old, new, old_pointer, new_pointer):
         findings += _walk(ctx, rules, scope, child_old, child_new, old_ptr, new_ptr, experimental or child_experimental, False, child_unwrapped)
     return findings
+
+
+def _follow_refs(
+    ctx: DiffContext,
+    rules: tuple[tuple[str, Any], ...],
+    scope: Scope,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    old_pointer: str,
+    new_pointer: str,
+    experimental: bool,
+) -> list[DiffFinding]:
+    """`$ref`s are resolved: the same definition is judged on its own; a reference to another
+    definition compares the two definitions; a reference against an inline schema compares the
+    referenced definition with it, in the context of the referring schema."""
+    old_target = _target(ctx.old, old)
+    new_target = _target(ctx.new, new)
+    if old_target and new_target:
+        if ctx.same_definition(old_target, new_target):
+            return []
+        return walk_definitions(ctx, old_target, new_target)
+    if old_target:
+        definition = ctx.old.definitions[old_target]
+        return _walk(ctx, rules, scope, definition.schema, new, definition.pointer, new_pointer, experimental, False, False)
+    if new_target:
+        definition = ctx.new.definitions[new_target]
+        return _walk(ctx, rules, scope, old, definition.schema, old_pointer, definition.pointer, experimental, False, False)
+    return []  # references that resolve to nothing: `threadloom check` reports them
+
+
+def _target(protocol: Protocol, schema: dict[str, Any]) -> str | None:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and ref_name(ref) in protocol.definitions:
+        return ref_name(ref)
+    return None
 
 
 def _children(old: dict[str, Any], new: dict[str, Any], old_pointer: str, new_pointer: str) -> Iterator[tuple[Any, Any, str, str, bool, bool]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 from typing import Any
@@ -177,3 +178,29 @@ def test_findings_keep_fingerprint_when_the_message_changes() -> None:
     finding = DiffFinding("type-changed", Level.ERR, Audience.OLD_CLIENTS, Role.READ, "one wording", "/a", "/b")
     assert DiffFinding("type-changed", Level.ERR, Audience.OLD_CLIENTS, Role.READ, "another wording", "/a", "/b").fingerprint == finding.fingerprint
     assert DiffFinding("type-changed", Level.ERR, Audience.NEW_CLIENTS, Role.READ, "one wording", "/a", "/b").fingerprint != finding.fingerprint
+
+
+def test_reference_to_another_definition_compares_the_two_definitions(tmp_path: Path) -> None:
+    """PingResult.status now points to `Health`: Status vs Health are compared structurally."""
+
+    def retarget(previous: dict[str, Any], current: dict[str, Any]) -> None:
+        health = copy.deepcopy(current["$defs"]["Status"])
+        health["enum"].append("down")
+        current["$defs"]["Health"] = health
+        current["$defs"]["PingResult"]["properties"]["status"]["$ref"] = "#/$defs/Health"
+
+    old, new = _pair(tmp_path, "description-changed", retarget)
+    findings = {(f.rule, f.level, f.audience, f.old_pointer, f.new_pointer) for f in _diff(old, new) if f.rule != "description-changed"}
+    assert findings == {
+        ("definition-added", Level.INFO, Audience.NEW_CLIENTS, "/$defs", "/$defs/Health"),
+        ("enum-value-added", Level.WARN, Audience.OLD_CLIENTS, "/$defs/Status/enum", "/$defs/Health/enum/2"),
+        ("enum-value-added", Level.INFO, Audience.NEW_CLIENTS, "/$defs/Status/enum", "/$defs/Health/enum/2"),
+    }
+
+
+def test_reference_replaced_by_an_equal_inline_schema_is_not_a_wire_change(tmp_path: Path) -> None:
+    def inline(previous: dict[str, Any], current: dict[str, Any]) -> None:
+        current["$defs"]["PingParams"]["properties"]["mode"] = copy.deepcopy(current["$defs"]["Mode"])
+
+    old, new = _pair(tmp_path, "description-changed", inline)
+    assert [f.rule for f in _diff(old, new) if f.role not in (Role.CODEGEN,)] == []

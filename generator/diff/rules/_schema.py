@@ -5,18 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from threadloom.generator.diff.context import DiffContext, SchemaPair
-from threadloom.generator.diff.structure import equal
 from threadloom.generator.model import ref_name
 
 MISSING = object()
 
 
-def effective_types(node: Any, ctx: DiffContext, old_side: bool) -> frozenset[str] | None:
-    """The JSON types (and referenced definitions) a schema allows; None when it cannot tell.
-
-    Old-side references are mapped to their new names so that renames compare equal.
-    """
-    if not isinstance(node, dict) or "discriminator" in node:
+def effective_types(node: Any, ctx: DiffContext, old_side: bool, seen: tuple[str, ...] = ()) -> frozenset[str] | None:
+    """The JSON types a schema allows, references resolved; None when it cannot tell."""
+    if not isinstance(node, dict):
         return None
     types: set[str] = set()
     if "type" in node:
@@ -24,10 +20,13 @@ def effective_types(node: Any, ctx: DiffContext, old_side: bool) -> frozenset[st
         types.update(declared if isinstance(declared, list) else [declared])
     elif isinstance(node.get("$ref"), str):
         name = ref_name(node["$ref"])
-        types.add("ref:" + ((ctx.counterpart(name) or name) if old_side else name))
+        target = (ctx.old if old_side else ctx.new).definitions.get(name)
+        if target is None or name in seen:
+            return None
+        return effective_types(target.schema, ctx, old_side, (*seen, name))
     for key in ("anyOf", "oneOf"):
         for option in node.get(key, []) if isinstance(node.get(key), list) else []:
-            inner = effective_types(option, ctx, old_side)
+            inner = effective_types(option, ctx, old_side, seen)
             if inner is None:
                 return None
             types |= inner
@@ -42,7 +41,6 @@ def type_change(pair: SchemaPair) -> tuple[str, frozenset[str], frozenset[str]] 
         return None
     if pair.unwrapped:  # nullability belongs to the enclosing anyOf, judged there
         old, new = old - {"null"}, new - {"null"}
-    old = _match_equal_refs(pair.ctx, old, new)
     if old == new:
         return None
     if _covers(new, old):
@@ -56,22 +54,8 @@ def _covers(wide: frozenset[str], narrow: frozenset[str]) -> bool:
     return all(t in wide or (t == "integer" and "number" in wide) for t in narrow)
 
 
-def _match_equal_refs(ctx: DiffContext, old: frozenset[str], new: frozenset[str]) -> frozenset[str]:
-    """A reference to a different definition of equal structure is the same on the wire."""
-    result = set(old)
-    for old_ref in sorted(t for t in old - new if t.startswith("ref:")):
-        old_target = ctx.old.definitions.get(old_ref[4:]) or ctx.new.definitions.get(old_ref[4:])
-        for new_ref in sorted(t for t in new - old if t.startswith("ref:")):
-            new_target = ctx.new.definitions.get(new_ref[4:])
-            if old_target and new_target and equal(old_target.schema, new_target.schema, ctx.renames):
-                result.discard(old_ref)
-                result.add(new_ref)
-                break
-    return frozenset(result)
-
-
 def show_types(types: frozenset[str]) -> str:
-    return " | ".join(sorted(t[4:] if t.startswith("ref:") else t for t in types))
+    return " | ".join(sorted(types))
 
 
 def properties(schema: dict[str, Any]) -> dict[str, Any]:
