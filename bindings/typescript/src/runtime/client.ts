@@ -134,7 +134,9 @@ export class AppServerClient<S extends AnySpec = v2.Spec> {
   async initialize(options: InitializeOptions): Promise<InitializeOutcome> {
     const params: v2.InitializeParams = { clientInfo: options.clientInfo, protocolVersions: [...this.offeredVersions] };
     if (options.capabilities !== undefined) params.capabilities = options.capabilities;
-    const result = (await this.send("initialize", params, options)) as Partial<v2.InitializeResult>;
+    const answer = await this.send("initialize", params, options);
+    if (typeof answer !== "object" || answer === null) throw new ProtocolError("initialize result is not an object");
+    const result = answer as Partial<v2.InitializeResult>;
     // A v1 server does not know about negotiation and answers without `protocolVersion`.
     const version = result.protocolVersion ?? 1;
     if (!this.offeredVersions.includes(version)) {
