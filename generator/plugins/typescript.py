@@ -91,9 +91,22 @@ def render_module(protocol: Protocol) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def _emitted_names(definition: Definition) -> set[str]:
+    """Every top-level name the module emits for a definition."""
+    name = definition.name
+    names = {name}
+    if definition.kind is DefinitionKind.ENUM:
+        names.add(_constant(name))
+    if definition.kind is DefinitionKind.UNION:
+        names.add(_constant(name) + "_TAGS")
+    if definition.open and definition.kind in (DefinitionKind.ENUM, DefinitionKind.UNION):
+        names |= {f"Known{name}", f"isKnown{name}"} | ({f"Unknown{name}"} if definition.kind is DefinitionKind.UNION else set())
+    return names
+
+
 def _check_names(protocol: Protocol) -> None:
     for name, definition in protocol.definitions.items():
-        emitted = {name, f"Known{name}", f"Unknown{name}", f"isKnown{name}", _constant(name)}
+        emitted = _emitted_names(definition)
         clash = emitted & RESERVED or (emitted - {name}) & set(protocol.definitions)
         if clash or not IDENTIFIER.match(name):
             raise InputError(

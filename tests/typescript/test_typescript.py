@@ -167,3 +167,12 @@ def test_corpus_tests_compile_with_tsc(tmp_path: Path) -> None:
     broken = subprocess.run([str(tsc), "-p", "tsconfig.json", "--noEmit"], cwd=package, capture_output=True, text=True, timeout=300, check=False)
     assert broken.returncode != 0
     assert "corpus_v2.ts" in broken.stdout
+
+
+def test_a_definition_named_like_a_generated_helper_of_another_is_an_input_error() -> None:
+    protocol = copy.copy(_context().protocol(2))
+    definitions = dict(protocol.definitions)
+    definitions["KnownTurnStatus"] = definitions["EmptyResult"]
+    protocol.definitions = definitions
+    with pytest.raises(InputError, match="KnownTurnStatus"):
+        typescript.render_module(protocol)
