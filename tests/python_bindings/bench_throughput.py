@@ -11,10 +11,10 @@ import asyncio
 import time
 
 import orjson
-from threadloom_protocol.v2 import models as m
-from threadloom_protocol.v2.client import spawn_server
 
 from tests.python_bindings.support import ROOT, SERVER_COMMAND
+from threadloom_protocol.v2 import models as m
+from threadloom_protocol.v2.client import spawn_server
 
 
 async def requests_per_second(total: int, window: int) -> float:

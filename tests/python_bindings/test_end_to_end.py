@@ -92,6 +92,7 @@ def test_protocol_errors_and_the_connection_keeps_serving() -> None:
         await transport.write(b'{"jsonrpc": "2.0", "id": 900, "method": "no/such/method", "params": {}}')
         await transport.write(b'{"jsonrpc": "2.0", "id": 901, "method": "turn/start", "params": {"threadId": "x", "input": [{"type": "text"}]}}')
         await transport.write(b'{"jsonrpc": "1.0", "id": 902, "method": "thread/list"}')
+
         async def round_trip() -> None:
             await client.thread_list()
 
