@@ -10,6 +10,17 @@ from threadloom.generator.errors import EXIT_FINDINGS, EXIT_OK
 LEVELS = ["ERR", "WARN", "INFO"]
 
 
+def _list_rules(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`--list-rules`: print every rule id with its scope and summary, then stop."""
+    if not value or ctx.resilient_parsing:
+        return
+    from threadloom.generator.diff.rules import all_rules
+
+    for rule in all_rules():
+        click.echo(f"{rule.info.id:<30} {rule.info.scope:<9} {rule.info.summary}")
+    ctx.exit(EXIT_OK)
+
+
 @click.command(name="diff")
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
@@ -20,6 +31,7 @@ LEVELS = ["ERR", "WARN", "INFO"]
 @click.option("--audience", type=click.Choice(["all", "old-clients", "new-clients"]), default="all", show_default=True, help="Only findings for this group.")
 @click.option("--include-experimental", is_flag=True, help="Judge experimental methods and fields like stable ones.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
+@click.option("--list-rules", is_flag=True, expose_value=False, is_eager=True, callback=_list_rules, help="List the rules and exit.")
 def command(
     old: Path,
     new: Path,

@@ -86,13 +86,19 @@ def _variant_pairs(ctx: DiffContext) -> Iterator[tuple[str, str]]:
 
 
 def _payload_pairs(ctx: DiffContext) -> Iterator[tuple[str, str]]:
+    """Params and results of the same method, and data of the same error, correspond."""
+    candidates: list[tuple[str | None, str | None]] = []
     for new_method in ctx.new.methods:
         old_method = ctx.old.method(new_method.name)
-        if old_method is None:
-            continue
-        for old_name, new_name in ((old_method.params, new_method.params), (old_method.result, new_method.result)):
-            if old_name in ctx.old.definitions and new_name in ctx.new.definitions and old_name and new_name:
-                yield old_name, new_name
+        if old_method is not None:
+            candidates += [(old_method.params, new_method.params), (old_method.result, new_method.result)]
+    for new_error in ctx.new.errors:
+        old_error = ctx.old.error(new_error.name)
+        if old_error is not None:
+            candidates.append((old_error.data, new_error.data))
+    for old_name, new_name in candidates:
+        if old_name and new_name and old_name in ctx.old.definitions and new_name in ctx.new.definitions:
+            yield old_name, new_name
 
 
 def make_scope(ctx: DiffContext, old_name: str, new_name: str) -> Scope:

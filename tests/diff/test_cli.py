@@ -188,3 +188,19 @@ def test_fingerprints_are_stable_between_runs() -> None:
     first = [f["fingerprint"] for f in run_json(*TYPE_CHANGED)[1]["findings"]]
     second = [f["fingerprint"] for f in run_json(*TYPE_CHANGED)[1]["findings"]]
     assert first == second and len(set(first)) == 2
+
+
+def test_list_rules_names_every_rule_once() -> None:
+    from threadloom.generator.diff.rules import rule_ids
+
+    result = run("--list-rules")
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()] == rule_ids()
+
+
+def test_ignore_entries_that_match_nothing_are_reported(tmp_path: Path) -> None:
+    ignore = tmp_path / "ignore.txt"
+    ignore.write_text("ffffffffffffffff an old exception\n")
+    result = run(*TYPE_CHANGED, "--ignore", ignore)
+    assert result.exit_code == 1
+    assert "`ffffffffffffffff` matches no finding" in result.stderr

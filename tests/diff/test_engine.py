@@ -204,3 +204,15 @@ def test_reference_replaced_by_an_equal_inline_schema_is_not_a_wire_change(tmp_p
 
     old, new = _pair(tmp_path, "description-changed", inline)
     assert [f.rule for f in _diff(old, new) if f.role not in (Role.CODEGEN,)] == []
+
+
+def test_error_data_pointing_to_another_definition_is_compared(tmp_path: Path) -> None:
+    def retarget(previous: dict[str, Any], current: dict[str, Any]) -> None:
+        current["$defs"]["BusyInfo"] = {**copy.deepcopy(current["$defs"]["BusyData"]), "description": "Data of Busy."}
+        current["$defs"]["BusyInfo"]["required"] = []
+        del current["$defs"]["BusyData"]
+        current["x-errors"][1]["data"] = "#/$defs/BusyInfo"
+
+    old, new = _pair(tmp_path, "description-changed", retarget)
+    wire = {(f.rule, f.level, f.audience) for f in _diff(old, new) if f.role is Role.WRITTEN}
+    assert wire == {("property-became-optional", Level.ERR, Audience.OLD_CLIENTS), ("property-became-optional", Level.INFO, Audience.NEW_CLIENTS)}
