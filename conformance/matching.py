@@ -9,7 +9,7 @@ have (Pact: be loose in what you accept). Rule kinds:
 | `type` | has the recorded value's JSON type; inside objects and arrays the children are compared by type too (unless a more specific rule applies) |
 | `integer` | is an integer |
 | `regex` | is a string fully matching `regex` |
-| `datetime` | is an ISO 8601 string (`format: iso8601`) or a non-negative integer of Unix milliseconds (`format: unixMillis`); the format defaults to the recorded value's kind |
+| `datetime` | is an ISO 8601 string (`format: iso8601`) or non-negative Unix milliseconds (`format: unixMillis`; default: as recorded) |
 | `uuid` | is a string in UUID form |
 | `arrayContains` | is an array holding, for every recorded element, a distinct element that matches it |
 | `any` | is anything |

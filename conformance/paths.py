@@ -137,7 +137,8 @@ def get(value: object, path: Concrete) -> tuple[bool, object]:
     for part in path:
         if isinstance(part, int) and isinstance(value, list) and 0 <= part < len(value):
             value = value[part]
-        elif isinstance(part, str) and isinstance(value, dict) and part in value:
+            continue
+        if isinstance(part, str) and isinstance(value, dict) and part in value:
             value = value[part]
         else:
             return False, None

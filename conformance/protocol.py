@@ -142,7 +142,13 @@ def _wire_definitions(defs: dict[str, Any]) -> dict[str, str]:
 
 def _issue(error: ValidationError, prefix: tuple[str | int, ...]) -> SchemaIssue:
     undeclared = error.validator in (UNDECLARED_VARIANT, UNDECLARED_ENUM)
-    return SchemaIssue(path=prefix + tuple(error.absolute_path), message=error.message, undeclared=undeclared)
+    path = prefix + tuple(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        # Point at the missing member itself, not at the object that lacks it.
+        required: Any = error.validator_value
+        missing = [name for name in required if name not in error.instance]
+        path += tuple(missing[:1])
+    return SchemaIssue(path=path, message=error.message, undeclared=undeclared)
 
 
 @cache
@@ -172,7 +178,7 @@ def _validator_class(doc: ProtocolDoc) -> Any:
         known = ", ".join(repr(t) for t in tags)
         yield ValidationError(
             f"{tag_name} {tag!r} is not a variant of this version (known: {known})",
-            validator=UNDECLARED_VARIANT,  # type: ignore[arg-type]
+            validator=UNDECLARED_VARIANT,
             path=[tag_name],
         )
 
@@ -182,12 +188,12 @@ def _validator_class(doc: ProtocolDoc) -> Any:
         if schema.get("x-open") is not None and isinstance(instance, str):
             yield ValidationError(
                 f"{instance!r} is not a value of this version's enum (known: {', '.join(repr(v) for v in values)})",
-                validator=UNDECLARED_ENUM,  # type: ignore[arg-type]
+                validator=UNDECLARED_ENUM,
             )
             return
         yield from base_enum(validator, values, instance, schema)
 
-    return extend(Draft202012Validator, {"oneOf": one_of, "enum": enum})
+    return extend(Draft202012Validator, {"oneOf": one_of, "enum": enum})  # type: ignore[no-untyped-call]
 
 
 def _variant_tags(defs: dict[str, Any], variants: list[Any], tag_name: str) -> dict[Any, Any]:

@@ -153,6 +153,7 @@ class _Run:
         self.horizon = 0
         self.sent = 0
         self.received = 0
+        self.position = 0  # line of the last server record matched: where an unmatched message is reported
 
     # -- driving ---------------------------------------------------------------------------
     async def execute(self) -> None:
@@ -218,7 +219,7 @@ class _Run:
         self._fail(
             TIMEOUT,
             first.line,
-            "$",
+            None,
             first.msg,
             None,
             f"nothing matching line {first.line} ({self._describe(first)}) arrived within {self.timeout:g}s{more}; the server hangs or never sends it",
@@ -253,11 +254,11 @@ class _Run:
 
     # -- one server message ----------------------------------------------------------------
     def _receive(self, message: Incoming, first: Record | None) -> None:
-        hint = first.line if first else (self.records[-1].line if self.records else None)
+        hint = self.position or None  # an unmatched message is reported at the last line that went well
         if message is None:
             status = self.transport.exit_status()
             what = f"while line {first.line} ({self._describe(first)}) was still expected" if first else "before the client finished"
-            self._fail(CRASH, hint, None, first.msg if first else None, None, f"the server exited (status {status}) {what}{_stderr(self.transport)}")
+            self._fail(CRASH, first.line if first else hint, None, first.msg if first else None, None, f"the server exited (status {status}) {what}{_stderr(self.transport)}")
             raise _Stop
         self.received += 1
         if isinstance(message, BadLine):
@@ -291,7 +292,7 @@ class _Run:
             reason = f"a second response to the client's `{method}` request"
         else:
             reason = f"a {kind} `{method}` the recording does not have here"
-        self._fail(UNEXPECTED, hint, "$", None, message, f"unexpected message: {reason}")
+        self._fail(UNEXPECTED, hint, "$", None, message, f"unexpected message after line {hint}: {reason}")
 
     # -- (a) and (c) -----------------------------------------------------------------------
     def _validate(self, message: dict[str, Any], kind: str, method: str | None) -> list[Failure]:
@@ -311,7 +312,7 @@ class _Run:
             return [Failure(UNDECLARED, None, "$.method", "no such notification", method, f"the client opted out of `{method}` in initialize")]
         definition = self.doc.wire_definitions.get(method)
         issues = self.doc.validate(definition, message) if definition else self.doc.validate_ref(info.params, message.get("params"), ("params",))
-        return [self._issue(i, message) for i in issues]
+        return [self._issue(i, message, f"`{method}`: ") for i in issues]
 
     def _validate_response(self, message: dict[str, Any], method: str | None) -> list[Failure]:
         envelope = "Response" if "result" in message else "ErrorResponse"
@@ -322,12 +323,12 @@ class _Run:
         error = message.get("error")
         if isinstance(error, dict) and isinstance(error.get("code"), int) and "data" in error:
             issues += self.doc.validate_ref(self.doc.error_data_ref(error["code"]), error["data"], ("error", "data"))
-        return [self._issue(i, message) for i in issues]
+        return [self._issue(i, message, f"response to `{method}`: " if method else "response: ") for i in issues]
 
-    def _issue(self, issue: Any, message: dict[str, Any]) -> Failure:
+    def _issue(self, issue: Any, message: dict[str, Any], context: str) -> Failure:
         _, actual = get(message, issue.path)
         check = UNDECLARED if issue.undeclared else SCHEMA
-        return Failure(check, None, render(issue.path), f"valid for v{self.doc.version}", actual, issue.message)
+        return Failure(check, None, render(issue.path), f"valid for v{self.doc.version}", actual, context + issue.message)
 
     # -- (b): pairing a live message with a recorded one ---------------------------------
     def _pick(self, message: dict[str, Any], kind: str, method: str | None, exact_only: bool) -> tuple[Record | None, list[Mismatch], list[Failure]]:
@@ -365,6 +366,9 @@ class _Run:
             actual["id"] = record.msg["id"]  # ids are remapped, never compared
         new = self.volatiles.capture(record.msg, actual, method)
         expected = self.volatiles.substitute(record.msg, new)
+        for outcome, other in (("result", "error"), ("error", "result")):
+            if outcome in expected and other in actual and outcome not in actual:
+                return new, [Mismatch("$", {outcome: expected[outcome]}, {other: actual[other]}, f"expected {outcome}, got {other} instead")]
         return new, self.matcher.compare(expected, actual, method)
 
     def _order_ok(self, record: Record) -> bool:
@@ -404,6 +408,7 @@ class _Run:
 
     def _consume(self, record: Record, message: dict[str, Any], kind: str, new: dict[tuple[str, Any], Any]) -> None:
         del self.pending[record.line]
+        self.position = max(self.position, record.line)
         self.volatiles.commit(new)
         if kind == "request":
             self.server_request_ids[record.msg["id"]] = message["id"]

@@ -94,7 +94,8 @@ def to_junit(results: Sequence[Result]) -> str:
         case = ET.SubElement(suite, "testcase", classname=f"v{result.version}", name=str(result.transcript), time=f"{result.duration:.3f}")
         if result.failures:
             first = result.failures[0]
-            element = ET.SubElement(case, "failure", message=f"{len(result.failures)} failure(s); first: line {first.line} {first.path}: {first.message}", type=first.check)
+            summary = f"{len(result.failures)} failure(s); first: line {first.line} {first.path or ''}: {first.message}"
+            element = ET.SubElement(case, "failure", message=summary, type=first.check)
             element.text = "\n".join(failure_text(result, f) for f in result.failures)
         if result.stderr:
             ET.SubElement(case, "system-err").text = result.stderr

@@ -28,7 +28,7 @@ def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the report here instead of stdout.")
 @click.option("--jobs", type=click.IntRange(min=1), default=4, show_default=True, help="Transcripts replayed in parallel.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds per transcript [default: header's timeoutSeconds, else 30].")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds per transcript [default: header, else 30].")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Value of ${NAME} in transcripts and the server command (repeatable).")
 @click.argument("transcripts", nargs=-1, required=True, type=click.Path(path_type=Path))
 def command(
@@ -54,7 +54,8 @@ def command(
         loaded = [load(path) for path in files]
     except TranscriptError as error:
         raise InputError(error.file, f"line {error.line}: {error.message}" if error.line else error.message) from None
-    options = ReplayOptions(server=server, transport=transport, schema=schema, protocol_dir=protocol_dir, timeout=timeout, variables=parse_vars(variables), jobs=jobs)
+    variables_map = parse_vars(variables)
+    options = ReplayOptions(server, transport, schema, protocol_dir, timeout, variables=variables_map, jobs=jobs)
     try:
         results = replay_sync(loaded, options)
     except ProtocolLoadError as error:

@@ -5,7 +5,7 @@ engine's tests: initialize, thread/start, thread/read, turn/start with streamed 
 command approval when the input mentions "run", a reasoning item for v2 clients when it mentions
 "think". Ids are random per process so replay must use volatile capture.
 
-    python fake_server.py [--crash-on METHOD] [--hang-on METHOD] [--http --token T]
+    python fake_server.py [--crash-on METHOD] [--hang-on METHOD] [--announce METHOD] [--garbage] [--http --token T]
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ Message = dict[str, Any]
 
 
 class FakeSession:
-    def __init__(self, crash_on: str | None = None, hang_on: str | None = None) -> None:
+    def __init__(self, crash_on: str | None = None, hang_on: str | None = None, announce: str | None = None) -> None:
         self.crash_on = crash_on
         self.hang_on = hang_on
+        self.announce = announce  # a notification sent right after initialize (e.g. one the client's version lacks)
         self.prefix = secrets.token_hex(3)
         self.version = 1
         self.counter = 0
@@ -58,7 +59,8 @@ class FakeSession:
         result: Message = {"serverInfo": {"name": "fake", "version": "0.1"}}
         if self.version >= 2:
             result["protocolVersion"] = 2
-        return [response(rid, result)]
+        extra = [notify(self.announce, {})] if self.announce else []
+        return [response(rid, result), *extra]
 
     def thread_start(self, rid: Any, params: Message) -> list[Message]:
         now = int(time.time() * 1000)
@@ -105,7 +107,15 @@ class FakeSession:
         return [notify("item/started", {**base, "item": started}), notify("item/completed", {**base, "item": completed})]
 
     def ask_approval(self, thread_id: str, turn: Message) -> list[Message]:
-        command = {"type": "commandExecution", "id": self.new_id("item"), "command": "pytest -q", "cwd": os.getcwd(), "status": "inProgress", "aggregatedOutput": None, "exitCode": None}
+        command = {
+            "type": "commandExecution",
+            "id": self.new_id("item"),
+            "command": "pytest -q",
+            "cwd": os.getcwd(),
+            "status": "inProgress",
+            "aggregatedOutput": None,
+            "exitCode": None,
+        }
         request_id = self.new_id("srv")
         self.waiting[request_id] = (thread_id, turn, command)
         params = {"threadId": thread_id, "turnId": turn["id"], "itemId": command["id"], "command": command["command"], "cwd": command["cwd"], "reason": None}
@@ -164,13 +174,12 @@ def parse(line: str) -> Message | None:
     return value if isinstance(value, dict) else None
 
 
-def serve_stdio(session: FakeSession) -> None:
+def serve_stdio(session: FakeSession, garbage: bool) -> None:
+    if garbage:
+        print("starting up...", flush=True)
     for line in sys.stdin:
         msg = parse(line)
-        if msg is None:
-            out = [error(None, -32700, "parse error")]
-        else:
-            out = session.handle(msg)
+        out = [error(None, -32700, "parse error")] if msg is None else session.handle(msg)
         for reply in out:
             sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
@@ -182,7 +191,7 @@ def serve_http(args: argparse.Namespace) -> None:
     from threadloom.server.http import HttpSettings, SessionTransport, create_app
 
     async def connect(transport: SessionTransport) -> None:
-        session = FakeSession(args.crash_on, args.hang_on)
+        session = FakeSession(args.crash_on, args.hang_on, args.announce)
         while (data := await transport.read()) is not None:
             msg = parse(data.decode())
             for reply in [error(None, -32700, "parse error")] if msg is None else session.handle(msg):
@@ -201,13 +210,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--crash-on")
     parser.add_argument("--hang-on")
+    parser.add_argument("--announce")
+    parser.add_argument("--garbage", action="store_true", help="print a line that is not JSON first")
     parser.add_argument("--http", action="store_true")
     parser.add_argument("--token", default="secret")
     args = parser.parse_args()
     if args.http:
         serve_http(args)
     else:
-        serve_stdio(FakeSession(args.crash_on, args.hang_on))
+        serve_stdio(FakeSession(args.crash_on, args.hang_on, args.announce), args.garbage)
 
 
 if __name__ == "__main__":
