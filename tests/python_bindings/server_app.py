@@ -120,8 +120,10 @@ class ScriptedServer(ServerHandler):
         message = m.AgentMessageItem(type="agentMessage", id="item_m", text="hello")
         await peer.item_completed(m.ItemCompletedParams(thread_id=thread_id, turn_id=turn.id, item=message))
         approval = await peer.item_command_execution_request_approval(
-            m.CommandExecutionRequestApprovalParams(thread_id=thread_id, turn_id=turn.id, item_id="item_c", command="ls", cwd="/work", reason=None)
+            m.CommandExecutionRequestApprovalParams(thread_id=thread_id, turn_id=turn.id, item_id="item_c", command="ls", cwd="/work", reason=None),
+            request_id=f"approval-{turn.id}",
         )
+        await peer.server_request_resolved(m.ServerRequestResolvedParams(thread_id=thread_id, request_id=f"approval-{turn.id}"))
         accepted = approval.decision in (m.ApprovalDecision.accept, m.ApprovalDecision.accept_for_session)
         command = m.CommandExecutionItem(
             type="commandExecution",

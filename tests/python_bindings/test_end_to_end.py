@@ -62,6 +62,9 @@ def test_requests_notifications_and_an_approval_round_trip() -> None:
             "delta hello",
             "approval ls",
         ]
+        asked = next(m for m in transport.received if m.get("method") == "item/commandExecution/requestApproval")
+        resolved = next(m for m in transport.received if m.get("method") == "serverRequest/resolved")
+        assert asked["id"] == resolved["params"]["requestId"] == f"approval-{turn.turn.id}"
         final = next(m for m in transport.received if m.get("method") == "turn/completed")
         command = next(item for item in final["params"]["turn"]["items"] if item["type"] == "commandExecution")
         assert command["status"] == "completed" and command["exitCode"] == 0
@@ -180,7 +183,7 @@ def test_v1_client_against_v2_server_only_receives_valid_v1_messages() -> None:
         assert items == ["agentMessage"]  # the v2-only reasoning item was omitted
         assert [item.type for item in completed[0].turn.items] == ["agentMessage", "commandExecution"]
         methods = {message.get("method") for message in transport.received}
-        assert "thread/status/changed" not in methods and "turn/diff/updated" not in methods
+        assert not methods & {"thread/status/changed", "turn/diff/updated", "serverRequest/resolved"}
         assert len(transport.received) >= 10
         assert transport.schema_violations(1) == []
 

@@ -150,9 +150,10 @@ def _peer_class(protocol: Protocol) -> str:
         out.append(_doc(f"`{method.name}`: {method.description}{newer} Skipped when the client opted out.", "        "))
         out.append(f"        await self.session.notify(_m.{constant_name(method)}, params)\n")
     for method in _requests(protocol, Direction.SERVER_TO_CLIENT):
-        out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}) -> {method.result}:\n")
-        out.append(_doc(f"`{method.name}`: {method.description}", "        "))
-        out.append(f"        return await self.session.request(_m.{constant_name(method)}, params, {method.result})\n")
+        out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}, *, request_id: int | str | None = None) -> {method.result}:\n")
+        note = " Pass a string `request_id` to know the id (e.g. for `serverRequest/resolved`); cancel the awaiting task to abandon it."
+        out.append(_doc(f"`{method.name}`: {method.description}{note}", "        "))
+        out.append(f"        return await self.session.request(_m.{constant_name(method)}, params, {method.result}, request_id)\n")
     return "".join(out)
 
 

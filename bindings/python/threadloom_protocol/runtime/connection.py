@@ -110,11 +110,19 @@ class Connection:
 
     # -- outgoing ------------------------------------------------------------------------------
 
-    async def request(self, method: str, params: JsonObject) -> JsonObject:
-        """Send a request and wait for its result; an error response raises ProtocolError."""
+    async def request(self, method: str, params: JsonObject, request_id: RequestId | None = None) -> JsonObject:
+        """Send a request and wait for its result; an error response raises ProtocolError.
+
+        `request_id` lets the caller pick the id (use strings: automatic ids are integers), e.g. to
+        announce `serverRequest/resolved` for it later. Cancelling the awaiting task abandons the
+        request; a late response is then dropped.
+        """
         if self._ending:
             raise ConnectionClosed(f"cannot send {method!r}: the connection is closed")
-        request_id = next(self._ids)
+        if request_id is None:
+            request_id = next(self._ids)
+        elif request_id in self._pending:
+            raise ValueError(f"request id {request_id!r} is already waiting for a response")
         future: asyncio.Future[JsonObject] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = (method, future)
         try:

@@ -161,15 +161,15 @@ class ServerSession(Generic[PeerT]):
         if data is not OMIT:
             await self.connection.notify(info.name, data)
 
-    async def request(self, info: MethodInfo, params: BaseModel, result: type[ResultT]) -> ResultT:
-        """Send a server->client request and wait for the client's typed reply."""
+    async def request(self, info: MethodInfo, params: BaseModel, result: type[ResultT], request_id: int | str | None = None) -> ResultT:
+        """Send a server->client request and wait for the client's typed reply (see Connection.request for `request_id`)."""
         version = self.protocol_version
         if version is None or info.since > version:
             raise PeerTooOld(f"{info.name!r} needs protocol version {info.since}; this client speaks {version}")
         data = self._outgoing(info.params_definition, params)
         if data is OMIT:
             raise PeerTooOld(f"the params of {info.name!r} cannot be expressed in protocol version {version}")
-        reply = await self.connection.request(info.name, data)
+        reply = await self.connection.request(info.name, data, request_id)
         try:
             return result.model_validate(reply, by_alias=True, by_name=False)
         except ValidationError as failure:

@@ -86,13 +86,19 @@ class ServerPeer:
         """`error`: A problem the client should show; the turn may still go on. Skipped when the client opted out."""
         await self.session.notify(_m.ERROR, params)
 
-    async def item_command_execution_request_approval(self, params: CommandExecutionRequestApprovalParams) -> ApprovalResult:
-        """`item/commandExecution/requestApproval`: Ask the client to approve a command. The turn waits for the answer."""
-        return await self.session.request(_m.ITEM_COMMAND_EXECUTION_REQUEST_APPROVAL, params, ApprovalResult)
+    async def item_command_execution_request_approval(
+        self, params: CommandExecutionRequestApprovalParams, *, request_id: int | str | None = None
+    ) -> ApprovalResult:
+        """`item/commandExecution/requestApproval`: Ask the client to approve a command. The turn waits for the answer. Pass a string `request_id` to
+        know the id (e.g. for `serverRequest/resolved`); cancel the awaiting task to abandon it.
+        """
+        return await self.session.request(_m.ITEM_COMMAND_EXECUTION_REQUEST_APPROVAL, params, ApprovalResult, request_id)
 
-    async def item_file_change_request_approval(self, params: FileChangeRequestApprovalParams) -> ApprovalResult:
-        """`item/fileChange/requestApproval`: Ask the client to approve a file change. The turn waits for the answer."""
-        return await self.session.request(_m.ITEM_FILE_CHANGE_REQUEST_APPROVAL, params, ApprovalResult)
+    async def item_file_change_request_approval(self, params: FileChangeRequestApprovalParams, *, request_id: int | str | None = None) -> ApprovalResult:
+        """`item/fileChange/requestApproval`: Ask the client to approve a file change. The turn waits for the answer. Pass a string `request_id` to know
+        the id (e.g. for `serverRequest/resolved`); cancel the awaiting task to abandon it.
+        """
+        return await self.session.request(_m.ITEM_FILE_CHANGE_REQUEST_APPROVAL, params, ApprovalResult, request_id)
 
 
 RequestContext = _RequestContext[ServerPeer]
