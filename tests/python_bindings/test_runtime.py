@@ -171,3 +171,42 @@ def test_downgrade_omits_newer_variants_and_members_for_an_older_peer() -> None:
     item = {"threadId": "x", "turnId": "t", "item": {"type": "reasoning", "id": "r", "summary": []}}
     assert downgrade(methods2.SHAPES, "ItemStartedParams", item, 1) is OMIT
     assert downgrade(methods2.SHAPES, "ItemStartedParams", dict(item), 2) == item
+
+
+def test_experimental_fields_need_the_opt_in() -> None:
+    """No field of today's protocol is experimental, so the gate is checked with an amended table."""
+    from dataclasses import replace
+
+    from threadloom_protocol.runtime.server import ServerSession
+    from threadloom_protocol.v2 import models as m2
+
+    async def thread_read(params: m2.ThreadReadParams, ctx: object) -> m2.ThreadReadResult:
+        raise ProtocolError(-32010, "No thread has that id.", {"threadId": params.thread_id})
+
+    async def initialize(params: m2.InitializeParams, ctx: object) -> m2.InitializeResult:
+        return m2.InitializeResult(server_info=m2.ServerInfo(name="s", version="1"), protocol_version=2)
+
+    async def scenario() -> None:
+        transport = MemoryTransport()
+        methods = {"initialize": methods2.INITIALIZE, "thread/read": replace(methods2.THREAD_READ, experimental_fields=("includeTurns",))}
+        session: ServerSession[None] = ServerSession(
+            transport, version=2, methods=methods, shapes={}, handlers={"initialize": initialize, "thread/read": thread_read}, make_peer=lambda s: None
+        )
+        session.connection.start()
+        await transport.incoming.put(
+            b'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"clientInfo":{"name":"c","version":"1"},"protocolVersions":[2]}}'
+        )
+        assert (await transport.outgoing.get())["result"]["protocolVersion"] == 2
+        await transport.incoming.put(b'{"jsonrpc":"2.0","id":2,"method":"thread/read","params":{"threadId":"t","includeTurns":true}}')
+        gated = (await transport.outgoing.get())["error"]
+        assert gated == {
+            "code": -32020,
+            "message": "Experimental API required for thread/read#/includeTurns",
+            "data": {"feature": "thread/read#/includeTurns"},
+        }
+        await transport.incoming.put(b'{"jsonrpc":"2.0","id":3,"method":"thread/read","params":{"threadId":"t"}}')
+        assert (await transport.outgoing.get())["error"]["code"] == -32010
+        await transport.incoming.put(None)
+        await session.connection.wait_closed()
+
+    run(scenario())
