@@ -112,8 +112,8 @@ class DiffFinding:
         return replace(self, level=level, notes=(*self.notes, note))
 
     @property
-    def sort_key(self) -> tuple[int, str, str, str, str, str]:
-        return (-self.level, self.area, self.new_pointer, self.old_pointer, self.rule, self.audience)
+    def sort_key(self) -> tuple[object, ...]:
+        return (-self.level, self.area, pointer_key(self.new_pointer), pointer_key(self.old_pointer), self.rule, self.audience, self.role)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -129,6 +129,11 @@ class DiffFinding:
             "notes": list(self.notes),
             "fingerprint": self.fingerprint,
         }
+
+
+def pointer_key(pointer: str) -> tuple[tuple[int, int, str], ...]:
+    """Sorts `/x-methods/9` before `/x-methods/10`."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in pointer.split("/"))
 
 
 def make_fingerprint(rule: str, audience: Audience, role: Role, old_pointer: str, new_pointer: str) -> str:

@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from threadloom.generator.diff.findings import DiffFinding, Level
+from threadloom.generator.diff.findings import DiffFinding, Level, pointer_key
 from threadloom.generator.diff.report import Report
 
 SECTIONS = ((Level.ERR, "Breaking changes"), (Level.WARN, "Possibly breaking changes"), (Level.INFO, "Compatible changes"))
 AUDIENCE_TEXT = {"old-clients": "old clients", "new-clients": "new clients"}
+NEW_TYPE_RULE = "definition-added"  # listed together per area: many, and never a wire change
+SHOWN_METHODS = 4
+# Within a level and area: method-table changes, then payload changes, then codegen-only ones.
+ROLE_ORDER = {"method": 0, "read": 1, "written": 1, "codegen": 2}
 
 
 @dataclass
@@ -44,7 +48,11 @@ def render(report: Report, color: bool = False) -> str:
             by_area[entry.first.area].append(entry)
         for area in sorted(by_area):
             out += [f"### Area `{area}`", ""]
-            out += [_line(entry, report) for entry in by_area[area]]
+            new_types = [e for e in by_area[area] if e.first.rule == NEW_TYPE_RULE]
+            out += [_line(entry, report) for entry in by_area[area] if entry.first.rule != NEW_TYPE_RULE]
+            if new_types:
+                names = ", ".join(f"`{e.first.new_pointer.rsplit('/', 1)[-1]}`" for e in new_types)
+                out.append(f"- New types: {names} — `{NEW_TYPE_RULE}`: no wire change.")
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -62,17 +70,25 @@ def _entries(findings: list[DiffFinding]) -> list[Entry]:
     for finding in findings:
         grouped.setdefault((finding.rule, finding.old_pointer, finding.new_pointer, finding.message), []).append(finding)
     entries = [Entry(sorted(group, key=lambda f: (-f.level, f.audience, f.role))) for group in grouped.values()]
-    return sorted(entries, key=lambda e: (-e.level, e.first.area, e.first.new_pointer, e.first.old_pointer, e.first.rule))
+    return sorted(
+        entries,
+        key=lambda e: (-e.level, e.first.area, ROLE_ORDER[str(e.first.role)], pointer_key(e.first.new_pointer), pointer_key(e.first.old_pointer), e.first.rule),
+    )
 
 
 def _line(entry: Entry, report: Report) -> str:
     first = entry.first
     verdicts = "; ".join(_verdict(f) for f in entry.findings)
-    via = f" Via {', '.join(f'`{m}`' for m in first.methods)}." if first.methods else ""
+    via = f" Via {_methods(first.methods)}." if first.methods else ""
     notes = sorted({n for f in entry.findings for n in f.notes})
     noted = "".join(f" *{note}.*" for note in notes)
     where = f"`{report.old.label}#{first.old_pointer}` → `{report.new.label}#{first.new_pointer}`"
     return f"- {first.message} — `{first.rule}`: {verdicts}.{via}{noted} ({where})"
+
+
+def _methods(methods: tuple[str, ...]) -> str:
+    shown = ", ".join(f"`{m}`" for m in methods[:SHOWN_METHODS])
+    return shown + (f" and {len(methods) - SHOWN_METHODS} more" if len(methods) > SHOWN_METHODS else "")
 
 
 def _verdict(finding: DiffFinding) -> str:

@@ -27,3 +27,9 @@ def is_experimental(*methods: Method) -> bool:
 
 def arrow(method: Method) -> str:
     return "client → server" if method.direction is Direction.CLIENT_TO_SERVER else "server → client"
+
+
+def describe(method: Method) -> str:
+    """`request `thread/fork``, with the stability when it is not stable."""
+    stability = f"{method.stability} " if method.stability is not Stability.STABLE else ""
+    return f"{stability}{method.kind} `{method.name}`"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from threadloom.generator.diff.context import DiffContext, Placed
 from threadloom.generator.diff.findings import Level, method_hit
 from threadloom.generator.diff.rules import RuleInfo
-from threadloom.generator.diff.rules._methods import added, is_experimental
+from threadloom.generator.diff.rules._methods import added, describe, is_experimental
 from threadloom.generator.model import Direction
 
 RULE = RuleInfo("method-added", "a client -> server method was added", "protocol")
@@ -22,5 +22,5 @@ def check(ctx: DiffContext) -> Iterator[Placed]:
         if method.direction is Direction.CLIENT_TO_SERVER:
             gated = ctx.is_gated(method.since)
             note = f" (since v{method.since})" if gated else f" (marked since v{method.since}: old servers answer MethodNotFound)"
-            hit = method_hit(f"new {method.kind} `{method.name}`{note}", Level.INFO, Level.INFO if gated else Level.WARN)
+            hit = method_hit(f"new {describe(method)}{note}", Level.INFO, Level.INFO if gated else Level.WARN)
             yield Placed(hit, "/x-methods", method.pointer, (method.name,), is_experimental(method))
