@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from threadloom.generator.errors import EXIT_FINDINGS, EXIT_OK
+from threadloom.generator.errors import EXIT_FINDINGS, EXIT_OK, InputError
 
 LEVELS = ["ERR", "WARN", "INFO"]
 
@@ -67,8 +67,11 @@ def command(
         for stale in sorted(set(ignores) - used):
             click.echo(f"note: {ignore_file}: `{stale}` matches no finding (remove it?)", err=True)
     if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(render(output_format, report, color=False), encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(render(output_format, report, color=False), encoding="utf-8")
+        except OSError as error:
+            raise InputError(output, f"cannot write the report: {error.strerror or error}") from None
         click.echo(report.summary(), err=True)
     else:
         click.echo(render(output_format, report, color=output_format == "text" and sys.stdout.isatty()), nl=False)

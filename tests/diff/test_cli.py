@@ -204,3 +204,11 @@ def test_ignore_entries_that_match_nothing_are_reported(tmp_path: Path) -> None:
     result = run(*TYPE_CHANGED, "--ignore", ignore)
     assert result.exit_code == 1
     assert "`ffffffffffffffff` matches no finding" in result.stderr
+
+
+def test_unwritable_output_is_an_input_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run(*TYPE_CHANGED, "--output", blocker / "report.txt")
+    assert result.exit_code == 2
+    assert str(blocker / "report.txt") in result.stderr and "cannot write the report" in result.stderr
