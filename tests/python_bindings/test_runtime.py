@@ -210,3 +210,15 @@ def test_experimental_fields_need_the_opt_in() -> None:
         await session.connection.wait_closed()
 
     run(scenario())
+
+
+def test_handlers_still_running_after_eof_are_cancelled_after_the_grace_period() -> None:
+    async def scenario() -> None:
+        connection, transport, gate = _connection(Limits(shutdown_grace_seconds=0))
+        connection.start()
+        await transport.incoming.put(b'{"jsonrpc":"2.0","id":1,"method":"m","params":{}}')
+        await transport.incoming.put(None)  # the handler never gets released
+        await connection.wait_closed()
+        assert transport.outgoing.empty() and not gate.release.is_set()
+
+    run(scenario())

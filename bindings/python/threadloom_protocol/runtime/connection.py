@@ -52,6 +52,7 @@ class Limits:
     max_in_flight: int = 64  # incoming requests being handled; more get ServerOverloaded
     notification_queue: int = 1024  # notifications waiting for their handler; reading pauses beyond
     retry_after_ms: int = 100
+    shutdown_grace_seconds: float = 5.0  # after EOF, how long in-flight handlers may still run
 
 
 class Connection:
@@ -85,10 +86,20 @@ class Connection:
             self._fail_pending("the connection closed before the response arrived")
             await self._notifications.put(None)
             await notifier
-            if self._handlers:
-                await asyncio.gather(*self._handlers, return_exceptions=True)
+            await self._finish_handlers()
             await self._transport.close()
             self._closed.set()
+
+    async def _finish_handlers(self) -> None:
+        """Let in-flight handlers (and their after-response steps) finish, for a bounded time."""
+        if not self._handlers:
+            return
+        _, late = await asyncio.wait(set(self._handlers), timeout=self.limits.shutdown_grace_seconds)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("cancelled %d handler(s) still running %ss after the peer closed", len(late), self.limits.shutdown_grace_seconds)
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def close(self) -> None:
         """Close now: pending requests fail with ConnectionClosed."""
