@@ -258,7 +258,14 @@ class _Run:
         if message is None:
             status = self.transport.exit_status()
             what = f"while line {first.line} ({self._describe(first)}) was still expected" if first else "before the client finished"
-            self._fail(CRASH, first.line if first else hint, None, first.msg if first else None, None, f"the server exited (status {status}) {what}{_stderr(self.transport)}")
+            self._fail(
+                CRASH,
+                first.line if first else hint,
+                None,
+                first.msg if first else None,
+                None,
+                f"the server exited (status {status}) {what}{_stderr(self.transport)}",
+            )
             raise _Stop
         self.received += 1
         if isinstance(message, BadLine):

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from click.testing import CliRunner
+
+from tests.conformance.helpers import FAKE_CMD, ROOT, mutant
+from threadloom.generator.cli import main
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["replay", "--protocol", str(ROOT / "protocol"), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_all_pass_exits_0(v1_transcript: Path) -> None:
+    code, out, _ = run("--server", FAKE_CMD, str(v1_transcript))
+    assert code == 0 and f"PASS {v1_transcript}" in out
+
+
+def test_failures_exit_1_and_junit_file(v1_transcript: Path, tmp_path: Path) -> None:
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text(v1_transcript.read_text().replace('"delta": "Hello"', '"delta": "Howdy"'))
+    report = tmp_path / "out" / "junit.xml"
+    code, _, err = run("--server", FAKE_CMD, "--format", "junit", "--output", str(report), "--jobs", "2", str(edited), str(v1_transcript))
+    assert code == 1 and "2 transcript(s), 1 failed" in err
+    cases = ET.parse(report).getroot().findall("./testsuite/testcase")
+    assert [c.find("failure") is not None for c in cases] == [True, False]
+
+
+def test_json_format(v1_transcript: Path) -> None:
+    code, out, _ = run("--server", mutant("drop-approval"), "--timeout", "2", "--format", "json", str(v1_transcript))
+    assert code == 1
+    failures = json.loads(out)["transcripts"][0]["failures"]
+    assert [f["check"] for f in failures] == ["timeout"]
+
+
+def test_bad_transcript_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"threadloomTranscript": 1}\n')
+    code, _, err = run("--server", FAKE_CMD, str(bad))
+    assert code == 2
+    assert f"error: {bad}: line 1: invalid header" in err
+
+
+def test_missing_transcript_and_bad_var_exit_2(tmp_path: Path) -> None:
+    assert run("--server", FAKE_CMD, str(tmp_path / "nope.jsonl"))[0] == 2
+    (tmp_path / "dir").mkdir()
+    code, _, err = run("--server", FAKE_CMD, str(tmp_path / "dir"))
+    assert code == 2 and "no transcripts" in err
+
+
+def test_unknown_schema_version_exits_2(v1_transcript: Path) -> None:
+    code, _, err = run("--server", FAKE_CMD, "--schema", "9", str(v1_transcript))
+    assert code == 2 and "cannot read protocol document" in err
