@@ -254,15 +254,15 @@ FIXTURES: dict[str, Fixture] = {
     "constraint-loosened": Fixture(
         _set(lambda d: prop(d, "PingParams", "count"), maximum=100),
         [
-            ("constraint-loosened", "INFO", OLD, "read", PP + "/properties/count", PP + "/properties/count"),
-            ("constraint-loosened", "ERR", NEW, "read", PP + "/properties/count", PP + "/properties/count"),
+            ("constraint-loosened", "INFO", OLD, "read", PP + "/properties/count/maximum", PP + "/properties/count/maximum"),
+            ("constraint-loosened", "ERR", NEW, "read", PP + "/properties/count/maximum", PP + "/properties/count/maximum"),
         ],
     ),
     "constraint-tightened": Fixture(
         _set(lambda d: prop(d, "PingParams", "name"), minLength=3),
         [
-            ("constraint-tightened", "ERR", OLD, "read", PP + "/properties/name", PP + "/properties/name"),
-            ("constraint-tightened", "INFO", NEW, "read", PP + "/properties/name", PP + "/properties/name"),
+            ("constraint-tightened", "ERR", OLD, "read", PP + "/properties/name/minLength", PP + "/properties/name/minLength"),
+            ("constraint-tightened", "INFO", NEW, "read", PP + "/properties/name/minLength", PP + "/properties/name/minLength"),
         ],
     ),
     "default-changed": Fixture(
