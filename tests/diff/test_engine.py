@@ -216,3 +216,12 @@ def test_error_data_pointing_to_another_definition_is_compared(tmp_path: Path) -
     old, new = _pair(tmp_path, "description-changed", retarget)
     wire = {(f.rule, f.level, f.audience) for f in _diff(old, new) if f.role is Role.WRITTEN}
     assert wire == {("property-became-optional", Level.ERR, Audience.OLD_CLIENTS), ("property-became-optional", Level.INFO, Audience.NEW_CLIENTS)}
+
+
+def test_threadloom_check_runs_the_compatibility_check(tmp_path: Path) -> None:
+    from threadloom.generator.check import check_protocol_dir
+
+    _pair(tmp_path, "type-changed")
+    findings = check_protocol_dir(tmp_path)
+    assert [f.rule for f in findings] == ["compat/type-changed"]
+    assert findings[0].file.endswith("v2/protocol.json")
