@@ -11,9 +11,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck pytest check generate bench clean
 
-$(STAMP): pyproject.toml setup.py
+$(STAMP): pyproject.toml setup.py bindings/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	# compat mode: a plain path entry that mypy can follow (the default editable hook is opaque to it)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e bindings/python --config-settings editable_mode=compat
 	# mypy cannot see through the editable install's import hook: give it the same
 	# `threadloom.<folder>` layout as a tree of directory links.
 	mkdir -p $(VENV)/typecheck/threadloom
@@ -35,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	MYPYPATH=$(VENV)/typecheck:. $(BIN)/mypy -p threadloom.generator -p threadloom.server -p threadloom.conformance -p tests
+	MYPYPATH=$(VENV)/typecheck:bindings/python:. $(BIN)/mypy -p threadloom.generator -p threadloom.server -p threadloom.conformance -p threadloom_protocol -p tests
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
