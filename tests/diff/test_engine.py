@@ -225,3 +225,15 @@ def test_threadloom_check_runs_the_compatibility_check(tmp_path: Path) -> None:
     findings = check_protocol_dir(tmp_path)
     assert [f.rule for f in findings] == ["compat/type-changed"]
     assert findings[0].file.endswith("v2/protocol.json")
+
+
+def test_pointer_lines_skip_brackets_inside_strings() -> None:
+    lines = pointer_lines('{"a": "x}]\\"{",\n "b": [\n 1]}')
+    assert lines["/a"] == 1 and lines["/b"] == 2 and lines["/b/0"] == 3
+
+
+def test_github_annotation_escapes_separators() -> None:
+    from threadloom.generator.diff.report.github import _escape_data, _escape_property
+
+    assert _escape_data("50% done\nnext") == "50%25 done%0Anext"
+    assert _escape_property("a,b: c") == "a%2Cb%3A c"
