@@ -673,7 +673,15 @@ class InitializeResult(ProtocolModel):
         populate_by_name=True,
     )
     server_info: Annotated[ServerInfo, Field(alias="serverInfo")]
-    protocol_version: Annotated[StrictInt, Field(alias="protocolVersion", description="The protocol version the server speaks on this connection.", ge=1)]
+    protocol_version: Annotated[
+        StrictInt | None,
+        Field(
+            alias="protocolVersion",
+            description="The protocol version the server speaks on this connection. Always sent by v2 servers; absent from a version-1 server, which speaks only version 1.",
+            ge=1,
+        ),
+        NOT_NULL,
+    ] = None
 
 
 class InitializedNotification(ProtocolModel):
