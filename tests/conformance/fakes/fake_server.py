@@ -18,7 +18,12 @@ import secrets
 import socket
 import sys
 import time
+from pathlib import Path
 from typing import Any
+
+from jsonschema import Draft202012Validator
+
+PROTOCOL = json.loads((Path(__file__).resolve().parents[3] / "protocol" / "v2" / "protocol.json").read_text())
 
 Message = dict[str, Any]
 
@@ -51,6 +56,9 @@ class FakeSession:
         handler = {"initialize": self.initialize, "thread/start": self.thread_start, "thread/read": self.thread_read, "turn/start": self.turn_start}.get(method)
         if handler is None:
             return [error(msg["id"], -32601, f"unknown method {method}")]
+        problem = invalid_params(method, msg.get("params"))
+        if problem is not None:
+            return [error(msg["id"], -32602, "invalid params", problem)]
         return handler(msg["id"], msg.get("params") or {})
 
     def initialize(self, rid: Any, params: Message) -> list[Message]:
@@ -149,6 +157,15 @@ class FakeSession:
         out.append(notify("item/completed", {**base, "item": done}))
         turn["status"] = "completed"
         return [*out, notify("turn/completed", {"threadId": thread_id, "turn": turn})]
+
+
+def invalid_params(method: str, params: Any) -> Message | None:
+    """-32602 data when params break the method's params schema (the fake checks like a real server)."""
+    entry = next(m for m in PROTOCOL["x-methods"] if m["method"] == method)
+    validator = Draft202012Validator({"$defs": PROTOCOL["$defs"], "$ref": entry["params"]})
+    for problem in validator.iter_errors(params):
+        return {"path": "".join(f"/{part}" for part in problem.absolute_path), "reason": problem.message}
+    return None
 
 
 def response(rid: Any, result: Message) -> Message:
