@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	MYPYPATH=$(VENV)/typecheck:bindings/python:. $(BIN)/mypy -p threadloom.generator -p threadloom.server -p threadloom.conformance -p threadloom_protocol -p tests
+	MYPYPATH=$(VENV)/typecheck:bindings/python:. $(BIN)/mypy -p threadloom.generator -p threadloom.server -p threadloom.conformance -p threadloom_protocol -p tests -p bench
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
