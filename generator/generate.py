@@ -8,7 +8,11 @@ to the project root. Plugins never touch the disk; this module does, so "write",
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib
+import importlib.metadata
+import json
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,12 +35,18 @@ class Target:
     # Folders (relative to the project root) this target owns: generated files found there that
     # the target no longer produces are orphans, removed by `generate` and reported by `--check`.
     owned_dirs: tuple[str, ...]
+    # What the output depends on besides the target's own code and the generator core (folders or
+    # files relative to the project root). It decides when a cached result may be reused.
+    inputs: tuple[str, ...] = ("protocol",)
 
 
 @dataclass
 class Context:
     root: Path
-    protocols: list[Protocol]
+
+    @functools.cached_property
+    def protocols(self) -> list[Protocol]:
+        return load_project(self.root)
 
     def protocol(self, version: int) -> Protocol:
         return next(p for p in self.protocols if p.version == version)
@@ -83,14 +93,96 @@ def run_targets(
     unknown = [n for n in names if n not in modules]
     if unknown:
         raise InputError("threadloom generate", f"unknown target(s): {', '.join(unknown)}", hint=f"available: {', '.join(modules)}")
-    context = Context(root=root, protocols=load_project(root))
+    context = Context(root=root)
+    cache = GenerateCache(root)
     outcome = Outcome()
     for name in names:
-        progress(f"{'checking' if check else 'generating'} {name}")
         module = modules[name]
+        fingerprint = _fingerprint(root, module)
+        if cache.still_valid(module.TARGET, fingerprint):
+            progress(f"{name}: inputs unchanged, outputs intact")
+            outcome.unchanged += len(cache.outputs(name))
+            continue
+        progress(f"{'checking' if check else 'generating'} {name}")
         files: dict[str, str] = module.generate(context)
+        stale_before = len(outcome.stale)
         _apply(root, module.TARGET, files, check, outcome)
+        if len(outcome.stale) == stale_before:
+            cache.record(name, fingerprint, files)
+    cache.save()
     return outcome
+
+
+CACHE_FILE = ".threadloom-cache/generate.json"
+# Tools whose version changes generated text: part of every fingerprint.
+GENERATOR_TOOLS = ("threadloom", "datamodel-code-generator", "ruff", "pydantic")
+
+
+class GenerateCache:
+    """Remembers, per target, the fingerprint of its inputs and the hash of each file it wrote.
+
+    When neither changed, regenerating would produce the same bytes, so the target is skipped:
+    a no-op `generate` or `generate --check` then costs a few file hashes. A hand-edited,
+    missing or orphaned output invalidates the entry. The file is local and never committed; a
+    fresh clone simply has none.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / CACHE_FILE
+        self.root = root
+        try:
+            self.entries: dict[str, dict[str, object]] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def outputs(self, name: str) -> dict[str, str]:
+        outputs = self.entries.get(name, {}).get("outputs", {})
+        return outputs if isinstance(outputs, dict) else {}
+
+    def still_valid(self, target: Target, fingerprint: str) -> bool:
+        name = target.name
+        entry = self.entries.get(name)
+        if not entry or entry.get("fingerprint") != fingerprint:
+            return False
+        outputs = self.outputs(name)
+        if not all(_file_hash(self.root / relative) == digest for relative, digest in outputs.items()):
+            return False
+        return not _orphans(self.root, target, set(outputs))
+
+    def record(self, name: str, fingerprint: str, files: dict[str, str]) -> None:
+        outputs = {relative: hashlib.sha256(content.encode()).hexdigest() for relative, content in files.items()}
+        self.entries[name] = {"fingerprint": fingerprint, "outputs": outputs}
+
+    def save(self) -> None:
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            self.path.write_text(json.dumps(self.entries, sort_keys=True), encoding="utf-8")
+        except OSError:
+            pass  # a read-only checkout still generates correctly, only without the shortcut
+
+
+def _file_hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _fingerprint(root: Path, module: ModuleType) -> str:
+    digest = hashlib.sha256()
+    for tool in GENERATOR_TOOLS:
+        try:
+            digest.update(f"{tool}={importlib.metadata.version(tool)};".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{tool}=none;".encode())
+    # All of the generator's code (targets share helpers, e.g. the changelog uses the diff engine).
+    sources = [Path(__file__).parent]
+    sources += [root / relative for relative in module.TARGET.inputs]
+    for source in sources:
+        for path in sorted(source.rglob("*")) if source.is_dir() else [source]:
+            if path.is_file() and "__pycache__" not in path.parts and "node_modules" not in path.parts:
+                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _apply(root: Path, target: Target, files: dict[str, str], check: bool, outcome: Outcome) -> None:

@@ -40,3 +40,23 @@ def test_generate_rewrites_only_what_changed_and_removes_orphans(tmp_path: Path)
     assert outcome.removed == ["docs/reference/v9.md"]
     assert run_targets(root, ["docs"], check=True).stale == []
     assert (root / "docs/reference/v1.md").read_text().startswith(f"<!-- {GENERATED_MARKER} -- DO NOT EDIT. -->")
+
+
+def test_cached_run_skips_work_but_still_sees_edits_orphans_and_input_changes(tmp_path: Path) -> None:
+    root = _project_copy(tmp_path)
+    assert run_targets(root, ["docs"], check=True).stale == []  # fills the cache
+    messages: list[str] = []
+    assert run_targets(root, ["docs"], check=True, progress=messages.append).stale == []
+    assert messages == ["docs: inputs unchanged, outputs intact"]
+
+    (root / "docs/reference/v1.md").write_text("hand edit\n")
+    assert run_targets(root, ["docs"], check=True).stale == ["docs/reference/v1.md"]
+    run_targets(root, ["docs"], check=False)
+
+    (root / "docs/reference/v9.md").write_text(f"<!-- {GENERATED_MARKER} -->\n")
+    assert run_targets(root, ["docs"], check=True).stale == ["docs/reference/v9.md (no longer generated)"]
+    run_targets(root, ["docs"], check=False)
+
+    document = root / "protocol/v2/protocol.json"
+    document.write_text(document.read_text().replace("Thread id.", "Identifier of the thread."))
+    assert run_targets(root, ["docs"], check=True).stale == ["docs/reference/v2.md"]
