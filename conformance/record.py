@@ -3,7 +3,8 @@
 `threadloom record --out FILE -- SERVER_CMD ...` is itself a stdio server: a client starts it
 as its server command; it starts SERVER_CMD, forwards every line both ways unchanged, and writes
 the transcript when the client closes its end. Clients that are not stdio programs can use
-`Recorder` in-process: call `client_sent(msg)` and `server_sent(msg)` for each message, then `save()`.
+`Recorder` in-process: call `client_sent(msg)` and `server_sent(msg)` for each message (or wrap the
+client's transport in `RecordingTransport`), then `save()`.
 
 Default matchers and volatiles are inferred from what was seen (see `infer_defaults`): ids
 chosen by the server and working directories become volatiles; timestamps, durations, command
@@ -73,6 +74,31 @@ class Recorder:
 
     def save(self, path: Path | str) -> Path:
         return save(self.transcript(Path(path)))
+
+
+class RecordingTransport:
+    """Wraps a bytes transport (read/write/close, like the Python bindings' transports) and records through it.
+
+    Lets a client library record in-process: give the client `RecordingTransport(inner, recorder)`
+    instead of `inner`, run the scenario, then `recorder.save(path)`.
+    """
+
+    def __init__(self, inner: Any, recorder: Recorder) -> None:
+        self.inner = inner
+        self.recorder = recorder
+
+    async def read(self) -> bytes | None:
+        data: bytes | None = await self.inner.read()
+        if data:
+            _tap(data, self.recorder.server_sent, None, "server")
+        return data
+
+    async def write(self, data: bytes) -> None:
+        _tap(data, self.recorder.client_sent, None, "client")
+        await self.inner.write(data)
+
+    async def close(self) -> None:
+        await self.inner.close()
 
 
 def _negotiated_version(records: list[Record], initialize: Record | None) -> int:

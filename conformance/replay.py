@@ -361,7 +361,7 @@ class _Run:
         return record, mismatches, order
 
     def _candidates(self, message: dict[str, Any], kind: str, method: str | None) -> list[Record]:
-        pending = [r for line, r in sorted(self.pending.items()) if line < self.horizon or self.horizon == 0]
+        pending = [r for line, r in sorted(self.pending.items()) if line < self.horizon]
         if kind == "response":
             recorded = self.recorded_id_of.get(message.get("id"), _NOTHING)
             return [r for r in pending if r.kind == "response" and r.msg.get("id") == recorded]
@@ -393,13 +393,15 @@ class _Run:
         return None
 
     def _order_failure(self, record: Record, message: dict[str, Any]) -> list[Failure]:
-        earlier = [r for line, r in sorted(self.pending.items()) if line < record.line and line != record.line]
-        blocking = earlier[0] if earlier else None
+        window, key = self.windows[record.line], self._order_key(record)
+        earlier = [r for line, r in sorted(self.pending.items()) if line < record.line]
+        same_key = [r for r in earlier if self.windows[r.line] == window and key is not None and self._order_key(r) == key]
+        blocking = (same_key or earlier)[0] if (same_key or earlier) else None
         if blocking is None or blocking.line in self.overtaken:
             return []
         self.overtaken.add(blocking.line)
-        if self.windows[blocking.line] == self.windows[record.line]:
-            why = "they share a keepOrder key, so the recorded order must be kept"
+        if same_key:
+            why = f"they share the keepOrder key {key[0]} = {key[1]!r}, so the recorded order must be kept" if key else ""
         else:
             why = "the ordering policy allows no reordering across it (barriers: " + ", ".join(self.transcript.barriers) + ")"
         return [

@@ -17,7 +17,12 @@ from typing import Any
 from threadloom.generator.generate import GENERATED_MARKER, Context, Target, banner
 from threadloom.generator.model import Direction, Kind, Protocol
 
-TARGET = Target(name="conformance", description="pytest conformance suite: transcript replay and fuzzing", owned_dirs=("conformance/suite",))
+TARGET = Target(
+    name="conformance",
+    description="pytest conformance suite: transcript replay and fuzzing",
+    owned_dirs=("conformance/suite",),
+    inputs=("protocol", "conformance/transcripts"),
+)
 
 COMMAND = "threadloom generate conformance"
 SUITE = "conformance/suite"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.conformance.helpers import FAKE, THREADLOOM, read_lines, replay
 from tests.conformance.scripted_client import run_scenario
-from threadloom.conformance.record import Recorder, infer_defaults
+from threadloom.conformance.record import Recorder, RecordingTransport, infer_defaults
 from threadloom.conformance.replay import ReplayOptions, replay_sync
 from threadloom.conformance.transcript import load
 
@@ -81,3 +81,38 @@ def test_declined_approval_records_and_replays_green(tmp_path: Path) -> None:
     assert any(r.dir == "c2s" and r.msg.get("result") == {"decision": "decline"} for r in records)
     assert any(r.msg.get("params", {}).get("item", {}).get("status") == "declined" for r in records)
     assert replay(out).failures == []
+
+
+class ListTransport:
+    def __init__(self, incoming: list[bytes]) -> None:
+        self.incoming = incoming
+        self.written: list[bytes] = []
+        self.closed = False
+
+    async def read(self) -> bytes | None:
+        return self.incoming.pop(0) if self.incoming else None
+
+    async def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def test_recording_transport_taps_both_directions(tmp_path: Path) -> None:
+    answer = b'{"jsonrpc": "2.0", "id": 1, "result": {"serverInfo": {"name": "s", "version": "1"}}}\n'
+    inner = ListTransport([answer])
+    recorder = Recorder(scenario="wrapped")
+    transport = RecordingTransport(inner, recorder)
+    request = b'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"clientInfo": {"name": "c", "version": "1"}}}\n'
+
+    async def session() -> None:
+        await transport.write(request)
+        assert await transport.read() == answer
+        assert await transport.read() is None
+        await transport.close()
+
+    asyncio.run(session())
+    assert inner.written == [request] and inner.closed
+    transcript = load(recorder.save(tmp_path / "wrapped.jsonl"))
+    assert [(r.dir, r.kind) for r in transcript.records] == [("c2s", "request"), ("s2c", "response")]

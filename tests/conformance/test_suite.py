@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conformance.helpers import FAKE, FAKE_CMD, ROOT
-from threadloom.generator.generate import GENERATED_MARKER, Context, load_project
+from threadloom.generator.generate import GENERATED_MARKER, Context
 from threadloom.generator.plugins import conformance as plugin
 
 
@@ -26,7 +26,7 @@ def project(tmp_path: Path, v1_transcript: Path) -> Path:
 
 
 def write_suite(root: Path) -> dict[str, str]:
-    files = plugin.generate(Context(root=root, protocols=load_project(root)))
+    files = plugin.generate(Context(root=root))
     for relative, content in files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(content)
@@ -51,12 +51,12 @@ def test_plugin_output(project: Path) -> None:
     assert suite["transcripts"] == [{"version": 1, "path": "transcripts/v1/turns.jsonl"}]
     assert "thread/fork" in suite["versions"]["2"]["requestMethods"] and "thread/fork" not in suite["versions"]["1"]["requestMethods"]
     assert suite["versions"]["2"]["initialize"]["protocolVersions"] == [2, 1]
-    assert plugin.generate(Context(root=project, protocols=load_project(project))) == files  # deterministic
+    assert plugin.generate(Context(root=project)) == files  # deterministic
 
 
 def test_without_transcripts_no_transcript_module(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "protocol", tmp_path / "protocol")
-    files = plugin.generate(Context(root=tmp_path, protocols=load_project(tmp_path)))
+    files = plugin.generate(Context(root=tmp_path))
     assert "conformance/suite/test_transcripts.py" not in files
 
 
