@@ -1,0 +1,196 @@
+"""The reference App Server process: store + scripted agent + runtime + handler, over stdio or HTTP+SSE.
+
+`threadloom serve` (generator/commands/serve.py) parses options into `ServeSettings` and calls
+`serve(settings)`. stdio serves one connection and ends when stdin closes; HTTP serves many
+sessions until SIGTERM/SIGINT. Either way running turns are interrupted (and stored as interrupted)
+before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from threadloom.server.agent import DEFAULT_COMMAND_TIMEOUT, Agent, ScriptedAgent
+from threadloom.server.handler import AppServerHandler
+from threadloom.server.store import MEMORY, ThreadStore
+from threadloom.server.threads import ThreadRuntime
+from threadloom_protocol.runtime.connection import Limits
+from threadloom_protocol.runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, Transport, stdio_transport
+from threadloom_protocol.v2.server import session
+
+if TYPE_CHECKING:
+    import uvicorn
+
+log = logging.getLogger("threadloom.server")
+
+DEFAULT_HOST = "127.0.0.1"
+SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@dataclass(frozen=True)
+class HttpBind:
+    host: str = DEFAULT_HOST
+    port: int = 0
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    store: str | None = None
+    """A file path, `:memory:`, or None for the per-user default."""
+    workspace: Path = field(default_factory=Path.cwd)
+    http: HttpBind | None = None
+    token: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+
+
+def open_store(spec: str | None) -> ThreadStore:
+    """Raises `StoreOpenError` (naming the file) for a store that cannot be used."""
+    if spec == MEMORY:
+        return ThreadStore.in_memory()
+    return ThreadStore.open(spec)
+
+
+class AppServer:
+    """One server process: a runtime shared by every connection, one handler object for all of them."""
+
+    def __init__(self, store: ThreadStore, workspace: Path, agent: Agent, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
+        self.store = store
+        self.runtime = ThreadRuntime(store, agent, workspace.resolve())
+        self.handler = AppServerHandler(self.runtime)
+        self.limits = Limits(max_message_bytes=max_message_bytes, shutdown_grace_seconds=2.0)
+
+    async def serve_connection(self, transport: Transport) -> None:
+        connection = session(self.handler, transport, limits=self.limits)
+        try:
+            await connection.run()
+        finally:
+            self.runtime.disconnect(connection.peer)
+
+    async def serve_stdio(self, stop: asyncio.Event) -> None:
+        transport = await stdio_transport(self.limits.max_message_bytes)
+        serving = asyncio.create_task(self.serve_connection(transport))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        await self.runtime.shutdown()
+        stopping.cancel()
+        if not serving.done():
+            serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+
+    async def serve_http(self, bind: HttpBind, token: str, origins: tuple[str, ...], stop: asyncio.Event) -> None:
+        import uvicorn
+
+        from threadloom.server.http import HttpSettings, create_app
+
+        settings = HttpSettings(token=token, allowed_origins=frozenset(origins), max_message_bytes=self.limits.max_message_bytes)
+        app = create_app(settings, self.serve_connection)
+        # log_config=None: uvicorn's default config would log access lines to stdout, which carries
+        # the one `listening` line clients parse. The graceful timeout cuts open SSE streams.
+        config = uvicorn.Config(app, host=bind.host, port=bind.port, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=1)
+        server = _uvicorn_server(config)
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                await serving  # startup failed (e.g. the port is taken): its error propagates
+                raise OSError(f"cannot listen on {bind.host}:{bind.port}")
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        announce({"event": "listening", "url": f"http://{_url_host(bind.host)}:{port}", "token": token})
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        # Turns end first, so their `turn/completed` is in the sessions' buffers before they close.
+        await self.runtime.shutdown()
+        server.should_exit = True
+        stopping.cancel()
+        await serving
+
+
+def _uvicorn_server(config: uvicorn.Config) -> uvicorn.Server:
+    """uvicorn's Server without its own signal handling: ours interrupts turns before the server stops."""
+    import uvicorn
+
+    class QuietSignalsServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return QuietSignalsServer(config)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def announce(event: dict[str, str]) -> None:
+    """The one line `--http` prints on stdout; conformance tools and tests wait for it."""
+    sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def _install_signal_handlers(stop: asyncio.Event) -> Callable[[], None]:
+    loop = asyncio.get_running_loop()
+    for signum in SHUTDOWN_SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+
+    def remove() -> None:
+        for signum in SHUTDOWN_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+    return remove
+
+
+async def run(settings: ServeSettings, store: ThreadStore) -> None:
+    agent = ScriptedAgent(command_timeout=settings.command_timeout)
+    app = AppServer(store, settings.workspace, agent, settings.max_message_bytes)
+    stop = asyncio.Event()
+    remove_handlers = _install_signal_handlers(stop)
+    try:
+        if settings.http is None:
+            await app.serve_stdio(stop)
+        else:
+            token = settings.token or secrets.token_urlsafe(24)
+            await app.serve_http(settings.http, token, settings.allowed_origins, stop)
+    finally:
+        remove_handlers()
+
+
+def configure_logging() -> None:
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="threadloom serve: %(levelname)s %(name)s: %(message)s")
+
+
+def serve(settings: ServeSettings) -> int:
+    """Run the server until stdin closes (stdio) or a signal arrives; the exit status."""
+    from threadloom.server.store import StoreError
+
+    configure_logging()
+    if not settings.workspace.is_dir():
+        print(f"threadloom serve: error: workspace {settings.workspace} is not a directory", file=sys.stderr)
+        return 2
+    try:
+        store = open_store(settings.store)
+    except StoreError as error:
+        print(f"threadloom serve: error: {error}", file=sys.stderr)
+        return 2
+    if store.recovered_turns:
+        log.warning("marked %d turn(s) left running by an earlier crash as interrupted", len(store.recovered_turns))
+    try:
+        asyncio.run(run(settings, store))
+    except OSError as error:
+        print(f"threadloom serve: error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    return 0
