@@ -42,6 +42,7 @@ class MethodInfo:
     result: str | None
     errors: tuple[str, ...]
     since: int
+    stability: str = "stable"
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def load_protocol_doc(path: Path) -> ProtocolDoc:
             result=entry.get("result"),
             errors=tuple(entry.get("errors", [])),
             since=int(entry.get("since", 1)),
+            stability=str(entry.get("stability", "stable")),
         )
     doc.errors_by_code = {int(e["code"]): e for e in document.get("x-errors", [])}
     doc.wire_definitions = _wire_definitions(document.get("$defs", {}))

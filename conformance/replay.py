@@ -32,9 +32,11 @@ from typing import Any
 
 from threadloom.conformance.matching import Matcher, Mismatch, Volatiles, expand_vars
 from threadloom.conformance.paths import Concrete, get, parse_path, render
-from threadloom.conformance.protocol import ProtocolDoc, load_protocol_doc, resolve_protocol
+from threadloom.conformance.protocol import ProtocolDoc, ProtocolLoadError, load_protocol_doc, resolve_protocol
 from threadloom.conformance.transcript import Record, Transcript
 from threadloom.conformance.transport import BadLine, Incoming, Transport, TransportError, make_transport
+
+MAX_FAILURES = 200
 
 # Failure kinds ("check" of a Failure), documented in README.md.
 SCHEMA, MATCH, UNDECLARED, ORDER, UNEXPECTED, TIMEOUT, CRASH, TRANSPORT = (
@@ -100,6 +102,8 @@ async def replay_all(transcripts: Iterable[Transcript], options: ReplayOptions) 
         location = resolve_protocol(options.schema, transcript.protocol_version, options.protocol_dir)
         if location not in docs:
             docs[location] = load_protocol_doc(location)
+        if docs[location].name and transcript.header["protocol"] != docs[location].name:
+            raise ProtocolLoadError(f"{transcript.path}: a transcript of `{transcript.header['protocol']}`, but {location} describes `{docs[location].name}`")
         async with gate:
             return await replay_transcript(transcript, docs[location], options)
 
@@ -280,9 +284,17 @@ class _Run:
         if record is None:
             if not undeclared:
                 self._unexpected(message, kind, method, hint)
+            self._stop_when_hopeless(hint)
             return
         self.failures += [replace(o, line=record.line) for o in order]
         self.failures += [Failure(MATCH, record.line, m.path, m.expected, m.actual, m.reason) for m in mismatches]
+        self._stop_when_hopeless(record.line)
+
+    def _stop_when_hopeless(self, line: int | None) -> None:
+        """A server that floods or is wrong everywhere: stop after MAX_FAILURES instead of listing thousands."""
+        if len(self.failures) >= MAX_FAILURES:
+            self._fail(UNEXPECTED, line, None, None, None, f"stopped after {len(self.failures)} failures")
+            raise _Stop
 
     def _classify(self, message: dict[str, Any]) -> tuple[str, str | None]:
         method = message.get("method")

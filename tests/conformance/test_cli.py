@@ -55,3 +55,10 @@ def test_missing_transcript_and_bad_var_exit_2(tmp_path: Path) -> None:
 def test_unknown_schema_version_exits_2(v1_transcript: Path) -> None:
     code, _, err = run("--server", FAKE_CMD, "--schema", "9", str(v1_transcript))
     assert code == 2 and "cannot read protocol document" in err
+
+
+def test_transcript_of_another_protocol_exits_2(v1_transcript: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.jsonl"
+    other.write_text(v1_transcript.read_text().replace('"protocol": "threadloom-app-server"', '"protocol": "someone-else"', 1))
+    code, _, err = run("--server", FAKE_CMD, str(other))
+    assert code == 2 and "a transcript of `someone-else`" in err
