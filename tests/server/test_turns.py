@@ -244,7 +244,7 @@ def test_concurrent_turns_on_several_threads_of_one_connection(tmp_path: Path) -
             for index, thread in enumerate(threads):
                 response, _ = await start_turn(client, thread["id"], f"run: sleep 0.3; echo thread{index}")
                 turn_ids.append(response["result"]["turn"]["id"])
-            completed = {}
+            completed: dict[str, Message] = {}
             while len(completed) < 3:
                 message = await client.until(is_method("turn/completed"))
                 completed[message["params"]["turn"]["id"]] = message["params"]["turn"]
