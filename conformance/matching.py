@@ -20,7 +20,7 @@ Every rule accepts `"optional": true`: the key may be missing.
 Volatile values (ids chosen by the server, paths) are declared by path. When a live message is
 matched, each volatile path of the recorded message binds the recorded value to the live one; later
 recorded messages (both directions) have the recorded value replaced by the live one before they
-are sent or compared, so a recorded thread id is reused in the next `turn/start`, and every later
+are sent or compared (strings anywhere, integers only at volatile paths), so a recorded thread id is reused in the next `turn/start`, and every later
 mention of it must be the same live id.
 """
 
@@ -260,22 +260,25 @@ class Volatiles:
         for key, value in new.items():
             self.bindings.setdefault(key, value)
 
-    def substitute(self, value: Any, extra: dict[tuple[str, Any], Any] | None = None) -> Any:
-        """`value` with every bound recorded scalar replaced by its live counterpart."""
+    def substitute(self, value: Any, extra: dict[tuple[str, Any], Any] | None = None, method: str | None = None) -> Any:
+        """`value` with bound recorded values replaced by their live counterparts.
+
+        Strings are replaced wherever they occur (an id is an id, even inside another message);
+        integers only at volatile paths, since a bound `1` must not rewrite every other `1`.
+        """
         table = {**self.bindings, **(extra or {})}
         if not table:
             return value
-        return _replace(value, table)
+        return self._replace(value, table, (), method)
 
-
-def _replace(value: Any, table: dict[tuple[str, Any], Any]) -> Any:
-    if isinstance(value, dict):
-        return {k: _replace(v, table) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_replace(v, table) for v in value]
-    if isinstance(value, (str, int)) and not isinstance(value, bool):
-        return table.get((json_type(value), value), value)
-    return value
+    def _replace(self, value: Any, table: dict[tuple[str, Any], Any], path: Concrete, method: str | None) -> Any:
+        if isinstance(value, dict):
+            return {k: self._replace(v, table, (*path, k), method) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._replace(v, table, (*path, i), method) for i, v in enumerate(value)]
+        if isinstance(value, str) or (json_type(value) == "integer" and any(p.matches(path, method) for p in self.patterns)):
+            return table.get((json_type(value), value), value)
+        return value
 
 
 def expand_vars(value: Any, variables: dict[str, str]) -> Any:

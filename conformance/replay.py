@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from threadloom.conformance.matching import Matcher, Mismatch, Volatiles, expand_vars
+from threadloom.conformance.matching import Matcher, Mismatch, Volatiles, expand_vars, json_type
 from threadloom.conformance.paths import Concrete, get, parse_path, render
 from threadloom.conformance.protocol import ProtocolDoc, ProtocolLoadError, load_protocol_doc, resolve_protocol
 from threadloom.conformance.transcript import Record, Transcript
@@ -230,7 +230,7 @@ class _Run:
         )
 
     async def _send(self, record: Record) -> None:
-        message = self.volatiles.substitute(record.msg)
+        message = self.volatiles.substitute(record.msg, method=record.method)
         if record.kind == "request":
             recorded = record.msg["id"]
             live = 10_000 + next(self.fresh) if isinstance(recorded, int) else f"replay-{next(self.fresh)}"
@@ -380,11 +380,15 @@ class _Run:
         return [r for r in pending if r.kind == kind and r.method == method]
 
     def _compare(self, record: Record, message: dict[str, Any], method: str | None) -> tuple[dict[tuple[str, Any], Any], list[Mismatch]]:
-        actual = dict(message)
-        if "id" in record.msg:
-            actual["id"] = record.msg["id"]  # ids are remapped, never compared
-        new = self.volatiles.capture(record.msg, actual, method)
-        expected = self.volatiles.substitute(record.msg, new)
+        # Envelope ids never compare: the client's are remapped by replay, the server's are its choice.
+        recorded, actual = dict(record.msg), dict(message)
+        recorded.pop("id", None)
+        actual.pop("id", None)
+        new = self.volatiles.capture(recorded, actual, method)
+        if record.kind == "request" and "id" in message:
+            # later mentions of a server request's id (e.g. serverRequest/resolved) must use the live one
+            new.setdefault((json_type(record.msg["id"]), record.msg["id"]), message["id"])
+        expected = self.volatiles.substitute(recorded, new, method)
         for outcome, other in (("result", "error"), ("error", "result")):
             if outcome in expected and other in actual and outcome not in actual:
                 return new, [Mismatch("$", {outcome: expected[outcome]}, {other: actual[other]}, f"expected {outcome}, got {other} instead")]
