@@ -1,45 +1,38 @@
-// End-to-end against the reference server (server/), driven by its scripted agent (server/AGENT.md).
-// The server is named by the environment, so this file runs as soon as the server has an entry point:
-//   THREADLOOM_E2E_STDIO   the server's stdio command line, words separated by spaces
-//                          (e.g. ".venv/bin/python -m threadloom.server --stdio")
-//   THREADLOOM_E2E_URL     base URL of a running server's HTTP+SSE transport
-//   THREADLOOM_E2E_TOKEN   its bearer token
-// Without them these tests are reported as skipped, with the reason.
+// End-to-end against the reference server (server/, `threadloom serve`), driven by its scripted
+// agent (server/AGENT.md), over stdio and over HTTP+SSE. See reference-server.ts for which server.
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 
 import type * as v2 from "../src/generated/v2.js";
 import { AppServerClient } from "../src/runtime/client.js";
-import { ConnectionClosedError, RpcError } from "../src/runtime/errors.js";
+import { ConnectionClosedError, RpcError, TransportError } from "../src/runtime/errors.js";
 import { HttpSseTransport } from "../src/runtime/http.js";
 import { StdioTransport } from "../src/runtime/stdio.js";
 import { CLIENT_INFO, next, runTurn } from "./helpers.js";
+import { httpServer, NO_SERVER_REASON, serveCommand, stdioServer, type HttpServer } from "./reference-server.js";
 
-const STDIO = process.env["THREADLOOM_E2E_STDIO"]?.trim().split(/\s+/);
-const URL_ = process.env["THREADLOOM_E2E_URL"];
-const TOKEN = process.env["THREADLOOM_E2E_TOKEN"];
+const SKIP = serveCommand() === undefined ? NO_SERVER_REASON : false;
 
 interface Target {
   name: string;
-  skip: string | false;
   connect(): Promise<{ client: AppServerClient; transport: StdioTransport | HttpSseTransport }>;
 }
+
+let http: HttpServer | undefined;
 
 const TARGETS: Target[] = [
   {
     name: "stdio",
-    skip: STDIO && STDIO[0] ? false : "THREADLOOM_E2E_STDIO is not set",
     async connect() {
-      const [command = "", ...args] = STDIO ?? [];
-      const transport = new StdioTransport({ command, args });
+      const transport = new StdioTransport(stdioServer());
       return { client: await AppServerClient.connect({ transport, clientInfo: CLIENT_INFO }), transport };
     },
   },
   {
     name: "http+sse",
-    skip: URL_ ? false : "THREADLOOM_E2E_URL is not set",
     async connect() {
-      const transport = new HttpSseTransport({ baseUrl: URL_ ?? "", token: TOKEN ?? "" });
+      http ??= await httpServer();
+      const transport = new HttpSseTransport({ baseUrl: http.url, token: http.token });
       return { client: await AppServerClient.connect({ transport, clientInfo: CLIENT_INFO }), transport };
     },
   },
@@ -59,7 +52,11 @@ function itemOf<T extends v2.KnownThreadItem["type"]>(items: v2.ThreadItem[], ty
 }
 
 for (const target of TARGETS) {
-  describe(`reference server over ${target.name}`, { skip: target.skip }, () => {
+  describe(`reference server over ${target.name}`, { skip: SKIP }, () => {
+    after(async () => {
+      if (target.name === "http+sse") await http?.stop();
+    });
+
     test("negotiates version 2", () =>
       using(target, async (client) => {
         assert.equal(client.protocolVersion, 2);
@@ -138,6 +135,26 @@ for (const target of TARGETS) {
           assert.ok(error instanceof ConnectionClosedError, String(error));
           assert.match(error.message, /thread\/list: no response, the connection is closed \(the server process was killed by SIGKILL/);
         }));
+    } else {
+      test("a server killed mid-request rejects the pending call, then the connection closes", async () => {
+        const own = await httpServer();
+        const transport = new HttpSseTransport({ baseUrl: own.url, token: own.token, maxReconnectAttempts: 1, reconnectDelayMs: 50 });
+        const client = await AppServerClient.connect({ transport, clientInfo: CLIENT_INFO });
+        try {
+          const closed = new Promise<Error>((resolve) => client.onClose(resolve));
+          process.kill(own.process.pid ?? 0, "SIGSTOP");
+          const pending = client.call.threadList({});
+          process.kill(own.process.pid ?? 0, "SIGKILL");
+          const error = await pending.catch((e: unknown) => e);
+          assert.ok(error instanceof TransportError || error instanceof ConnectionClosedError, String(error));
+          assert.match(error.message, /^thread\/list: /);
+          assert.match((await closed).message, /the event stream is gone/);
+          await assert.rejects(client.call.threadList({}), ConnectionClosedError);
+        } finally {
+          await client.close();
+          await own.stop();
+        }
+      });
     }
   });
 }

@@ -333,10 +333,10 @@ export interface InitializeRequest {
 export interface InitializeResult {
   serverInfo: ServerInfo;
   /**
-   * The protocol version the server speaks on this connection.
+   * The protocol version the server speaks on this connection. Always sent by v2 servers; absent from a version-1 server, which speaks only version 1.
    * @since v2
    */
-  protocolVersion: number;
+  protocolVersion?: number;
 }
 
 /** Wire message of `initialized`. */

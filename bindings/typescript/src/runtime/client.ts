@@ -2,7 +2,7 @@
 // Transport. Generic over a protocol version's `Spec` (default: the newest, v2).
 import type * as v2 from "../generated/v2.js";
 import { METHODS } from "../generated/v2.js";
-import { ConnectionClosedError, ProtocolError, RequestAbortedError, RequestTimeoutError, RpcError } from "./errors.js";
+import { ConnectionClosedError, ProtocolError, RequestAbortedError, RequestTimeoutError, RpcError, TransportError } from "./errors.js";
 import { classify, type ErrorPayload, type FailureMessage, type Message, type NotificationMessage, type RequestId, type RequestMessage, type SuccessMessage } from "./jsonrpc.js";
 import type { Transport } from "./transport.js";
 
@@ -213,7 +213,7 @@ export class AppServerClient<S extends AnySpec = v2.Spec> {
     const id = this.nextId++;
     const result = new Promise<unknown>((resolve, reject) => this.track(id, method, options, resolve, reject));
     const message: RequestMessage = { jsonrpc: "2.0", id, method, params };
-    this.transport.send(message).catch((error: unknown) => this.settle(id, (p) => p.reject(this.closedBy ? this.closedError(method) : asError(error))));
+    this.transport.send(message).catch((error: unknown) => this.settle(id, (p) => p.reject(this.closedBy ? this.closedError(method) : sendError(method, error))));
     return result;
   }
 
@@ -360,6 +360,12 @@ function errorPayload(error: RpcError): ErrorPayload {
 
 function camel(method: string): string {
   return method.replace(/\/(.)/g, (_, c: string) => c.toUpperCase());
+}
+
+function sendError(method: string, error: unknown): Error {
+  const cause = asError(error);
+  const status = cause instanceof TransportError ? cause.status : undefined;
+  return new TransportError(`${method}: the request could not be sent: ${cause.message}`, status, { cause });
 }
 
 function asError(value: unknown): Error {

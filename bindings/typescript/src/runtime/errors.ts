@@ -60,8 +60,9 @@ export class TransportError extends Error {
     message: string,
     /** The HTTP status, for the HTTP transport. */
     readonly status: number | undefined = undefined,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

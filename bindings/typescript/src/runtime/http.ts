@@ -92,7 +92,11 @@ export class HttpSseTransport implements Transport {
   private async request(method: string, path: string, body?: string): Promise<Response> {
     const init: RequestInit = { method, headers: this.headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
     if (body !== undefined) init.body = body;
-    const response = await this.fetch(`${this.base}${path}`, init);
+    const response = await this.fetch(`${this.base}${path}`, init).catch((error: unknown) => {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      const detail = cause.cause instanceof Error ? ` (${cause.cause.message})` : "";
+      throw new TransportError(`${method} ${path} failed: ${cause.message}${detail}`, undefined, { cause });
+    });
     if (!response.ok) {
       const text = await response.text().catch(() => "");
       throw new TransportError(`${method} ${path} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`, response.status);
