@@ -6,6 +6,9 @@ handshakes, transcripts) comes from the protocol documents; the behaviour lives 
 
 from __future__ import annotations
 
+import secrets
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +19,7 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 
 from threadloom.conformance.fuzz import Connection, ConnectionLost, answer_problems, handshake, invalid_params, valid_params
+from threadloom.conformance.matching import expand_vars
 from threadloom.conformance.protocol import load_protocol_doc
 from threadloom.conformance.replay import ReplayOptions, replay_sync
 from threadloom.conformance.report import to_text
@@ -82,7 +86,9 @@ def check_transcript(path: Path, settings: SuiteSettings) -> None:
 def fuzz_method(settings: SuiteSettings, version: int, method: str, valid: bool, initialize: dict[str, Any]) -> None:
     """Send generated (valid or invalid) params of `method` to one server; check every answer."""
     doc = load_protocol_doc(settings.protocol_dir / f"v{version}")
-    connection = Connection(settings.server, settings.transport)
+    workdir = tempfile.mkdtemp(prefix="threadloom-fuzz-")
+    variables = {"tmpdir": workdir, "token": secrets.token_urlsafe(16), **settings.variables}
+    connection = Connection(expand_vars(settings.server, variables), settings.transport)
     started = time.monotonic()
     try:
         try:
@@ -112,3 +118,4 @@ def fuzz_method(settings: SuiteSettings, version: int, method: str, valid: bool,
         property_holds()
     finally:
         connection.close()
+        shutil.rmtree(workdir, ignore_errors=True)
