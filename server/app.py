@@ -93,13 +93,25 @@ class AppServer:
     async def serve_http(self, bind: HttpBind, token: str, origins: tuple[str, ...], stop: asyncio.Event) -> None:
         import uvicorn
 
-        from threadloom.server.http import HttpSettings, create_app
+        from threadloom.server.http import HttpSettings, SessionTransport, create_app
+
+        live: dict[SessionTransport, asyncio.Task[object]] = {}
+
+        async def connect(transport: SessionTransport) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            live[transport] = task
+            try:
+                await self.serve_connection(transport)
+            finally:
+                live.pop(transport, None)
 
         settings = HttpSettings(token=token, allowed_origins=frozenset(origins), max_message_bytes=self.limits.max_message_bytes)
-        app = create_app(settings, self.serve_connection)
         # log_config=None: uvicorn's default config would log access lines to stdout, which carries
-        # the one `listening` line clients parse. The graceful timeout cuts open SSE streams.
-        config = uvicorn.Config(app, host=bind.host, port=bind.port, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=1)
+        # the one `listening` line clients parse.
+        config = uvicorn.Config(
+            create_app(settings, connect), host=bind.host, port=bind.port, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3
+        )
         server = _uvicorn_server(config)
         serving = asyncio.create_task(server.serve())
         while not server.started:
@@ -111,10 +123,16 @@ class AppServer:
         announce({"event": "listening", "url": f"http://{_url_host(bind.host)}:{port}", "token": token})
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        # Turns end first, so their `turn/completed` is in the sessions' buffers before they close.
-        await self.runtime.shutdown()
-        server.should_exit = True
         stopping.cancel()
+        # Turns end first, so their `turn/completed` is in the sessions' buffers; then every session
+        # reads EOF and closes, which ends its event stream, so uvicorn finds no open response.
+        await self.runtime.shutdown()
+        sessions = dict(live)
+        for transport in sessions:
+            await transport.hang_up()
+        if sessions:
+            await asyncio.wait(sessions.values(), timeout=5)
+        server.should_exit = True
         await serving
 
 

@@ -66,7 +66,7 @@ class Transcript:
         if isinstance(item, m.CommandExecutionItem):
             say("<-", f"item/started commandExecution: $ {item.command}")
         elif isinstance(item, m.FileChangeItem):
-            say("<-", f"item/started fileChange: {', '.join(f'{c.kind.value} {c.path}' for c in item.changes)}")
+            say("<-", f"item/started fileChange: {', '.join(f'{c.kind!s} {c.path}' for c in item.changes)}")
 
     def item_completed(self, params: m.ItemCompletedParams) -> None:
         item = params.item
@@ -76,9 +76,9 @@ class Transcript:
         elif isinstance(item, m.AgentMessageItem):
             say("<-", f"item agentMessage: {item.text!r}")
         elif isinstance(item, m.CommandExecutionItem):
-            say("<-", f"item/completed commandExecution: status {item.status.value}, exit code {item.exit_code}")
+            say("<-", f"item/completed commandExecution: status {item.status!s}, exit code {item.exit_code}")
         elif isinstance(item, m.FileChangeItem):
-            say("<-", f"item/completed fileChange: status {item.status.value}")
+            say("<-", f"item/completed fileChange: status {item.status!s}")
             for change in item.changes:
                 for line in change.diff.splitlines():
                     print(f"        {line}")
@@ -101,7 +101,7 @@ class Transcript:
 
     def turn_completed(self, params: m.TurnCompletedParams) -> None:
         self.turn = params.turn
-        say("<-", f"turn/completed: status {params.turn.status.value}, {len(params.turn.items)} items")
+        say("<-", f"turn/completed: status {params.turn.status!s}, {len(params.turn.items)} items")
         self.completed.set()
 
 
@@ -119,7 +119,7 @@ async def run_demo(workspace: Path) -> None:
         print("\n   turn input:\n" + "\n".join(f"   | {line}" for line in SCRIPT.splitlines()) + "\n")
         say("->", "turn/start")
         started = await client.turn_start(m.TurnStartParams(thread_id=thread.id, input=[m.TextUserInput(type="text", text=SCRIPT)]))
-        say("<-", f"turn/start response: turn {started.turn.id} {started.turn.status.value}")
+        say("<-", f"turn/start response: turn {started.turn.id} {started.turn.status!s}")
         await asyncio.wait_for(transcript.completed.wait(), 30)
         say("->", "thread/read includeTurns")
         stored = (await client.thread_read(m.ThreadReadParams(thread_id=thread.id, include_turns=True))).thread

@@ -121,5 +121,8 @@ def test_sigterm_interrupts_running_turns_over_http(tmp_path: Path) -> None:
             done = await client.until(lambda m: is_turn_completed(m, turn_id))
             assert done["params"]["turn"]["status"] == "interrupted"
             assert await asyncio.wait_for(server.process.wait(), 20) == 0
+            assert server.process.stderr is not None
+            stderr = await server.process.stderr.read()
+            assert b"Traceback" not in stderr and b"ERROR" not in stderr, stderr.decode()
 
     run(scenario())

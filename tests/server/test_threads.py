@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .support import is_method, run, stdio_server
+from .support import Message, is_method, run, stdio_server
 
 
 def test_thread_start_cwd_policy_name_and_thread_started_after_the_response(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_read_name_archive_unarchive_and_not_found(tmp_path: Path) -> None:
             assert len((await client.call("thread/list", {"archiveFilter": "all"}))["data"]) == 2
             await client.call("thread/unarchive", {"threadId": thread["id"]})
             assert {t["id"] for t in (await client.call("thread/list"))["data"]} == {thread["id"], other["id"]}
-            for method, extra in [
+            calls: list[tuple[str, Message]] = [
                 ("thread/read", {}),
                 ("thread/resume", {}),
                 ("thread/fork", {}),
@@ -68,7 +68,8 @@ def test_read_name_archive_unarchive_and_not_found(tmp_path: Path) -> None:
                 ("turn/start", {"input": [{"type": "text", "text": "x"}]}),
                 ("turn/interrupt", {"turnId": "t"}),
                 ("turn/steer", {"expectedTurnId": "t", "input": [{"type": "text", "text": "x"}]}),
-            ]:
+            ]
+            for method, extra in calls:
                 missing = await client.request(method, {"threadId": "no-such-thread", **extra})
                 assert missing["error"]["code"] == -32010 and missing["error"]["data"] == {"threadId": "no-such-thread"}, (method, missing)
 

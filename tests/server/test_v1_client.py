@@ -9,7 +9,7 @@ from threadloom_protocol.v1 import models as v1
 from threadloom_protocol.v1.client import Client as V1Client
 from threadloom_protocol.v1.client import spawn_server
 
-from .support import document, run, schema_errors, serve_command, stdio_server
+from .support import Message, document, run, schema_errors, serve_command, stdio_server
 
 
 def v1_result_definitions() -> dict[str, str]:
@@ -22,7 +22,7 @@ def test_every_message_a_v1_client_receives_is_valid_v1(tmp_path: Path) -> None:
             sent: dict[int, str] = {}
             original = client.request
 
-            async def tracking_request(method: str, params: dict[str, object] | None = None) -> dict[str, object]:
+            async def tracking_request(method: str, params: Message | None = None) -> Message:
                 response = await original(method, params)
                 sent[response["id"]] = method
                 return response
