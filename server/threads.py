@@ -189,14 +189,23 @@ class ThreadRuntime:
             self.store.save_item(thread_id, turn_id, item)
             await self._item_lifecycle(loaded, turn_id, item)
 
-    async def shutdown(self) -> None:
-        """Interrupt every running turn and wait until each is stored and announced as interrupted."""
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        """Interrupt every running turn and wait until each is stored and announced as interrupted.
+
+        Bounded: a client that stopped reading must not keep the process alive. A turn that did not
+        finish in time stays `inProgress` in the store, which marks it interrupted at the next start.
+        """
         running = [loaded.active for loaded in self.threads.values() if loaded.active is not None]
-        for active in running:
-            await self.interrupt(active)
-        tasks = [active.task for active in running if active.task is not None]
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+
+        async def stop_all() -> None:
+            for active in running:
+                await self.interrupt(active)
+            await asyncio.gather(*(active.task for active in running if active.task is not None), return_exceptions=True)
+
+        try:
+            await asyncio.wait_for(stop_all(), timeout)
+        except TimeoutError:
+            log.warning("%d turn(s) did not end within %gs of shutdown; they are marked interrupted at the next start", len(running), timeout)
 
     async def _item_lifecycle(self, loaded: LoadedThread, turn_id: str, item: JsonDict) -> None:
         started = wire(m.ItemStartedParams, {"threadId": loaded.thread_id, "turnId": turn_id, "item": item})

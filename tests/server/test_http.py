@@ -23,11 +23,15 @@ async def connect(http: httpx.AsyncClient, approve: str | None = "accept") -> tu
 
 def test_listening_line_health_and_token(tmp_path: Path) -> None:
     async def scenario() -> None:
-        async with http_server(tmp_path, "--token", "s3cret") as server:
+        async with http_server(tmp_path, "--token", "s3cret", "--allow-origin", "http://app.example") as server:
             assert server.token == "s3cret" and server.url.startswith("http://127.0.0.1:")
             async with httpx.AsyncClient(base_url=server.url) as anonymous:
                 assert (await anonymous.get("/healthz")).status_code == 200
                 assert (await anonymous.post("/session")).status_code == 401
+            async with server.client() as http:
+                allowed = await http.post("/session", headers={"Origin": "http://app.example"})
+                assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == "http://app.example"
+                assert (await http.post("/session", headers={"Origin": "http://evil.example"})).status_code == 403
             process = server.process
             process.send_signal(signal.SIGTERM)
             assert await asyncio.wait_for(process.wait(), 20) == 0
