@@ -32,6 +32,7 @@ TARGET = Target(
     name="typescript",
     description="TypeScript types, method maps and tables (bindings/typescript/src/generated/) and type-level example tests",
     owned_dirs=(GENERATED_SRC, GENERATED_TESTS),
+    inputs=("protocol", CORPUS),
 )
 
 IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")

@@ -2,7 +2,7 @@
 // Which command: THREADLOOM_SERVE (a command line, words separated by spaces), else the project's
 // own `.venv/bin/threadloom serve`. Every server gets an in-memory store and a fresh workspace.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -56,6 +56,13 @@ export async function httpServer(extraArgs: string[] = []): Promise<HttpServer> 
   };
 }
 
+const workspaces: string[] = [];
+process.once("exit", () => {
+  for (const folder of workspaces) rmSync(folder, { recursive: true, force: true });
+});
+
 function isolation(): string[] {
-  return ["--store", ":memory:", "--workspace", mkdtempSync(join(tmpdir(), "threadloom-ts-e2e-"))];
+  const workspace = mkdtempSync(join(tmpdir(), "threadloom-ts-e2e-"));
+  workspaces.push(workspace);
+  return ["--store", ":memory:", "--workspace", workspace];
 }

@@ -15,8 +15,9 @@ function show(state: string, text: string): void {
 }
 
 async function main(): Promise<void> {
+  // ?base= the server (default: this page's origin), ?token= its bearer token, ?text= the turn's input.
   const query = new URLSearchParams(location.search);
-  const transport = new HttpSseTransport({ baseUrl: location.origin, token: query.get("token") ?? "" });
+  const transport = new HttpSseTransport({ baseUrl: query.get("base") ?? location.origin, token: query.get("token") ?? "" });
   const client = await AppServerClient.connect({ transport, clientInfo: { name: "browser-check", version: "0.0.0" } });
   element("version").textContent = String(client.protocolVersion);
   let approvals = 0;
@@ -33,10 +34,10 @@ async function main(): Promise<void> {
     li.textContent = item.type === "commandExecution" ? `commandExecution ${item.status} exit ${item.exitCode}` : String(item.type);
     element("items").append(li);
   });
-  const { thread } = await client.call.threadStart({});
+  const { thread } = await client.call.threadStart({ approvalPolicy: "always" });
   const completed = new Promise<string>((resolve) => client.on("turn/completed", ({ turn }) => resolve(String(turn.status))));
   show("running", "running");
-  await client.call.turnStart({ threadId: thread.id, input: [{ type: "text", text: "please approve" }] });
+  await client.call.turnStart({ threadId: thread.id, input: [{ type: "text", text: query.get("text") ?? "please approve" }] });
   const status = await completed;
   await client.close();
   show("done", `turn ${status}`);
