@@ -131,6 +131,15 @@ for (const [name, make] of Object.entries(TRANSPORTS)) {
         );
       }));
 
+    test("a 2 MB message crosses in both directions intact", () =>
+      withHarness(make, async (h) => {
+        await h.client.initialize({ clientInfo: CLIENT_INFO });
+        const cwd = "/" + "é🌍x".repeat(350_000);
+        const { thread } = await h.client.call.threadStart({ cwd });
+        assert.equal(thread.cwd.length, cwd.length);
+        assert.equal(thread.cwd, cwd);
+      }));
+
     test("a request times out with RequestTimeoutError and the connection stays usable", () =>
       withHarness(make, async (h) => {
         await initialized(h);
