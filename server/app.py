@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 import signal
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -113,13 +114,15 @@ class AppServer:
             create_app(settings, connect), host=bind.host, port=bind.port, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3
         )
         server = _uvicorn_server(config)
-        serving = asyncio.create_task(server.serve())
+        # Bound here rather than by uvicorn, so a taken port is a clean OSError (uvicorn would sys.exit).
+        listener = listen(bind)
+        port = listener.getsockname()[1]
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
         while not server.started:
             if serving.done():
-                await serving  # startup failed (e.g. the port is taken): its error propagates
-                raise OSError(f"cannot listen on {bind.host}:{bind.port}")
+                await serving
+                raise OSError(f"cannot serve on {bind.host}:{port}")
             await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
         announce({"event": "listening", "url": f"http://{_url_host(bind.host)}:{port}", "token": token})
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -146,6 +149,14 @@ def _uvicorn_server(config: uvicorn.Config) -> uvicorn.Server:
             yield
 
     return QuietSignalsServer(config)
+
+
+def listen(bind: HttpBind) -> socket.socket:
+    try:
+        family = socket.AF_INET6 if ":" in bind.host else socket.AF_INET
+        return socket.create_server((bind.host, bind.port), family=family)
+    except OSError as error:
+        raise OSError(f"cannot listen on {bind.host}:{bind.port}: {error.strerror or error}") from None
 
 
 def _url_host(host: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import socket
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -130,3 +132,13 @@ def test_sigterm_interrupts_running_turns_over_http(tmp_path: Path) -> None:
             assert b"Traceback" not in stderr and b"ERROR" not in stderr, stderr.decode()
 
     run(scenario())
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(serve_command(tmp_path, ":memory:", "--http", f"127.0.0.1:{port}"), capture_output=True, timeout=30)
+    assert result.returncode == 2 and result.stdout == b""
+    assert f"cannot listen on 127.0.0.1:{port}".encode() in result.stderr and b"Traceback" not in result.stderr
