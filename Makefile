@@ -9,7 +9,9 @@ BIN := $(VENV)/bin
 TL := $(BIN)/threadloom
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest check generate bench clean
+NODE_STAMP := bindings/typescript/node_modules/.installed
+
+.PHONY: run test lint typecheck pytest check generate bench clean browser
 
 $(STAMP): pyproject.toml setup.py bindings/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +23,16 @@ $(STAMP): pyproject.toml setup.py bindings/python/pyproject.toml
 	mkdir -p $(VENV)/typecheck/threadloom
 	for d in generator server conformance; do ln -sfn "$(CURDIR)/$$d" $(VENV)/typecheck/threadloom/$$d; done
 	touch $(STAMP)
+
+$(NODE_STAMP): bindings/typescript/package.json bindings/typescript/package-lock.json
+	cd bindings/typescript && npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+# The browser test drives Debian's chromium (never a downloaded browser); install it when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "chromium is missing: install Debian's chromium package (the browser test needs it)"; exit 1; fi; }
 
 run: $(STAMP)
 	$(TL) check
@@ -42,7 +54,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP) browser
 	$(TL) check
 	$(TL) generate --check
 	$(MAKE) lint typecheck
