@@ -11,8 +11,8 @@ import importlib.metadata
 from typing import Any
 
 from threadloom.server.agent import JsonDict
-from threadloom.server.store import ArchiveFilter, InvalidCursorError, ThreadNotFoundError
-from threadloom.server.threads import ThreadRuntime, wire
+from threadloom.server.store import ArchiveFilter, InvalidCursorError
+from threadloom.server.threads import ThreadRuntime, thread_errors, wire
 from threadloom_protocol.v2 import models as m
 from threadloom_protocol.v2.errors import InvalidParams
 from threadloom_protocol.v2.server import RequestContext, ServerHandler
@@ -61,11 +61,8 @@ class AppServerHandler(ServerHandler):
         return m.ThreadResumeResult(thread=wire(m.Thread, stored))
 
     async def thread_fork(self, params: m.ThreadForkParams, ctx: RequestContext) -> m.ThreadForkResult:
-        try:
+        with thread_errors():
             stored = self.runtime.store.fork_thread(params.thread_id)
-        except ThreadNotFoundError:
-            self.runtime.get_thread(params.thread_id)  # raises the protocol's ThreadNotFound
-            raise
         self.runtime.subscribe(stored, ctx.peer)
         announced = wire(m.Thread, {key: value for key, value in stored.items() if key != "turns"})
         ctx.after_response(lambda: ctx.peer.thread_started(m.ThreadStartedParams(thread=announced)))
@@ -82,7 +79,7 @@ class AppServerHandler(ServerHandler):
         except InvalidCursorError as error:
             raise invalid_params("/cursor", str(error)) from None
         page["data"] = [self.runtime.view(thread) for thread in page["data"]]
-        return wire(m.ThreadListResult, page)  # type: ignore[no-any-return]
+        return wire(m.ThreadListResult, page)
 
     async def thread_read(self, params: m.ThreadReadParams, ctx: RequestContext) -> m.ThreadReadResult:
         stored = self.runtime.get_thread(params.thread_id, include_turns=bool(params.include_turns))
@@ -91,18 +88,18 @@ class AppServerHandler(ServerHandler):
         return m.ThreadReadResult(thread=wire(m.Thread, stored))
 
     async def thread_archive(self, params: m.ThreadArchiveParams, ctx: RequestContext) -> m.EmptyResult:
-        self.runtime.get_thread(params.thread_id)
-        self.runtime.store.archive_thread(params.thread_id)
+        with thread_errors():
+            self.runtime.store.archive_thread(params.thread_id)
         return m.EmptyResult()
 
     async def thread_unarchive(self, params: m.ThreadUnarchiveParams, ctx: RequestContext) -> m.EmptyResult:
-        self.runtime.get_thread(params.thread_id)
-        self.runtime.store.unarchive_thread(params.thread_id)
+        with thread_errors():
+            self.runtime.store.unarchive_thread(params.thread_id)
         return m.EmptyResult()
 
     async def thread_name_set(self, params: m.ThreadNameSetParams, ctx: RequestContext) -> m.EmptyResult:
-        self.runtime.get_thread(params.thread_id)
-        self.runtime.store.set_thread_name(params.thread_id, params.name)
+        with thread_errors():
+            self.runtime.store.set_thread_name(params.thread_id, params.name)
         return m.EmptyResult()
 
     async def thread_loaded_list(self, params: m.ThreadLoadedListParams, ctx: RequestContext) -> m.ThreadLoadedListResult:

@@ -16,11 +16,14 @@ thread is still busy, and the idle status never arrives after the next turn's ac
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from threadloom.server.agent import (
     AGENT_MESSAGE_DELTA,
@@ -43,6 +46,7 @@ from threadloom_protocol.v2.errors import ThreadNotFound, TurnAlreadyActive, Tur
 from threadloom_protocol.v2.server import ServerPeer
 
 log = logging.getLogger("threadloom.server")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 Send = Callable[[ServerPeer], Awaitable[None]]
 
@@ -51,9 +55,18 @@ Send = Callable[[ServerPeer], Awaitable[None]]
 STORED_AT_START = frozenset({"commandExecution", "fileChange"})
 
 
-def wire(model: type[Any], data: JsonDict) -> Any:
+def wire(model: type[ModelT], data: JsonDict) -> ModelT:
     """A v2 model from a camelCase wire dict (what the store and the agent produce)."""
     return model.model_validate(data, by_alias=True, by_name=False)
+
+
+@contextlib.contextmanager
+def thread_errors() -> Iterator[None]:
+    """The store's ThreadNotFoundError as the protocol's ThreadNotFound."""
+    try:
+        yield
+    except ThreadNotFoundError as error:
+        raise ThreadNotFound(m.ThreadNotFoundErrorData(thread_id=error.thread_id), f"no thread {error.thread_id}") from None
 
 
 @dataclass(eq=False)
@@ -109,10 +122,8 @@ class ThreadRuntime:
         return thread
 
     def get_thread(self, thread_id: str, *, include_turns: bool = False) -> JsonDict:
-        try:
+        with thread_errors():
             return self.view(self.store.get_thread(thread_id, include_turns=include_turns))
-        except ThreadNotFoundError:
-            raise ThreadNotFound(m.ThreadNotFoundErrorData(thread_id=thread_id)) from None
 
     def loaded_ids(self) -> list[str]:
         return sorted(self.threads)
