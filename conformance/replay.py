@@ -358,21 +358,36 @@ class _Run:
         scored = []
         for record in candidates:
             new, mismatches = self._compare(record, message, method)
-            in_order = self.windows[record.line] == current and self._order_ok(record)
-            scored.append((record, new, mismatches, in_order))
-        exact = [s for s in scored if not s[2]]
-        choice = next((s for s in exact if s[3]), None) or (exact[0] if exact else None)
-        if choice is None and not exact_only:
-            in_window = [s for s in scored if s[3]] or scored
-            choice = min(in_window, key=lambda s: len(s[2]))
+            scored.append(_Candidate(record, new, mismatches, self.windows[record.line] == current, self._order_ok(record)))
+        choice = self._choose(scored, exact_only)
         if choice is None:
             return None, [], []
-        record, new, mismatches, in_order = choice
+        record, new, mismatches, in_order = choice.record, choice.new, choice.mismatches, choice.in_window and choice.order_ok
         order = [] if in_order or mismatches else self._order_failure(record, message)
         self._consume(record, message, kind, new)
         return record, mismatches, order
 
+    @staticmethod
+    def _choose(scored: list[_Candidate], exact_only: bool) -> _Candidate | None:
+        """Which recorded message a live one stands for.
+
+        An exact match in the current window, in order first; then an exact match in the window out
+        of its keepOrder order, or in a later window if its volatiles were all bound already (a record
+        whose ids are still unbound matches almost anything, so it only wins when nothing in the
+        window has the same method); then the closest one in the window.
+        """
+        exact = [c for c in scored if not c.mismatches]
+        settled = [c for c in exact if c.in_window or not c.new]
+        if settled:
+            return next((c for c in settled if c.in_window and c.order_ok), settled[0])
+        in_window = [c for c in scored if c.in_window]
+        if exact_only:
+            return exact[0] if exact and not in_window else None
+        return min(in_window or scored, key=lambda c: len(c.mismatches))
+
     def _candidates(self, message: dict[str, Any], kind: str, method: str | None) -> list[Record]:
+        # Only records before the next client message compete: later ones hold volatiles not bound
+        # yet, which would match almost anything.
         pending = [r for line, r in sorted(self.pending.items()) if line < self.horizon]
         if kind == "response":
             recorded = self.recorded_id_of.get(message.get("id"), _NOTHING)
@@ -449,6 +464,15 @@ class _Run:
 
 
 _NOTHING = object()
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    record: Record
+    new: dict[tuple[str, Any], Any]  # volatile bindings pairing with it would add
+    mismatches: list[Mismatch]
+    in_window: bool  # in the window the ordering policy expects next
+    order_ok: bool  # no earlier pending record with the same keepOrder key
 
 
 def _literal(segments: tuple[tuple[str, Any], ...]) -> Concrete:
