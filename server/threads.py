@@ -107,11 +107,15 @@ class ThreadRuntime:
 
     def subscribe(self, thread: JsonDict, peer: ServerPeer) -> LoadedThread:
         """Load the thread (if needed) and subscribe `peer` to its notifications."""
+        loaded = self._load(thread)
+        loaded.subscribers.add(peer)
+        return loaded
+
+    def _load(self, thread: JsonDict) -> LoadedThread:
         loaded = self.threads.get(thread["id"])
         if loaded is None:
             loaded = LoadedThread(thread["id"], thread["cwd"], thread["approvalPolicy"])
             self.threads[thread["id"]] = loaded
-        loaded.subscribers.add(peer)
         return loaded
 
     def view(self, thread: JsonDict) -> JsonDict:
@@ -158,18 +162,21 @@ class ThreadRuntime:
 
     async def start_turn(self, thread_id: str, user_input: list[JsonDict], peer: ServerPeer) -> tuple[JsonDict, ActiveTurn]:
         """Record a new turn and create its task; the task waits for `ActiveTurn.launched` (set after the response)."""
-        thread = self.get_thread(thread_id)
-        loaded = self.subscribe(thread, peer)
-        async with loaded.lock:
-            if loaded.active is not None:
-                data = m.TurnAlreadyActiveErrorData(thread_id=thread_id, active_turn_id=loaded.active.turn_id)
-                raise TurnAlreadyActive(data, f"thread {thread_id} already runs turn {loaded.active.turn_id}")
-            turn = self.store.append_turn(thread_id)
-            user_item: JsonDict = {"type": "userMessage", "id": f"{turn['id']}-input", "content": user_input}
-            self.store.save_item(thread_id, turn["id"], user_item)
-            active = ActiveTurn(turn["id"], peer, user_input)
-            loaded.active = active
-            active.task = asyncio.create_task(self._run_turn(loaded, active, turn, user_item), name=f"turn {turn['id']}")
+        loaded = self._load(self.get_thread(thread_id))
+        try:
+            async with loaded.lock:
+                if loaded.active is not None:
+                    data = m.TurnAlreadyActiveErrorData(thread_id=thread_id, active_turn_id=loaded.active.turn_id)
+                    raise TurnAlreadyActive(data, f"thread {thread_id} already runs turn {loaded.active.turn_id}")
+                turn = self.store.append_turn(thread_id)
+                user_item: JsonDict = {"type": "userMessage", "id": f"{turn['id']}-input", "content": user_input}
+                self.store.save_item(thread_id, turn["id"], user_item)
+                active = ActiveTurn(turn["id"], peer, user_input)
+                loaded.active = active
+                loaded.subscribers.add(peer)
+                active.task = asyncio.create_task(self._run_turn(loaded, active, turn, user_item), name=f"turn {turn['id']}")
+        finally:
+            self._unload_if_unused(loaded)  # a refused start neither subscribes nor leaves the thread loaded
         return turn, active
 
     def find_active(self, thread_id: str, turn_id: str) -> tuple[LoadedThread, ActiveTurn]:
