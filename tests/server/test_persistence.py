@@ -87,3 +87,26 @@ def test_sigterm_interrupts_running_turns_and_stores_them(tmp_path: Path) -> Non
             assert turns[0]["status"] == "interrupted" and turns[0]["items"][1]["status"] == "failed"
 
     run(scenario())
+
+
+def test_closing_stdin_mid_approval_interrupts_and_stores_the_turn(tmp_path: Path) -> None:
+    store = str(tmp_path / "threads.sqlite3")
+
+    async def scenario() -> None:
+        process = await asyncio.create_subprocess_exec(*serve_command(tmp_path, store), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        client = WireClient(StdioChannel(process), approve=lambda request: None)
+        await client.initialize()
+        thread = await client.start_thread()
+        await client.call("turn/start", {"threadId": thread["id"], "input": text_input("run: touch never.txt")})
+        await client.until(is_method("item/commandExecution/requestApproval"))
+        assert process.stdin is not None
+        process.stdin.close()
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+
+        async with stdio_server(tmp_path, store) as client:
+            await client.initialize()
+            (turn,) = (await client.call("thread/resume", {"threadId": thread["id"]}))["thread"]["turns"]
+            assert turn["status"] == "interrupted" and turn["items"][1]["status"] == "declined"
+            assert not (tmp_path / "never.txt").exists()
+
+    run(scenario())

@@ -275,3 +275,28 @@ def test_steer_adds_input_to_the_running_turn(tmp_path: Path) -> None:
             assert done["params"]["turn"]["items"][1] == {"type": "userMessage", "id": f"{turn_id}-steer-1", "content": text_input("also this")}
 
     run(scenario())
+
+
+def test_file_change_decline_delete_and_refusal_outside_the_workspace(tmp_path: Path) -> None:
+    (tmp_path / "old.txt").write_text("old\n")
+    answers = iter(["decline", "accept"])
+
+    async def scenario() -> None:
+        async with stdio_server(tmp_path, approve=lambda request: next(answers)) as client:
+            await client.initialize()
+            thread = await client.start_thread()
+            turn = await client.run_turn(thread["id"], "write: new.txt\nx\nend:\ndelete: old.txt\nwrite: ../outside.txt\nx")
+            assert items_of(turn) == [
+                ("userMessage", None),
+                ("fileChange", "declined"),
+                ("fileChange", "completed"),
+                ("fileChange", "failed"),
+                ("agentMessage", None),
+            ]
+            assert "outside the workspace root" in turn["items"][4]["text"]
+            asked = [m for m in turn_messages(client.received, turn["id"]) if m.get("method") == "item/fileChange/requestApproval"]
+            assert [m["params"]["changes"][0]["kind"] for m in asked] == ["add", "delete"], "the refused change is never offered for approval"
+            assert not (tmp_path / "new.txt").exists() and not (tmp_path / "old.txt").exists()
+            assert not (tmp_path.parent / "outside.txt").exists()
+
+    run(scenario())
