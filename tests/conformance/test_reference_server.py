@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conformance.helpers import THREADLOOM, line_of, read_lines, replay
-from tests.conformance.scripted_client import run_scenario
+from tests.conformance.scripted_client import ScriptedClient, run_scenario
 
 SCRIPT = "think: hmm\nrun: echo hi\nplan: a; b\nwrite: notes.txt\nabc\nend:"
 SERVE = [*THREADLOOM, "serve", "--store", ":memory:"]
@@ -73,3 +73,37 @@ def test_broken_reference_variants_fail_precisely(reference: dict[int, Path], fa
     result = replay(reference[1], server=mutant(fault), timeout=3)
     first = result.failures[0]
     assert (first.check, first.line) == (check, expected_line), [(f.check, f.line, f.message) for f in result.failures]
+
+
+async def interrupt_and_lifecycle(argv: list[str], decision: str) -> None:
+    """v2: a turn interrupted while it sleeps, a command approval answered with `decision`, fork, archive, list, resume, an error."""
+    client = await ScriptedClient.start(argv, decision)
+    await client.request("initialize", {"clientInfo": {"name": "scripted", "version": "1"}, "protocolVersions": [2]})
+    await client.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+    thread = (await client.request("thread/start", {}))["result"]["thread"]["id"]
+    await client.until("thread/started")
+    sleepy = {"threadId": thread, "input": [{"type": "text", "text": "sleep: 5\nhello"}]}
+    turn = (await client.request("turn/start", sleepy))["result"]["turn"]["id"]
+    await client.until("turn/started")
+    await client.request("turn/interrupt", {"threadId": thread, "turnId": turn})
+    await client.until("turn/completed")
+    await client.request("turn/start", {"threadId": thread, "input": [{"type": "text", "text": "run: echo x"}]})
+    await client.until("turn/completed")
+    await client.request("thread/fork", {"threadId": thread})
+    await client.request("thread/archive", {"threadId": thread})
+    await client.request("thread/list", {})
+    await client.request("thread/resume", {"threadId": thread})
+    await client.request("thread/read", {"threadId": "no-such-thread"})
+    await client.close()
+
+
+@pytest.mark.parametrize("decision", ["accept", "decline", "cancel"])
+def test_interrupt_approvals_and_lifecycle_replay_green(tmp_path: Path, decision: str) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    out = tmp_path / f"lifecycle-{decision}.jsonl"
+    argv = [*THREADLOOM, "record", "--out", str(out), "--var", f"tmpdir={workspace}", "--", *SERVE, "--workspace", str(workspace)]
+    asyncio.run(interrupt_and_lifecycle(argv, decision))
+    statuses = [line["msg"]["params"]["turn"]["status"] for line in read_lines(out)[1:] if line["msg"].get("method") == "turn/completed"]
+    assert statuses == ["interrupted", "interrupted" if decision == "cancel" else "completed"]
+    assert replay(out, server=REPLAY_SERVER).failures == []
