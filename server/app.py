@@ -31,6 +31,7 @@ from threadloom_protocol.v2.server import session
 
 if TYPE_CHECKING:
     import uvicorn
+    from starlette.types import ASGIApp
 
 log = logging.getLogger("threadloom.server")
 
@@ -92,8 +93,6 @@ class AppServer:
             await serving
 
     async def serve_http(self, bind: HttpBind, token: str, origins: tuple[str, ...], stop: asyncio.Event) -> None:
-        import uvicorn
-
         from threadloom.server.http import HttpSettings, SessionTransport, create_app
 
         live: dict[SessionTransport, asyncio.Task[object]] = {}
@@ -108,21 +107,7 @@ class AppServer:
                 live.pop(transport, None)
 
         settings = HttpSettings(token=token, allowed_origins=frozenset(origins), max_message_bytes=self.limits.max_message_bytes)
-        # log_config=None: uvicorn's default config would log access lines to stdout, which carries
-        # the one `listening` line clients parse.
-        config = uvicorn.Config(
-            create_app(settings, connect), host=bind.host, port=bind.port, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3
-        )
-        server = _uvicorn_server(config)
-        # Bound here rather than by uvicorn, so a taken port is a clean OSError (uvicorn would sys.exit).
-        listener = listen(bind)
-        port = listener.getsockname()[1]
-        serving = asyncio.create_task(server.serve(sockets=[listener]))
-        while not server.started:
-            if serving.done():
-                await serving
-                raise OSError(f"cannot serve on {bind.host}:{port}")
-            await asyncio.sleep(0.01)
+        server, serving, port = await _start_uvicorn(create_app(settings, connect), bind)
         announce({"event": "listening", "url": f"http://{_url_host(bind.host)}:{port}", "token": token})
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -137,6 +122,25 @@ class AppServer:
             await asyncio.wait(sessions.values(), timeout=5)
         server.should_exit = True
         await serving
+
+
+async def _start_uvicorn(app: ASGIApp, bind: HttpBind) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+    """uvicorn serving `app` on a socket bound here (so a taken port is a clean OSError, not uvicorn's sys.exit)."""
+    import uvicorn
+
+    # log_config=None: uvicorn's default config logs access lines to stdout, which carries the one
+    # `listening` line clients parse. The graceful timeout is a backstop for streams left open.
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3)
+    server = _uvicorn_server(config)
+    listener = listen(bind)
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    while not server.started:
+        if serving.done():
+            await serving
+            raise OSError(f"cannot serve on {bind.host}:{bind.port}")
+        await asyncio.sleep(0.01)
+    port: int = listener.getsockname()[1]
+    return server, serving, port
 
 
 def _uvicorn_server(config: uvicorn.Config) -> uvicorn.Server:
