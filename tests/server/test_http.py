@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import socket
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from .support import SseChannel, WireClient, http_server, is_method, is_turn_completed, run, serve_command, text_input
+from .support import Message, SseChannel, WireClient, http_server, is_method, is_turn_completed, run, serve_command, text_input
 
 LISTENING = re.compile(rb'\{"event":"listening","url":"http://127\.0\.0\.1:(\d+)","token":"([^"]+)"\}\n')
 
@@ -142,3 +144,48 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
         result = subprocess.run(serve_command(tmp_path, ":memory:", "--http", f"127.0.0.1:{port}"), capture_output=True, timeout=30)
     assert result.returncode == 2 and result.stdout == b""
     assert f"cannot listen on 127.0.0.1:{port}".encode() in result.stderr and b"Traceback" not in result.stderr
+
+
+async def read_sse(
+    http: httpx.AsyncClient, session: str, last_event_id: str | None, stop: Callable[[dict[str, Any]], bool]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Events of one GET /events, until `stop(message)` is true."""
+    headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+    events: list[tuple[int, Message]] = []
+    event_id = 0
+    async with http.stream("GET", "/events", params={"session": session}, headers=headers) as stream:
+        async for line in stream.aiter_lines():
+            if line.startswith("id: "):
+                event_id = int(line[4:])
+            elif line.startswith("data: "):
+                events.append((event_id, json.loads(line[6:])))
+                if stop(events[-1][1]):
+                    break
+    return events
+
+
+def test_reconnecting_with_last_event_id_misses_nothing(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with http_server(tmp_path) as server, server.client() as http:
+            session = (await http.post("/session")).json()["sessionId"]
+
+            async def post(message: Message) -> None:
+                assert (await http.post("/rpc", json=message, headers={"Threadloom-Session": session})).status_code == 202
+
+            await post({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"clientInfo": {"name": "sse", "version": "1"}, "protocolVersions": [2]}})
+            await post({"jsonrpc": "2.0", "id": 2, "method": "thread/start", "params": {"approvalPolicy": "never"}})
+            first = await read_sse(http, session, None, lambda message: message.get("method") == "thread/started")
+            thread_id = first[-1][1]["params"]["thread"]["id"]
+            await post(
+                {"jsonrpc": "2.0", "id": 3, "method": "turn/start", "params": {"threadId": thread_id, "input": text_input("run: echo a\nsome words here")}}
+            )
+            # The stream drops after two events of the turn; the client reconnects from the last id it saw.
+            part = await read_sse(http, session, str(first[-1][0]), lambda message: message.get("method") == "turn/started")
+            rest = await read_sse(http, session, str(part[-1][0]), lambda message: message.get("method") == "turn/completed")
+            ids = [event_id for event_id, _ in first + part + rest]
+            assert ids == list(range(1, len(ids) + 1)), "every event exactly once, in order"
+            methods = [message.get("method", "reply") for _, message in part + rest]
+            assert methods[:2] == ["reply", "turn/started"] and methods[-1] == "turn/completed"
+            assert "item/commandExecution/outputDelta" in methods and methods.count("item/agentMessage/delta") == 3
+
+    run(scenario())
