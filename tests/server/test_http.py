@@ -146,9 +146,7 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
     assert f"cannot listen on 127.0.0.1:{port}".encode() in result.stderr and b"Traceback" not in result.stderr
 
 
-async def read_sse(
-    http: httpx.AsyncClient, session: str, last_event_id: str | None, stop: Callable[[dict[str, Any]], bool]
-) -> list[tuple[int, dict[str, Any]]]:
+async def read_sse(http: httpx.AsyncClient, session: str, last_event_id: str | None, stop: Callable[[Message], bool]) -> list[tuple[int, Message]]:
     """Events of one GET /events, until `stop(message)` is true."""
     headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
     events: list[tuple[int, Message]] = []
