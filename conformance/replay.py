@@ -95,19 +95,30 @@ class _Stop(Exception):
 
 async def replay_all(transcripts: Iterable[Transcript], options: ReplayOptions) -> list[Result]:
     """Replay transcripts in parallel (at most `options.jobs` servers at once), results in input order."""
+    transcripts = list(transcripts)
+    docs = protocol_documents(transcripts, options)  # every input problem surfaces before any server starts
     gate = asyncio.Semaphore(max(1, options.jobs))
-    docs: dict[Path, ProtocolDoc] = {}
 
-    async def one(transcript: Transcript) -> Result:
-        location = resolve_protocol(options.schema, transcript.protocol_version, options.protocol_dir)
-        if location not in docs:
-            docs[location] = load_protocol_doc(location)
-        if docs[location].name and transcript.header["protocol"] != docs[location].name:
-            raise ProtocolLoadError(f"{transcript.path}: a transcript of `{transcript.header['protocol']}`, but {location} describes `{docs[location].name}`")
+    async def one(transcript: Transcript, doc: ProtocolDoc) -> Result:
         async with gate:
-            return await replay_transcript(transcript, docs[location], options)
+            return await replay_transcript(transcript, doc, options)
 
-    return list(await asyncio.gather(*(one(t) for t in transcripts)))
+    return list(await asyncio.gather(*(one(t, d) for t, d in zip(transcripts, docs, strict=True))))
+
+
+def protocol_documents(transcripts: list[Transcript], options: ReplayOptions) -> list[ProtocolDoc]:
+    """The protocol document each transcript is checked against; ProtocolLoadError when missing or for another protocol."""
+    cache: dict[Path, ProtocolDoc] = {}
+    found = []
+    for transcript in transcripts:
+        location = resolve_protocol(options.schema, transcript.protocol_version, options.protocol_dir)
+        if location not in cache:
+            cache[location] = load_protocol_doc(location)
+        doc = cache[location]
+        if doc.name and transcript.header["protocol"] != doc.name:
+            raise ProtocolLoadError(f"{transcript.path}: a transcript of `{transcript.header['protocol']}`, but {location} describes `{doc.name}`")
+        found.append(doc)
+    return found
 
 
 def replay_sync(transcripts: Iterable[Transcript], options: ReplayOptions) -> list[Result]:

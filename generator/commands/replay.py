@@ -59,7 +59,7 @@ def command(
     try:
         results = replay_sync(loaded, options)
     except ProtocolLoadError as error:
-        raise InputError(str(protocol_dir), str(error), hint="use --protocol DIR or --schema FILE") from None
+        raise InputError("--protocol/--schema", str(error), hint="use --protocol DIR or --schema VERSION|FILE") from None
     report = render(results, fmt)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
