@@ -83,6 +83,8 @@ class ActiveTurn:
     approvals_asked: int = 0
     steered: list[list[JsonDict]] = field(default_factory=list)
     interrupted: bool = False
+    finishing: bool = False
+    """The agent is done and the turn is being completed: too late to cancel (it would lose the end)."""
 
 
 @dataclass(eq=False)
@@ -194,7 +196,8 @@ class ThreadRuntime:
         active.interrupted = True
         active.launched.set()
         await active.announced.wait()
-        active.task.cancel()
+        if not active.finishing:
+            active.task.cancel()
 
     async def steer(self, thread_id: str, turn_id: str, user_input: list[JsonDict]) -> None:
         """Record extra input for the running turn as a userMessage item (the agent may read `steered`)."""
@@ -255,6 +258,7 @@ class ThreadRuntime:
         except Exception as failure:
             log.exception("the agent failed in turn %s", active.turn_id)
             error = failure
+        active.finishing = True  # no await since the agent returned: an interrupt cannot slip in between
         await self._finish_turn(loaded, active, error)
 
     async def _finish_turn(self, loaded: LoadedThread, active: ActiveTurn, error: BaseException | None) -> None:

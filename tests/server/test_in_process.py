@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import cast
 
 from threadloom.server.agent import TurnContext
 from threadloom.server.app import AppServer
 from threadloom.server.store import ThreadStore
+from threadloom.server.threads import ThreadRuntime
 from threadloom_protocol.v2 import models as m
 from threadloom_protocol.v2.client import Client
+from threadloom_protocol.v2.server import ServerPeer
 
 from .support import run
 
@@ -69,5 +73,46 @@ def test_an_agent_crash_fails_the_turn_as_internal_without_internals(tmp_path: P
         await server_end.inbox.put(None)
         await serving
         assert app.runtime.threads == {}, "a thread nobody watches is unloaded"
+
+    run(scenario())
+
+
+class RecordingPeer:
+    """Stands in for a connection: records every notification the runtime sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[None]]:
+        async def record(params: object, **options: object) -> None:
+            self.sent.append(name)
+
+        return record
+
+
+class QuickAgent:
+    def __init__(self) -> None:
+        self.returned = asyncio.Event()
+
+    async def run_turn(self, turn: TurnContext) -> None:
+        self.returned.set()
+
+
+def test_an_interrupt_that_arrives_while_the_turn_is_ending_does_not_lose_the_end(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        agent = QuickAgent()
+        runtime = ThreadRuntime(ThreadStore.in_memory(), agent, tmp_path)
+        thread = runtime.store.create_thread(cwd=str(tmp_path))
+        peer = RecordingPeer()
+        turn, active = await runtime.start_turn(thread["id"], [{"type": "text", "text": "x"}], cast(ServerPeer, peer))
+        loaded = runtime.threads[thread["id"]]
+        async with loaded.lock:  # holds the turn in its ending step
+            active.launched.set()
+            await agent.returned.wait()
+            await runtime.interrupt(active)
+        assert active.task is not None
+        await active.task
+        assert runtime.store.get_turn(thread["id"], turn["id"])["status"] == "completed"
+        assert peer.sent[-2:] == ["turn_completed", "thread_status_changed"]
 
     run(scenario())
