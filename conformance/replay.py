@@ -215,7 +215,7 @@ class _Run:
             if not arrived:
                 self._timed_out(first, horizon)
                 raise _Stop
-            self._receive(message, first)
+            await self._receive(message, first)
 
     async def _settle(self) -> None:
         """Anything the server sends shortly after the last expected message is unexpected."""
@@ -223,7 +223,7 @@ class _Run:
         while (left := until - time.monotonic()) > 0:
             arrived, message = await self._next(left)
             if arrived:
-                self._receive(message, None)
+                await self._receive(message, None)
 
     def _first_pending(self, horizon: int) -> Record | None:
         return next((r for line, r in sorted(self.pending.items()) if line < horizon), None)
@@ -268,7 +268,7 @@ class _Run:
             self._fail(TRANSPORT, line, None, None, None, detail)
 
     # -- one server message ----------------------------------------------------------------
-    def _receive(self, message: Incoming, first: Record | None) -> None:
+    async def _receive(self, message: Incoming, first: Record | None) -> None:
         hint = self.position or None  # an unmatched message is reported at the last line that went well
         if message is None:
             status = self.transport.exit_status()
@@ -296,6 +296,8 @@ class _Run:
             if not undeclared:
                 self._unexpected(message, kind, method, hint)
             self._stop_when_hopeless(hint)
+            if kind == "request":
+                await self._refuse(message)
             return
         self.failures += [replace(o, line=record.line) for o in order]
         self.failures += [Failure(MATCH, record.line, m.path, m.expected, m.actual, m.reason) for m in mismatches]
@@ -306,6 +308,15 @@ class _Run:
         if len(self.failures) >= MAX_FAILURES:
             self._fail(UNEXPECTED, line, None, None, None, f"stopped after {len(self.failures)} failures")
             raise _Stop
+
+    async def _refuse(self, request: dict[str, Any]) -> None:
+        """Answer a server request the recording cannot answer as an old client would (method not found), so the run goes on."""
+        refusal = {"code": -32601, "message": "not in the recorded session (threadloom replay)"}
+        try:
+            await self.transport.send({"jsonrpc": "2.0", "id": request["id"], "error": refusal})
+        except TransportError as error:
+            self._crash_or_transport(self.position or None, str(error))
+            raise _Stop from None
 
     def _classify(self, message: dict[str, Any]) -> tuple[str, str | None]:
         method = message.get("method")

@@ -129,3 +129,15 @@ def test_reordering_inside_a_window_is_allowed(v1_transcript: Path, tmp_path: Pa
     assert [f.check for f in result.failures] == ["order"]
     assert "keepOrder" in result.failures[0].message
     assert json.dumps(result.failures[0].actual["params"]["item"]["type"]) == '"userMessage"'
+
+
+def test_unrecorded_server_request_is_refused_so_the_run_goes_on(v1_transcript: Path, tmp_path: Path) -> None:
+    lines = read_lines(v1_transcript)
+    request = line_of(lines, lambda r: r["msg"].get("method") == "item/commandExecution/requestApproval")
+    assert lines[request]["dir"] == "c2s"  # the client's reply follows the request
+    del lines[request - 1 : request + 1]
+    result = replay(write_lines(tmp_path / "no-approval.jsonl", lines), timeout=3)
+    first = result.failures[0]
+    assert (first.check, first.line, first.actual["method"]) == ("unexpected", request - 1, "item/commandExecution/requestApproval")
+    # refused with -32601, the fake declines the command and finishes the turn instead of waiting forever
+    assert any(f.path == "$.params.turn.items[1].status" and f.actual == "declined" for f in result.failures)
