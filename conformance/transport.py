@@ -222,7 +222,13 @@ class HttpTransport:
             raise TransportError(f"POST /rpc answered {reply.status_code}: {reply.text[:200]}")
 
     async def receive(self) -> Incoming:
-        return await self._queue.get()
+        message = await self._queue.get()
+        process = self.child.process
+        if message is None and process is not None:
+            # the event stream ended: give a crashing server a moment so its exit status can be reported
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), 2)
+        return message
 
     async def close(self) -> None:
         if self._client is not None:

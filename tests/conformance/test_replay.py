@@ -141,3 +141,9 @@ def test_unrecorded_server_request_is_refused_so_the_run_goes_on(v1_transcript: 
     assert (first.check, first.line, first.actual["method"]) == ("unexpected", request - 1, "item/commandExecution/requestApproval")
     # refused with -32601, the fake declines the command and finishes the turn instead of waiting forever
     assert any(f.path == "$.params.turn.items[1].status" and f.actual == "declined" for f in result.failures)
+
+
+def test_crash_over_http_is_a_clear_failure(v1_transcript: Path) -> None:
+    result = replay(v1_transcript, server=fake("--http", "--crash-on", "turn/start"), transport="http", timeout=5)
+    assert [f.check for f in result.failures] == ["crash"]
+    assert "exited (status 3)" in result.failures[0].message and "crashing on turn/start" in result.failures[0].message
