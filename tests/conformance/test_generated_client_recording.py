@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from threadloom_protocol.runtime.transport import SubprocessTransport
-from threadloom_protocol.v1 import models as m
-from threadloom_protocol.v1.client import Client
-
 from tests.conformance.helpers import THREADLOOM, replay
 from tests.conformance.test_reference_server import REPLAY_SERVER
 from threadloom.conformance.record import Recorder, RecordingTransport
 from threadloom.conformance.transcript import load
+from threadloom_protocol.runtime.transport import SubprocessTransport
+from threadloom_protocol.v1 import models as m
+from threadloom_protocol.v1.client import Client
 
 
 async def record_with_generated_client(workspace: Path, out: Path) -> None:
