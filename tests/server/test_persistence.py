@@ -6,6 +6,8 @@ import asyncio
 import signal
 from pathlib import Path
 
+import pytest
+
 from .support import StdioChannel, WireClient, is_method, run, serve_command, stdio_server, text_input
 
 
@@ -63,7 +65,8 @@ def test_sigkill_mid_turn_keeps_completed_items_and_marks_the_turn_interrupted(t
     run(scenario())
 
 
-def test_sigterm_interrupts_running_turns_and_stores_them(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_interrupts_running_turns_and_stores_them(tmp_path: Path, signum: signal.Signals) -> None:
     store = str(tmp_path / "threads.sqlite3")
 
     async def scenario() -> None:
@@ -76,7 +79,7 @@ def test_sigterm_interrupts_running_turns_and_stores_them(tmp_path: Path) -> Non
         turn_id = (await client.call("turn/start", {"threadId": thread["id"], "input": text_input("run: sleep 30")}))["turn"]["id"]
         await client.until(is_method("item/started"))
         await client.until(lambda m: m.get("method") == "item/started" and m["params"]["item"]["type"] == "commandExecution")
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signum)
         done = await client.until(is_method("turn/completed"))
         assert done["params"]["turn"]["id"] == turn_id and done["params"]["turn"]["status"] == "interrupted"
         assert await asyncio.wait_for(process.wait(), 20) == 0

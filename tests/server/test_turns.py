@@ -167,6 +167,8 @@ def test_second_turn_on_a_busy_thread_is_refused(tmp_path: Path) -> None:
             assert second["error"]["data"] == {"threadId": thread["id"], "activeTurnId": turn_id}
             read = await client.call("thread/read", {"threadId": thread["id"]})
             assert read["thread"]["status"] == "active"
+            listed = await client.call("thread/list")
+            assert [t["status"] for t in listed["data"]] == ["active"]
             await client.call("turn/interrupt", {"threadId": thread["id"], "turnId": turn_id})
             await client.until(lambda m: is_turn_completed(m, turn_id))
             third = await client.run_turn(thread["id"], "now it works")
