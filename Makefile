@@ -37,6 +37,8 @@ browser:
 run: $(STAMP)
 	$(TL) check
 	$(TL) generate
+	$(TL) diff protocol/v1 protocol/v2 --audience old-clients --fail-on ERR > /dev/null
+	$(BIN)/python -m threadloom.server.demo
 
 check: $(STAMP)
 	$(TL) check
