@@ -7,9 +7,9 @@ for methods newer than the client, and downgrades everything sent to it.
 
 from __future__ import annotations
 
-import importlib.metadata
 from typing import Any
 
+from threadloom.server import VERSION
 from threadloom.server.agent import JsonDict
 from threadloom.server.store import ArchiveFilter, InvalidCursorError
 from threadloom.server.threads import ThreadRuntime, thread_errors, wire
@@ -21,10 +21,8 @@ SERVER_NAME = "threadloom-reference"
 
 
 def server_version() -> str:
-    try:
-        return importlib.metadata.version("threadloom")
-    except importlib.metadata.PackageNotFoundError:
-        return "0"
+    # A constant rather than importlib.metadata: that import alone costs ~11 ms of cold start.
+    return VERSION
 
 
 def dump(model: Any) -> JsonDict:

@@ -1,0 +1,121 @@
+"""A lean JSON-RPC driver over a child's stdio, shared by the server and the raw echo baseline.
+
+The same driver talks to both, so the ratio between them is the server's own cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+
+import orjson
+
+from bench.harness import BIN
+
+# The baseline: a Python child that answers each JSON line with orjson and nothing else.
+ECHO_SERVER = """
+import sys, orjson
+out = sys.stdout.buffer
+for line in sys.stdin.buffer:
+    message = orjson.loads(line)
+    out.write(orjson.dumps({"jsonrpc": "2.0", "id": message.get("id"), "result": {"data": [], "nextCursor": None}}) + b"\\n")
+    out.flush()
+"""
+ECHO_COMMAND = [sys.executable, "-c", ECHO_SERVER]
+SERVER_COMMAND = [str(BIN / "threadloom"), "serve", "--store", ":memory:"]
+# The trivial request: answered from memory (experimental, hence the opt-in below).
+TRIVIAL_METHOD = "thread/loaded/list"
+INITIALIZE = {"clientInfo": {"name": "bench", "version": "1"}, "protocolVersions": [2], "capabilities": {"experimentalApi": True}}
+LIST_PARAMS: dict[str, object] = {}
+
+
+class Peer:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.next_id = 0
+        self.pending: dict[int, asyncio.Future[dict[str, object]]] = {}
+        self.reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def spawn(cls, command: Sequence[str]) -> Peer:
+        process = await asyncio.create_subprocess_exec(
+            *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, limit=2**24
+        )
+        return cls(process)
+
+    async def _read(self) -> None:
+        assert self.process.stdout is not None
+        while line := await self.process.stdout.readline():
+            message = orjson.loads(line)
+            future = self.pending.pop(message.get("id"), None) if "id" in message and "method" not in message else None
+            if future is not None and not future.done():
+                future.set_result(message)
+
+    def send(self, method: str, params: object) -> asyncio.Future[dict[str, object]]:
+        self.next_id += 1
+        future: asyncio.Future[dict[str, object]] = asyncio.get_running_loop().create_future()
+        self.pending[self.next_id] = future
+        assert self.process.stdin is not None
+        self.process.stdin.write(orjson.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}) + b"\n")
+        return future
+
+    async def call(self, method: str, params: object) -> dict[str, object]:
+        return await self.send(method, params)
+
+    async def initialize(self) -> None:
+        await self.call("initialize", INITIALIZE)
+        assert self.process.stdin is not None
+        self.process.stdin.write(b'{"jsonrpc":"2.0","method":"initialized","params":{}}\n')
+
+    async def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            await asyncio.wait_for(self.process.wait(), 10)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+        self.reader.cancel()
+
+
+async def throughput(command: Sequence[str], total: int, window: int, method: str = TRIVIAL_METHOD, params: object = LIST_PARAMS) -> float:
+    """Requests per second with `window` requests in flight."""
+    peer = await Peer.spawn(command)
+    await peer.initialize()
+    semaphore = asyncio.Semaphore(window)
+
+    async def one() -> None:
+        async with semaphore:
+            await peer.send(method, params)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(total)))
+    elapsed = time.perf_counter() - start
+    await peer.close()
+    return total / elapsed
+
+
+async def latency_p50_us(command: Sequence[str], count: int) -> float:
+    """Median round trip of strictly one request at a time, in microseconds."""
+    peer = await Peer.spawn(command)
+    await peer.initialize()
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        await peer.call(TRIVIAL_METHOD, LIST_PARAMS)
+        samples.append(time.perf_counter() - start)
+    await peer.close()
+    return statistics.median(samples) * 1e6
+
+
+async def cold_start_ms(command: Sequence[str]) -> float:
+    """Spawn to `initialize` response."""
+    start = time.perf_counter()
+    peer = await Peer.spawn(command)
+    await peer.call("initialize", INITIALIZE)
+    elapsed = time.perf_counter() - start
+    await peer.close()
+    return elapsed * 1000

@@ -1,0 +1,7 @@
+import importlib.metadata
+
+from threadloom.server import VERSION
+
+
+def test_server_reports_the_installed_distribution_version() -> None:
+    assert VERSION == importlib.metadata.version("threadloom")
