@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from threadloom.conformance.paths import Concrete, PathPattern, get, parse_path, render, walk
+from threadloom.generator.jsonio import json_type as plain_json_type
 
 MATCH_KINDS = ("type", "integer", "regex", "datetime", "uuid", "arrayContains", "any", "equality")
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -211,21 +212,8 @@ def _is_iso_datetime(text: str) -> bool:
 
 
 def json_type(value: Any) -> str:
-    if value is MISSING:
-        return "missing"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+    """`json_type` of the JSON value, or `missing` for an absent member."""
+    return "missing" if value is MISSING else plain_json_type(value)
 
 
 # -- volatile values -------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 
 from threadloom.conformance.paths import walk
 from threadloom.conformance.transcript import Record, Transcript, make_header, save
+from threadloom.generator.jsonio import json_type
 
 TIMESTAMP_KEYS = ("createdAt", "updatedAt", "startedAt", "completedAt", "endedAt", "timestamp")
 DURATION_KEYS = ("durationMs",)
@@ -131,7 +132,7 @@ def infer_defaults(records: Sequence[Record]) -> tuple[dict[str, Any], list[dict
             continue
         for path, value in walk(record.msg):
             if path and isinstance(path[-1], str) and len(path) > 1:
-                keys.setdefault(path[-1], set()).add(_kind(value))
+                keys.setdefault(path[-1], set()).add(json_type(value))
     volatiles = [{"name": key, "path": f"$..{key}"} for key in sorted(keys) if (key == "id" or key.endswith("Id")) and "string" in keys[key]]
     volatiles += [{"name": key, "path": f"$..{key}"} for key in PATH_KEYS if key in keys]
     matchers: dict[str, Any] = {}
@@ -151,16 +152,6 @@ def infer_defaults(records: Sequence[Record]) -> tuple[dict[str, Any], list[dict
     if any(r.dir == "s2c" and "error" in r.msg for r in records):
         matchers["$.error.message"] = "type"
     return matchers, volatiles
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    return type(value).__name__ if not isinstance(value, str) else "string"
 
 
 # -- the stdio proxy ---------------------------------------------------------------------------

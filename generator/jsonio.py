@@ -27,3 +27,18 @@ def read_json(path: Path) -> Any:
 def dumps_stable(value: Any) -> str:
     """The one JSON text format for files Threadloom writes: 2-space indent, trailing newline."""
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a decoded JSON value (`integer` and `number` kept apart)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"

@@ -20,7 +20,7 @@ from typing import Any
 
 from threadloom.generator.errors import InputError
 from threadloom.generator.generate import Context, Target, banner
-from threadloom.generator.jsonio import read_json
+from threadloom.generator.jsonio import json_type, read_json
 from threadloom.generator.model import Definition, DefinitionKind, Direction, Kind, Method, Property, Protocol, ref_name
 
 PACKAGE = "bindings/typescript"
@@ -490,7 +490,7 @@ class TsJudge:
         if kinds is None:
             return ACCEPT, ""
         kinds = kinds if isinstance(kinds, list) else [kinds]
-        kind = _json_kind(value)
+        kind = json_type(value)
         if kind not in kinds and not (kind == "integer" and "number" in kinds) and not (kind == "number" and "integer" in kinds):
             return REJECT, f"a {kind} where the type is {' | '.join(kinds)}"
         if kind == "array":
@@ -552,20 +552,6 @@ class TsJudge:
             spread = [f"...{_typed_literal(extra)}"] if extra else []
             return "{ " + ", ".join(known + spread) + " }" if known or spread else "{}"
         return _typed_literal(value)
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def _combine(verdicts: list[tuple[str, str]]) -> tuple[str, str]:
