@@ -88,6 +88,7 @@ def run_targets(
     names: Iterable[str],
     check: bool,
     progress: Callable[[str], None] = lambda _: None,
+    use_cache: bool = True,
 ) -> Outcome:
     modules = available_targets()
     unknown = [n for n in names if n not in modules]
@@ -99,7 +100,7 @@ def run_targets(
     for name in names:
         module = modules[name]
         fingerprint = _fingerprint(root, module)
-        if cache.still_valid(module.TARGET, fingerprint):
+        if use_cache and cache.still_valid(module.TARGET, fingerprint):
             progress(f"{name}: inputs unchanged, outputs intact")
             outcome.unchanged += len(cache.outputs(name))
             continue

@@ -11,13 +11,14 @@ from threadloom.generator.errors import EXIT_FINDINGS, EXIT_OK
 @click.command(name="generate")
 @click.argument("targets", nargs=-1)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and name every stale file.")
+@click.option("--no-cache", is_flag=True, help="Run every target even when its inputs did not change.")
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True, help="Project root holding protocol/.")
-def command(targets: tuple[str, ...], check: bool, root: Path) -> None:
+def command(targets: tuple[str, ...], check: bool, no_cache: bool, root: Path) -> None:
     """Generate TARGETS (default: all) from the protocol documents."""
     from threadloom.generator.generate import available_targets, run_targets
 
     names = list(targets) or list(available_targets())
-    outcome = run_targets(root, names, check, progress=lambda line: click.echo(line, err=True))
+    outcome = run_targets(root, names, check, progress=lambda line: click.echo(line, err=True), use_cache=not no_cache)
     if check:
         for stale in outcome.stale:
             click.echo(f"stale: {stale}")
