@@ -33,12 +33,14 @@ from typing import Any
 
 from threadloom.conformance.record import Recorder, RecordingTransport
 from threadloom.conformance.transcript import save
-from threadloom_protocol.runtime.errors import ProtocolError
+from threadloom_protocol.runtime.errors import ConnectionClosed, ProtocolError
 from threadloom_protocol.runtime.transport import SubprocessTransport
 
+CORPUS = Path(__file__).resolve().with_name("transcripts")  # conformance/transcripts, wherever the command runs
 SERVE = [sys.executable, "-c", "from threadloom.generator.cli import main; main()", "serve", "--store", ":memory:"]
 CLIENT_INFO = {"name": "threadloom-py", "version": "1.0"}
-WAIT_SECONDS = 20.0
+WAIT_SECONDS = 20.0  # for one awaited notification
+SCENARIO_SECONDS = 60.0  # for a whole scenario (a request the server never answers must not hang the recording)
 HOLD = "hold"  # an approval the client never answers (the turn is interrupted while it is pending)
 Decision = str | asyncio.Future[str]  # a decision, or one the scenario gives later (the turn waits meanwhile)
 
@@ -552,7 +554,9 @@ async def record(entry: Scenario, out_dir: Path) -> Path:
         client.start()
         session = Session(client, entry.version)
         try:
-            await entry.play(session)
+            await asyncio.wait_for(entry.play(session), SCENARIO_SECONDS)
+        except TimeoutError:
+            raise ScenarioError(f"not finished within {SCENARIO_SECONDS:g}s; seen: {[name for name, _ in session.seen]}") from None
         finally:
             await session.close()
         path = out_dir / f"v{entry.version}" / f"{entry.name}.jsonl"
@@ -566,8 +570,8 @@ async def record(entry: Scenario, out_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m threadloom.conformance.record_corpus", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("conformance/transcripts"), help="corpus folder (default conformance/transcripts)")
+    parser = argparse.ArgumentParser(prog="python -m threadloom.conformance.record_corpus", description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=CORPUS, help=f"corpus folder (default {CORPUS})")
     parser.add_argument("--only", action="append", default=[], metavar="NAME", help="record only this scenario (v1/NAME, v2/NAME or NAME); repeatable")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = parser.parse_args(argv)
@@ -582,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     for entry in chosen:
         try:
             path = asyncio.run(record(entry, args.out))
-        except (ScenarioError, ProtocolError) as error:
+        except (ScenarioError, ProtocolError, ConnectionClosed, OSError) as error:
             failed += 1
             print(f"v{entry.version}/{entry.name}: FAILED: {error}", file=sys.stderr)
             continue
