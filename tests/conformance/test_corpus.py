@@ -198,6 +198,16 @@ def test_a_v1_transcript_holds_nothing_of_v2(corpus: dict[int, list[Transcript]]
         assert scoped <= v1_methods, transcript.path.name
 
 
+def test_matchers_loosen_only_what_the_server_chooses(corpus: dict[int, list[Transcript]]) -> None:
+    """No `any`: ids are volatiles, times/durations/prose/output/server version/list order get typed rules, the rest is exact."""
+    allowed = {"datetime", "integer", "type", "arrayContains"}
+    for transcript in corpus[1] + corpus[2]:
+        rules = transcript.header.get("matchers", {})
+        kinds = {rule if isinstance(rule, str) else rule["match"] for rule in rules.values()}
+        assert kinds <= allowed, (transcript.path.name, rules)
+        assert {key for key, rule in rules.items() if rule == "arrayContains"} <= {"thread/list:$.result.data", "thread/loaded/list:$.result.data"}
+
+
 def test_the_generated_suite_lists_the_whole_corpus() -> None:
     suite = json.loads((ROOT / "conformance" / "suite" / "suite.json").read_text(encoding="utf-8"))
     listed = {(entry["version"], entry["path"]) for entry in suite["transcripts"]}
