@@ -39,6 +39,7 @@ run: $(STAMP)
 	$(TL) generate
 	$(TL) diff protocol/v1 protocol/v2 --audience old-clients --fail-on ERR > /dev/null
 	$(BIN)/python -m threadloom.server.demo
+	$(TL) replay --jobs 4 --server '$(TL) serve --store :memory: --workspace $${tmpdir}' conformance/transcripts
 
 check: $(STAMP)
 	$(TL) check

@@ -4,4 +4,4 @@ from threadloom.server import VERSION
 
 
 def test_server_reports_the_installed_distribution_version() -> None:
-    assert VERSION == importlib.metadata.version("threadloom")
+    assert importlib.metadata.version("threadloom") == VERSION
