@@ -410,6 +410,17 @@ FIXTURES: dict[str, Fixture] = {
             ("method-stability-changed", "INFO", NEW, "method", "/x-methods/0/stability", "/x-methods/0/stability"),
         ],
     ),
+    "openness-changed": Fixture(
+        _all(_set(lambda d: defs(d)["Status"], **{"x-open": True}), _set(lambda d: defs(d)["Mode"], **{"x-open": True})),
+        [
+            # Written by the server (Status): old clients were built for a closed set.
+            ("openness-changed", "WARN", OLD, "written", "/$defs/Status", "/$defs/Status/x-open"),
+            ("openness-changed", "INFO", NEW, "written", "/$defs/Status", "/$defs/Status/x-open"),
+            # Read by the server (Mode): an old server was built for a closed set.
+            ("openness-changed", "INFO", OLD, "read", "/$defs/Mode", "/$defs/Mode/x-open"),
+            ("openness-changed", "WARN", NEW, "read", "/$defs/Mode", "/$defs/Mode/x-open"),
+        ],
+    ),
     "property-became-optional": Fixture(
         _unrequire("EventParams", "detail"),
         [
