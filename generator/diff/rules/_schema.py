@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from threadloom.generator.diff.context import DiffContext, SchemaPair
+from threadloom.generator.errors import pointer_join
 from threadloom.generator.model import ref_name
 
 MISSING = object()
@@ -82,3 +85,35 @@ def label(pair: SchemaPair, pointer: str) -> str:
     inner = pointer[len(root) :] if pointer.startswith(root) else ""
     parts = [p for p in inner.split("/") if p and p != "properties"]
     return ".".join([pair.scope.new_name, *parts]) if parts else pair.scope.new_name
+
+
+@dataclass(frozen=True)
+class PropertyChange:
+    """One property name of a pair of object schemas, as it was and as it is."""
+
+    name: str
+    old: Any  # the property's old schema, or MISSING
+    new: Any  # its new schema, or MISSING
+    was_required: bool
+    is_required: bool
+    old_object: dict[str, Any]
+    new_object: dict[str, Any]
+
+    @property
+    def where(self) -> str:
+        return pointer_join("properties", self.name)
+
+    @property
+    def in_both(self) -> bool:
+        return self.old is not MISSING and self.new is not MISSING
+
+
+def property_changes(pair: SchemaPair) -> Iterator[PropertyChange]:
+    """Every property of either side, when both schemas describe objects (old order, then new)."""
+    objects = pair.objects()
+    if objects is None:
+        return
+    old, new = objects
+    old_props, new_props = properties(old), properties(new)
+    for name in dict.fromkeys([*old_props, *new_props]):
+        yield PropertyChange(name, old_props.get(name, MISSING), new_props.get(name, MISSING), name in required(old), name in required(new), old, new)

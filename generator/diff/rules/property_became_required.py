@@ -7,25 +7,19 @@ from collections.abc import Iterator
 from threadloom.generator.diff.context import SchemaPair
 from threadloom.generator.diff.findings import Hit, Level, compat
 from threadloom.generator.diff.rules import RuleInfo
-from threadloom.generator.diff.rules._schema import experimental, label, properties, required
-from threadloom.generator.errors import pointer_join
+from threadloom.generator.diff.rules._schema import experimental, label, property_changes
 
 RULE = RuleInfo("property-became-required", "an optional property became required: data that omits it is rejected", "schema")
 
 
 def check(pair: SchemaPair) -> Iterator[Hit]:
-    objects = pair.objects()
-    if objects is None:
-        return
-    old, new = objects
-    for name, schema in properties(new).items():
-        if name in properties(old) and name in required(new) and name not in required(old):
-            where = pointer_join("properties", name)
+    for change in property_changes(pair):
+        if change.in_both and change.is_required and not change.was_required:
             yield compat(
-                f"`{label(pair, pair.new_pointer)}.{name}` is now required",
+                f"`{label(pair, pair.new_pointer)}.{change.name}` is now required",
                 backward=Level.ERR,
                 forward=Level.INFO,
-                old_pointer=pair.old_pointer + where,
-                new_pointer=pair.new_pointer + where,
-                experimental=experimental(schema),
+                old_pointer=pair.old_pointer + change.where,
+                new_pointer=pair.new_pointer + change.where,
+                experimental=experimental(change.new),
             )

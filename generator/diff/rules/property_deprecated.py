@@ -7,27 +7,21 @@ from collections.abc import Iterator
 from threadloom.generator.diff.context import SchemaPair
 from threadloom.generator.diff.findings import Audience, Hit, codegen
 from threadloom.generator.diff.rules import RuleInfo
-from threadloom.generator.diff.rules._schema import label, properties
-from threadloom.generator.errors import pointer_join
+from threadloom.generator.diff.rules._schema import label, property_changes
 
 RULE = RuleInfo("property-deprecated", "a property was deprecated: clients should move to its replacement", "schema")
 
 
 def check(pair: SchemaPair) -> Iterator[Hit]:
-    objects = pair.objects()
-    if objects is None:
-        return
-    old, new = objects
-    for name, schema in properties(new).items():
-        before = properties(old).get(name)
+    for change in property_changes(pair):
+        before, schema = change.old, change.new
         if isinstance(before, dict) and isinstance(schema, dict) and schema.get("deprecated") and not before.get("deprecated"):
             info = schema.get("x-deprecated") or {}
             plan = [f"use `{info['replacement']}`" if info.get("replacement") else "", f"removal in v{info['removeIn']}" if info.get("removeIn") else ""]
             details = "; ".join(p for p in plan if p)
-            where = pointer_join("properties", name)
             yield codegen(
-                f"`{label(pair, pair.new_pointer)}.{name}` is deprecated" + (f" ({details})" if details else ""),
-                pair.old_pointer + where,
-                pair.new_pointer + where,
+                f"`{label(pair, pair.new_pointer)}.{change.name}` is deprecated" + (f" ({details})" if details else ""),
+                pair.old_pointer + change.where,
+                pair.new_pointer + change.where,
                 audience=Audience.OLD_CLIENTS,
             )

@@ -7,25 +7,21 @@ from collections.abc import Iterator
 from threadloom.generator.diff.context import SchemaPair
 from threadloom.generator.diff.findings import Hit, Level, compat
 from threadloom.generator.diff.rules import RuleInfo
-from threadloom.generator.diff.rules._schema import closed, experimental, label, properties, required
-from threadloom.generator.errors import pointer_join
+from threadloom.generator.diff.rules._schema import MISSING, closed, experimental, label, property_changes
 
 RULE = RuleInfo("property-optional-added", "an optional property was added: only readers of a closed object reject it", "schema")
 
 
 def check(pair: SchemaPair) -> Iterator[Hit]:
-    objects = pair.objects()
-    if objects is None:
-        return
-    old, new = objects
-    for name, schema in properties(new).items():
-        if name not in properties(old) and name not in required(new):
-            why = " (the old object is closed: additionalProperties false)" if closed(old) else ""
+    for change in property_changes(pair):
+        if change.old is MISSING and not change.is_required:
+            was_closed = closed(change.old_object)
+            why = " (the old object is closed: additionalProperties false)" if was_closed else ""
             yield compat(
-                f"`{label(pair, pair.new_pointer)}` gained the optional property `{name}`{why}",
+                f"`{label(pair, pair.new_pointer)}` gained the optional property `{change.name}`{why}",
                 backward=Level.INFO,
-                forward=Level.ERR if closed(old) else Level.INFO,
+                forward=Level.ERR if was_closed else Level.INFO,
                 old_pointer=pair.old_pointer,
-                new_pointer=pair.new_pointer + pointer_join("properties", name),
-                experimental=experimental(schema),
+                new_pointer=pair.new_pointer + change.where,
+                experimental=experimental(change.new),
             )

@@ -7,24 +7,19 @@ from collections.abc import Iterator
 from threadloom.generator.diff.context import SchemaPair
 from threadloom.generator.diff.findings import Hit, Level, compat
 from threadloom.generator.diff.rules import RuleInfo
-from threadloom.generator.diff.rules._schema import closed, experimental, label, properties, required
-from threadloom.generator.errors import pointer_join
+from threadloom.generator.diff.rules._schema import MISSING, closed, experimental, label, property_changes
 
 RULE = RuleInfo("property-required-added", "a required property was added: data without it is rejected", "schema")
 
 
 def check(pair: SchemaPair) -> Iterator[Hit]:
-    objects = pair.objects()
-    if objects is None:
-        return
-    old, new = objects
-    for name, schema in properties(new).items():
-        if name not in properties(old) and name in required(new):
+    for change in property_changes(pair):
+        if change.old is MISSING and change.is_required:
             yield compat(
-                f"`{label(pair, pair.new_pointer)}` gained the required property `{name}`",
+                f"`{label(pair, pair.new_pointer)}` gained the required property `{change.name}`",
                 backward=Level.ERR,
-                forward=Level.ERR if closed(old) else Level.INFO,
+                forward=Level.ERR if closed(change.old_object) else Level.INFO,
                 old_pointer=pair.old_pointer,
-                new_pointer=pair.new_pointer + pointer_join("properties", name),
-                experimental=experimental(schema),
+                new_pointer=pair.new_pointer + change.where,
+                experimental=experimental(change.new),
             )
