@@ -5,37 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
-from functools import cache
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import jsonschema
 import orjson
 
+from tests.protocol_schemas import ROOT as ROOT
+from tests.protocol_schemas import document as document
+from tests.protocol_schemas import run as run
+from tests.protocol_schemas import validator as validator
 from threadloom_protocol.runtime.transport import SubprocessTransport
 
-ROOT = Path(__file__).resolve().parents[2]
 SERVER_COMMAND = [sys.executable, "-m", "tests.python_bindings.server_app"]
 T = TypeVar("T")
-
-
-def run(coroutine: Coroutine[Any, Any, T], limit: float = 60.0) -> T:
-    """Run a test coroutine; the limit only stops a hung test, no assertion depends on timing."""
-    return asyncio.run(asyncio.wait_for(coroutine, limit))
-
-
-@cache
-def document(version: int) -> dict[str, Any]:
-    loaded: dict[str, Any] = orjson.loads((ROOT / "protocol" / f"v{version}" / "protocol.json").read_bytes())
-    return loaded
-
-
-@cache
-def validator(version: int, definition: str) -> jsonschema.Draft202012Validator:
-    schema = {key: value for key, value in document(version).items() if not key.startswith("x-") and key != "anyOf"}
-    schema["$ref"] = f"#/$defs/{definition}"
-    return jsonschema.Draft202012Validator(schema)
 
 
 def method_table(version: int) -> dict[str, dict[str, Any]]:

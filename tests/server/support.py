@@ -13,43 +13,25 @@ import itertools
 import json
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import httpx
-import jsonschema
 import orjson
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.protocol_schemas import ROOT as ROOT
+from tests.protocol_schemas import document as document
+from tests.protocol_schemas import run as run
+from tests.protocol_schemas import schema_errors as schema_errors
+from tests.protocol_schemas import validator as validator
+
 THREADLOOM = str(Path(sys.executable).parent / "threadloom")
 READ_LIMIT = 20.0  # only stops a hung test; no assertion depends on timing
 T = TypeVar("T")
 Message = dict[str, Any]
 Approver = Callable[[Message], str | None]
-
-
-def run(coroutine: Coroutine[Any, Any, T], limit: float = 60.0) -> T:
-    return asyncio.run(asyncio.wait_for(coroutine, limit))
-
-
-@cache
-def document(version: int) -> dict[str, Any]:
-    loaded: dict[str, Any] = orjson.loads((ROOT / "protocol" / f"v{version}" / "protocol.json").read_bytes())
-    return loaded
-
-
-@cache
-def validator(version: int, definition: str) -> jsonschema.Draft202012Validator:
-    schema = {key: value for key, value in document(version).items() if not key.startswith("x-") and key != "anyOf"}
-    schema["$ref"] = f"#/$defs/{definition}"
-    return jsonschema.Draft202012Validator(schema)
-
-
-def schema_errors(version: int, definition: str, value: Any) -> list[str]:
-    return [f"{list(error.absolute_path)}: {error.message}" for error in validator(version, definition).iter_errors(value)]
 
 
 def serve_command(workspace: Path, store: str = ":memory:", *extra: str) -> list[str]:

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import functools
-import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-PROTOCOL = Path(__file__).resolve().parents[2] / "protocol" / "v2" / "protocol.json"
+from tests.protocol_schemas import document, validator
 
 
-@functools.cache
 def _definitions() -> dict[str, Any]:
-    document = json.loads(PROTOCOL.read_text(encoding="utf-8"))
-    definitions: dict[str, Any] = document["$defs"]
+    definitions: dict[str, Any] = document(2)["$defs"]
     return definitions
 
 
-@functools.cache
-def _validator(name: str) -> jsonschema.protocols.Validator:
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": f"#/$defs/{name}", "$defs": _definitions()}
-    validator: jsonschema.protocols.Validator = jsonschema.Draft202012Validator(schema)
-    return validator
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    return validator(2, name)
 
 
 def assert_wire(name: str, instance: Any) -> None:
