@@ -496,6 +496,20 @@ FIXTURES: dict[str, Fixture] = {
             ("server-request-added", "INFO", NEW, "method", "/x-methods", "/x-methods/4"),
         ],
     ),
+    "transport-changed": Fixture(
+        _set(lambda d: d["x-protocol"], transports={"stdio": {"framing": "jsonl", "maxMessageBytes": 1024}, "http": {"post": "/v2/rpc"}}),
+        [
+            ("transport-changed", "WARN", OLD, "method", "/x-protocol/transports/stdio/maxMessageBytes", "/x-protocol/transports/stdio/maxMessageBytes"),
+            ("transport-changed", "INFO", NEW, "method", "/x-protocol/transports/stdio/maxMessageBytes", "/x-protocol/transports/stdio/maxMessageBytes"),
+            ("transport-changed", "ERR", OLD, "method", "/x-protocol/transports/http/post", "/x-protocol/transports/http/post"),
+            ("transport-changed", "ERR", NEW, "method", "/x-protocol/transports/http/post", "/x-protocol/transports/http/post"),
+            ("transport-changed", "ERR", OLD, "method", "/x-protocol/transports/ws", "/x-protocol/transports"),
+        ],
+        previous=_set(
+            lambda d: d["x-protocol"],
+            transports={"stdio": {"framing": "jsonl", "maxMessageBytes": 2048}, "http": {"post": "/rpc"}, "ws": {"path": "/ws"}},
+        ),
+    ),
     "type-changed": Fixture(
         _set(lambda d: prop(d, "PingParams", "name"), type="integer"),
         [
