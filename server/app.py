@@ -16,10 +16,10 @@ import secrets
 import signal
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from threadloom.server.agent import DEFAULT_COMMAND_TIMEOUT, Agent, ScriptedAgent
 from threadloom.server.handler import AppServerHandler
@@ -204,6 +204,17 @@ def configure_logging() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="threadloom serve: %(levelname)s %(name)s: %(message)s")
 
 
+def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+    """uvloop where it exists (measured on stdio: ~18% more requests/s, ~15% lower one-at-a-time
+    latency than the default loop, see bench/NOTES.md); the standard loop elsewhere."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
+
+
 def serve(settings: ServeSettings) -> int:
     """Run the server until stdin closes (stdio) or a signal arrives; the exit status."""
     from threadloom.server.store import StoreError
@@ -220,7 +231,7 @@ def serve(settings: ServeSettings) -> int:
     if store.recovered_turns:
         log.warning("marked %d turn(s) left running by an earlier crash as interrupted", len(store.recovered_turns))
     try:
-        asyncio.run(run(settings, store))
+        run_event_loop(run(settings, store))
     except OSError as error:
         print(f"threadloom serve: error: {error}", file=sys.stderr)
         return 2
