@@ -163,7 +163,7 @@ def answer_problems(doc: ProtocolDoc, method: str, params: Any, response: dict[s
         code = error.get("code")
         if code == INTERNAL_ERROR:
             return [f"-32603 internal error for params {params!r}: {error.get('message')!r}"]
-        documented = {int(c) for c, e in doc.errors_by_code.items() if e.get("name") in info.errors}
+        documented = set(doc.declared_error_codes(info))
         allowed = documented | {INVALID_PARAMS} if valid else _allowed_for_invalid(documented, info.stability, params)
         if code not in allowed:
             kind = "valid" if valid else "invalid"

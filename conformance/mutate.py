@@ -13,6 +13,7 @@ the tests prove it for every fault. Faults:
 | `inject-v2-item` | sends a v2-only item (`reasoning`) to the client after each `turn/started` | undeclared: `$.params.item.type` |
 | `reorder` | delays each response to a method (default `turn/start`) until after the next two notifications | order: notification arrived before the response |
 | `drop-approval` | drops approval requests (`*/requestApproval`) instead of sending them | timeout: the server request never arrived |
+| `undeclared-error` | answers errors of a method (default `turn/start`) with another code (default -32011) | undeclared: `$.error.code` |
 """
 
 from __future__ import annotations
@@ -26,19 +27,20 @@ from collections.abc import Sequence
 from typing import Any
 
 Message = dict[str, Any]
-FAULTS = ("none", "rename-field", "add-required-field", "inject-v2-item", "reorder", "drop-approval")
+FAULTS = ("none", "rename-field", "add-required-field", "inject-v2-item", "reorder", "drop-approval", "undeclared-error")
 REORDER_DELAY = 2
 
 
 class Fault:
     """Transforms traffic: `from_client` returns (to server, to client); `from_server` returns messages for the client."""
 
-    def __init__(self, name: str, method: str = "turn/start", rename: tuple[str, str] = ("threadId", "threadID")) -> None:
+    def __init__(self, name: str, method: str = "turn/start", rename: tuple[str, str] = ("threadId", "threadID"), code: int = -32011) -> None:
         if name not in FAULTS:
             raise ValueError(f"unknown fault {name!r}; one of {', '.join(FAULTS)}")
         self.name = name
         self.method = method
         self.rename = rename
+        self.code = code
         self.client_methods: dict[Any, str] = {}
         self.held: list[Message] = []
         self.held_countdown = 0
@@ -62,6 +64,8 @@ class Fault:
             return [message, *self._reasoning(message)]
         if self.name == "reorder":
             return self._reorder(message)
+        if self.name == "undeclared-error" and isinstance(message.get("error"), dict) and self.client_methods.get(message.get("id")) == self.method:
+            return [{**message, "error": {**message["error"], "code": self.code}}]
         return [message]
 
     def _reasoning(self, turn_started: Message) -> list[Message]:
@@ -147,7 +151,8 @@ async def run_proxy(command: Sequence[str], fault: Fault) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m threadloom.conformance.mutate", description="Run a server behind a proxy that applies one fault.")
     parser.add_argument("fault", choices=FAULTS)
-    parser.add_argument("--method", default="turn/start", help="method for add-required-field and reorder")
+    parser.add_argument("--method", default="turn/start", help="method for add-required-field, reorder and undeclared-error")
+    parser.add_argument("--code", type=int, default=-32011, help="error code for undeclared-error")
     parser.add_argument("--rename", default="threadId=threadID", help="OLD=NEW for rename-field")
     arguments = list(sys.argv[1:] if argv is None else argv)
     split = arguments.index("--") if "--" in arguments else len(arguments)
@@ -156,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not command:
         parser.error("missing server command after --")
     old, _, new = args.rename.partition("=")
-    return asyncio.run(run_proxy(command, Fault(args.fault, args.method, (old, new))))
+    return asyncio.run(run_proxy(command, Fault(args.fault, args.method, (old, new), args.code)))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,9 @@ from jsonschema.validators import extend
 
 UNDECLARED_VARIANT = "x-undeclared-variant"
 UNDECLARED_ENUM = "x-undeclared-enum"
-STANDARD_ERROR_CODES = {-32700, -32600, -32601, -32602, -32603}
+# JSON-RPC's own codes: any request may get them (parse error, invalid request, method not found,
+# invalid params, internal error).
+STANDARD_ERROR_CODES = frozenset({-32700, -32600, -32601, -32602, -32603})
 
 
 class ProtocolLoadError(Exception):
@@ -81,6 +83,12 @@ class ProtocolDoc:
         if not ref:
             return []
         return self.validate(ref_to_name(ref), instance, prefix)
+
+    def declared_error_codes(self, info: MethodInfo) -> frozenset[int]:
+        """Application codes `info` may return: the ones its `errors` names, plus table entries that
+        no method lists (protocol-wide errors, e.g. an overloaded server). Standard codes excluded."""
+        listed = {name for m in self.methods.values() for name in m.errors}
+        return frozenset(code for code, entry in self.errors_by_code.items() if entry.get("name") in info.errors or entry.get("name") not in listed)
 
     def error_data_ref(self, code: int) -> str | None:
         entry = self.errors_by_code.get(code)

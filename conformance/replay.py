@@ -10,8 +10,9 @@ recorded reply is sent with the live id). Every server message is checked:
     against its method's result schema, an error's `data` against the error table;
 (b) match: it equals the recorded message under the matching rules, in an order the ordering
     policy allows (barriers; windows compared as a multiset; `keepOrder` keys);
-(c) undeclared: its method, union variants and enum values exist in the old version, and it is
-    not a notification the client opted out of.
+(c) undeclared: its method, union variants and enum values exist in the old version, it is
+    not a notification the client opted out of, and an error response carries a code its method
+    declares (or a standard JSON-RPC or protocol-wide one).
 
 A server that exits, prints something that is not JSON, or stays silent past the timeout is a
 failure of that transcript, never a hung run.
@@ -32,7 +33,7 @@ from typing import Any
 
 from threadloom.conformance.matching import Matcher, Mismatch, Volatiles, expand_vars, json_type
 from threadloom.conformance.paths import Concrete, get, parse_path, render
-from threadloom.conformance.protocol import ProtocolDoc, ProtocolLoadError, load_protocol_doc, resolve_protocol
+from threadloom.conformance.protocol import STANDARD_ERROR_CODES, ProtocolDoc, ProtocolLoadError, load_protocol_doc, resolve_protocol
 from threadloom.conformance.transcript import Record, Transcript
 from threadloom.conformance.transport import BadLine, Incoming, Transport, TransportError, make_transport
 
@@ -364,7 +365,14 @@ class _Run:
         error = message.get("error")
         if isinstance(error, dict) and isinstance(error.get("code"), int) and "data" in error:
             issues += self.doc.validate_ref(self.doc.error_data_ref(error["code"]), error["data"], ("error", "data"))
-        return [self._issue(i, message, f"response to `{method}`: " if method else "response: ") for i in issues]
+        failures = [self._issue(i, message, f"response to `{method}`: " if method else "response: ") for i in issues]
+        code = error.get("code") if isinstance(error, dict) else None
+        if info is not None and isinstance(code, int) and code not in STANDARD_ERROR_CODES and code not in self.doc.declared_error_codes(info):
+            entry = self.doc.errors_by_code.get(code)
+            known = f"{entry.get('name')} ({code})" if entry else f"code {code}, which is not in its error table"
+            reason = f"`{method}` does not declare {known} in v{self.doc.version}"
+            failures.append(Failure(UNDECLARED, None, "$.error.code", f"an error code `{method}` declares", code, reason))
+        return failures
 
     def _issue(self, issue: Any, message: dict[str, Any], context: str) -> Failure:
         _, actual = get(message, issue.path)

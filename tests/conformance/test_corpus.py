@@ -238,6 +238,18 @@ def answers_first(method: str) -> Callable[[Transcript], Callable[[Record], bool
     return anchor
 
 
+def before_failing(method: str) -> Callable[[Transcript], Callable[[Record], bool]]:
+    """The line before the first `method` request that was answered with an error: a live answer
+    that matches no recorded message is reported after the last line that went well."""
+
+    def anchor(transcript: Transcript) -> Callable[[Record], bool]:
+        failed = {r.msg.get("id") for r in transcript.records if r.dir == "s2c" and r.kind == "response" and "error" in r.msg}
+        request = next(r for r in transcript.records if r.dir == "c2s" and r.method == method and r.msg.get("id") in failed)
+        return lambda r: r.line == request.line - 1
+
+    return anchor
+
+
 def fixed(predicate: Callable[[Record], bool]) -> Callable[[Transcript], Callable[[Record], bool]]:
     return lambda _: predicate
 
@@ -254,6 +266,10 @@ MUTANTS: list[tuple[str, str, Callable[[Transcript], Callable[[Record], bool]], 
     ("v2/steer", "reorder", fixed(method_is("turn/started")), "order", "$"),
     ("v1/approval-decline", "drop-approval", fixed(is_approval), "timeout", None),
     ("v2/file-change-accept", "drop-approval", fixed(is_approval), "timeout", None),
+    # The altered code makes the answer match no recorded message; TurnNotFound's data also lacks
+    # `turnId`, so the schema check speaks first, then check (c) (see test_fault_specific_details).
+    ("v1/error-thread-not-found", "undeclared-error", before_failing("turn/start"), "schema", "$.error.data.turnId"),
+    ("v2/error-turns", "undeclared-error", before_failing("turn/start"), "schema", "$.error.data.turnId"),
 ]
 CONTROLS = ["v1/interrupt-running-command", "v2/interrupt-pending-approval", "v2/approval-accept-for-session"]
 
@@ -308,6 +324,8 @@ def test_fault_specific_details(mutant_results: dict[tuple[str, str], Result]) -
     assert refused.actual["error"]["code"] == -32602 and "turn" in refused.expected["result"]
     reordered = mutant_results[("v2/steer", "reorder")].failures
     assert {f.check for f in reordered} == {"order"} and reordered[0].actual["method"] == "turn/started"
+    undeclared = [f for f in mutant_results[("v1/error-thread-not-found", "undeclared-error")].failures if f.check == "undeclared"]
+    assert [(f.path, f.actual, f.message) for f in undeclared] == [("$.error.code", -32011, "`turn/start` does not declare TurnNotFound (-32011) in v1")]
     dropped = mutant_results[("v2/file-change-accept", "drop-approval")].failures[0]
     assert dropped.expected["method"] == "item/fileChange/requestApproval" and "never sends it" in dropped.message
 

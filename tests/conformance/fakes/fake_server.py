@@ -214,8 +214,9 @@ def serve_http(args: argparse.Namespace) -> None:
             for reply in [error(None, -32700, "parse error")] if msg is None else session.handle(msg):
                 await transport.write(json.dumps(reply).encode())
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    # Listening before the line is printed: a client that connects at once waits in the backlog
+    # instead of being refused while uvicorn starts.
+    sock = socket.create_server(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     app = create_app(HttpSettings(token=args.token), connect)
     print(json.dumps({"event": "listening", "url": f"http://127.0.0.1:{port}", "token": args.token}), flush=True)
