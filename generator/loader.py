@@ -7,6 +7,7 @@ JSON, picks the format, and validates against the format's metaschema.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from importlib import resources
 from pathlib import Path
@@ -42,8 +43,6 @@ def discover_versions(root: Path) -> list[Path]:
 @functools.cache
 def metaschema() -> dict[str, Any]:
     text = resources.files("threadloom.generator.formats").joinpath("metaschema.json").read_text(encoding="utf-8")
-    import json
-
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from threadloom.generator.diff.context import DiffContext
-from threadloom.generator.model import Direction, Method, Stability
+from threadloom.generator.diff.context import DiffContext, Placed
+from threadloom.generator.diff.findings import Level, method_hit
+from threadloom.generator.model import Direction, Kind, Method, Stability
 
 
 def added(ctx: DiffContext) -> Iterator[Method]:
@@ -33,3 +34,14 @@ def describe(method: Method) -> str:
     """`request `thread/fork``, with the stability when it is not stable."""
     stability = f"{method.stability} " if method.stability is not Stability.STABLE else ""
     return f"{stability}{method.kind} `{method.name}`"
+
+
+def server_methods_added(ctx: DiffContext, kind: Kind, ungated: Level) -> Iterator[Placed]:
+    """New server -> client methods of one kind. Old clients get `ungated` unless the method is
+    newer than their version, in which case servers only send it to clients that negotiated it."""
+    for method in added(ctx):
+        if method.direction is Direction.SERVER_TO_CLIENT and method.kind is kind:
+            gated = ctx.is_gated(method.since)
+            note = f" (since v{method.since}: sent only to clients that negotiated it)" if gated else ""
+            hit = method_hit(f"new server {describe(method)}{note}", Level.INFO if gated else ungated, Level.INFO)
+            yield Placed(hit, "/x-methods", method.pointer, (method.name,), is_experimental(method))
