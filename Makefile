@@ -13,15 +13,13 @@ NODE_STAMP := bindings/typescript/node_modules/.installed
 
 .PHONY: run test lint typecheck pytest check generate bench clean browser
 
-$(STAMP): pyproject.toml setup.py bindings/python/pyproject.toml
+# Every shipped piece is its own distribution (see pyproject.toml); all are installed editable in
+# compat mode, a plain path entry per folder that mypy, pyright and IDEs follow like any package.
+DISTRIBUTIONS := bindings/runtime/python bindings/python generator server conformance
+$(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(DISTRIBUTIONS))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
-	# compat mode: a plain path entry that mypy can follow (the default editable hook is opaque to it)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e bindings/python --config-settings editable_mode=compat
-	# mypy cannot see through the editable install's import hook: give it the same
-	# `threadloom.<folder>` layout as a tree of directory links.
-	mkdir -p $(VENV)/typecheck/threadloom
-	for d in generator server conformance; do ln -sfn "$(CURDIR)/$$d" $(VENV)/typecheck/threadloom/$$d; done
+	$(BIN)/python -m pip install -q --disable-pip-version-check --config-settings editable_mode=compat \
+	  -e . $(addprefix -e ,$(DISTRIBUTIONS))
 	touch $(STAMP)
 
 $(NODE_STAMP): bindings/typescript/package.json bindings/typescript/package-lock.json
@@ -38,7 +36,7 @@ run: $(STAMP)
 	$(TL) check
 	$(TL) generate
 	$(TL) diff protocol/v1 protocol/v2 --audience old-clients --fail-on ERR > /dev/null
-	$(BIN)/python -m threadloom.server.demo
+	$(BIN)/python -m threadloom_server.demo
 	$(TL) replay --jobs 4 --server '$(TL) serve --store :memory: --workspace $${tmpdir}' conformance/transcripts
 
 check: $(STAMP)
@@ -52,7 +50,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	MYPYPATH=$(VENV)/typecheck:bindings/python:. $(BIN)/mypy -p threadloom.generator -p threadloom.server -p threadloom.conformance -p threadloom_protocol -p tests -p bench
+	$(BIN)/mypy -p threadloom -p threadloom_runtime -p threadloom_protocol -p threadloom_server -p threadloom_conformance -p tests -p bench
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q

@@ -144,8 +144,8 @@ def _median_seconds(action: Any) -> float:
 
 
 def main() -> int:
-    from threadloom.generator.diff import diff_protocols
-    from threadloom.generator.loader import load_protocol
+    from threadloom.diff import diff_protocols
+    from threadloom.loader import load_protocol
 
     old_doc = synthesise()
     new_doc = evolve(old_doc)

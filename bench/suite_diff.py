@@ -11,8 +11,8 @@ from bench.harness import Figure, median_of, seconds
 
 
 def run(runs: int) -> list[Figure]:
-    from threadloom.generator.diff import diff_protocols
-    from threadloom.generator.loader import load_protocol
+    from threadloom.diff import diff_protocols
+    from threadloom.loader import load_protocol
 
     old_doc = synthesise()
     new_doc = evolve(old_doc)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from bench.harness import BIN, Figure, median_of, seconds
 from bench.rpc_driver import Peer
-from threadloom.server.store.bench import build, sample_item
-from threadloom.server.store.sqlite_store import ThreadStore
+from threadloom_server.store.bench import build, sample_item
+from threadloom_server.store.sqlite_store import ThreadStore
 
 
 def appends_per_second(path: Path, count: int) -> float:

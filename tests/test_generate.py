@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from threadloom.generator.generate import GENERATED_MARKER, run_targets
+from threadloom.generate import GENERATED_MARKER, run_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 

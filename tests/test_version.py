@@ -1,7 +1,7 @@
 import importlib.metadata
 
-from threadloom.server import VERSION
+from threadloom_server import VERSION
 
 
 def test_server_reports_the_installed_distribution_version() -> None:
-    assert importlib.metadata.version("threadloom") == VERSION
+    assert importlib.metadata.version("threadloom-server") == VERSION

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from threadloom.conformance.suite_support import SuiteSettings, add_options, settings_from
+from threadloom_conformance.suite_support import SuiteSettings, add_options, settings_from
 
 HERE = Path(__file__).resolve().parent
 SUITE = json.loads((HERE / "suite.json").read_text(encoding="utf-8"))

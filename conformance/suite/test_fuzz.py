@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from threadloom.conformance.suite_support import SuiteSettings, fuzz_method
+from threadloom_conformance.suite_support import SuiteSettings, fuzz_method
 
 SUITE = json.loads((Path(__file__).resolve().parent / "suite.json").read_text(encoding="utf-8"))
 CASES = [

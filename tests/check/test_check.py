@@ -10,10 +10,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from threadloom.generator.check import check_protocol_dir, version_hash
-from threadloom.generator.jsonio import read_json
-from threadloom.generator.lint.rules import RULES
-from threadloom.generator.loader import discover_versions
+from threadloom.check import check_protocol_dir, version_hash
+from threadloom.jsonio import read_json
+from threadloom.lint.rules import RULES
+from threadloom.loader import discover_versions
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"

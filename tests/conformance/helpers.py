@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance.scripted_client import run_scenario
-from threadloom.conformance.replay import ReplayOptions, Result, replay_sync
-from threadloom.conformance.transcript import load
+from threadloom_conformance.replay import ReplayOptions, Result, replay_sync
+from threadloom_conformance.transcript import load
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE = [sys.executable, str(Path(__file__).with_name("fakes") / "fake_server.py")]
-THREADLOOM = [sys.executable, "-c", "from threadloom.generator.cli import main; main()"]
+THREADLOOM = [sys.executable, "-c", "from threadloom.cli import main; main()"]
 FAKE_CMD = shlex.join(FAKE)
 
 
 def mutant(fault: str, *extra: str) -> str:
-    return shlex.join([sys.executable, "-m", "threadloom.conformance.mutate", fault, *extra, "--", *FAKE])
+    return shlex.join([sys.executable, "-m", "threadloom_conformance.mutate", fault, *extra, "--", *FAKE])
 
 
 def record(out: Path, texts: tuple[str, ...] = ("hello", "run tests"), version: int = 1, scenario: str = "scripted") -> Path:

@@ -7,7 +7,7 @@ from xml.etree import ElementTree as ET
 from click.testing import CliRunner
 
 from tests.conformance.helpers import FAKE_CMD, ROOT, mutant
-from threadloom.generator.cli import main
+from threadloom.cli import main
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -3,10 +3,10 @@
 - it replays green against the reference server (`threadloom serve`) over stdio and over HTTP+SSE;
 - it covers the protocol: every client->server method, every ThreadItem type, every approval decision
   for command and file change approvals, the error codes, and a v1 transcript holds nothing of v2;
-- the deliberately broken server variants (`python -m threadloom.conformance.mutate`) fail on it with a
+- the deliberately broken server variants (`python -m threadloom_conformance.mutate`) fail on it with a
   precise report (kind, transcript line, JSON path).
 
-The corpus is recorded by `python -m threadloom.conformance.record_corpus`, deliberately, by a
+The corpus is recorded by `python -m threadloom_conformance.record_corpus`, deliberately, by a
 maintainer; these tests never re-record it.
 """
 
@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 
 from tests.conformance.helpers import ROOT, THREADLOOM
-from threadloom.conformance.record_corpus import SCENARIOS
-from threadloom.conformance.replay import Failure, ReplayOptions, Result, replay_all
-from threadloom.conformance.report import to_text
-from threadloom.conformance.transcript import Record, Transcript, load
+from threadloom_conformance.record_corpus import SCENARIOS
+from threadloom_conformance.replay import Failure, ReplayOptions, Result, replay_all
+from threadloom_conformance.report import to_text
+from threadloom_conformance.transcript import Record, Transcript, load
 
 CORPUS = ROOT / "conformance" / "transcripts"
 VERSIONS = (1, 2)
@@ -275,7 +275,7 @@ CONTROLS = ["v1/interrupt-running-command", "v2/interrupt-pending-approval", "v2
 
 
 def mutant_server(fault: str) -> str:
-    return shlex.join([sys.executable, "-m", "threadloom.conformance.mutate", fault, "--", *SERVE, "--workspace"]) + " ${tmpdir}"
+    return shlex.join([sys.executable, "-m", "threadloom_conformance.mutate", fault, "--", *SERVE, "--workspace"]) + " ${tmpdir}"
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator
 
 from tests.conformance.helpers import ROOT
-from threadloom.conformance.fuzz import answer_problems, invalid_params, request_methods, valid_params
-from threadloom.conformance.protocol import ProtocolDoc, load_protocol_doc
+from threadloom_conformance.fuzz import answer_problems, invalid_params, request_methods, valid_params
+from threadloom_conformance.protocol import ProtocolDoc, load_protocol_doc
 
 V2 = load_protocol_doc(ROOT / "protocol" / "v2")
 THREAD = {"id": "t", "createdAt": 1, "updatedAt": 1, "cwd": "/w", "approvalPolicy": "always", "preview": "", "archived": False, "status": "idle"}

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from tests.conformance.helpers import THREADLOOM, replay
 from tests.conformance.test_reference_server import REPLAY_SERVER
-from threadloom.conformance.record import Recorder, RecordingTransport
-from threadloom.conformance.transcript import load
-from threadloom_protocol.runtime.transport import SubprocessTransport
+from threadloom_conformance.record import Recorder, RecordingTransport
+from threadloom_conformance.transcript import load
 from threadloom_protocol.v1 import models as m
 from threadloom_protocol.v1.client import Client
+from threadloom_runtime.transport import SubprocessTransport
 
 
 async def record_with_generated_client(workspace: Path, out: Path) -> None:

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from threadloom.conformance.matching import Matcher, RuleError, Volatiles, expand_vars, parse_rules
-from threadloom.conformance.paths import PathError, parse_path, render
+from threadloom_conformance.matching import Matcher, RuleError, Volatiles, expand_vars, parse_rules
+from threadloom_conformance.paths import PathError, parse_path, render
 
 
 def compare(rules: dict[str, Any], expected: Any, actual: Any, method: str | None = None) -> list[tuple[str, str]]:

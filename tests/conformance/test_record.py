@@ -6,9 +6,9 @@ from pathlib import Path
 
 from tests.conformance.helpers import FAKE, THREADLOOM, read_lines, replay
 from tests.conformance.scripted_client import run_scenario
-from threadloom.conformance.record import Recorder, RecordingTransport, infer_defaults
-from threadloom.conformance.replay import ReplayOptions, replay_sync
-from threadloom.conformance.transcript import load
+from threadloom_conformance.record import Recorder, RecordingTransport, infer_defaults
+from threadloom_conformance.replay import ReplayOptions, replay_sync
+from threadloom_conformance.transcript import load
 
 
 def test_recorded_transcript_is_valid_and_ordered(v1_transcript: Path) -> None:

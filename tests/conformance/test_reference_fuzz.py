@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.conformance.helpers import ROOT
-from threadloom.generator.jsonio import read_json
+from threadloom.jsonio import read_json
 
 SERVE = f"{Path(sys.executable).parent / 'threadloom'} serve --store :memory: --workspace ${{tmpdir}}"
 

@@ -6,8 +6,8 @@ import shlex
 from pathlib import Path
 
 from tests.conformance.helpers import FAKE, FAKE_CMD, ROOT, line_of, mutant, read_lines, replay, write_lines
-from threadloom.conformance.replay import ReplayOptions, replay_all, replay_sync
-from threadloom.conformance.transcript import load
+from threadloom_conformance.replay import ReplayOptions, replay_all, replay_sync
+from threadloom_conformance.transcript import load
 
 
 def fake(*flags: str) -> str:

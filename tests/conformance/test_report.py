@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from threadloom.conformance.replay import Failure, Result
-from threadloom.conformance.report import render
+from threadloom_conformance.replay import Failure, Result
+from threadloom_conformance.report import render
 
 FAILURE = Failure("match", 12, "$.params.delta", "Howdy", "Hello", "value differs")
 RESULTS = [

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conformance.helpers import FAKE, FAKE_CMD, ROOT
-from threadloom.generator.generate import GENERATED_MARKER, Context
-from threadloom.generator.plugins import conformance as plugin
+from threadloom.generate import GENERATED_MARKER, Context
+from threadloom.plugins import conformance as plugin
 
 
 @pytest.fixture

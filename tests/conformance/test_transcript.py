@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conformance.helpers import read_lines, write_lines
-from threadloom.conformance.transcript import TranscriptError, load, make_header, save
+from threadloom_conformance.transcript import TranscriptError, load, make_header, save
 
 INIT = {"clientInfo": {"name": "c", "version": "1"}}
 

@@ -9,7 +9,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from tests.diff.fixture_builder import FIXTURES_DIR
-from threadloom.generator.cli import main
+from threadloom.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -191,7 +191,7 @@ def test_fingerprints_are_stable_between_runs() -> None:
 
 
 def test_list_rules_names_every_rule_once() -> None:
-    from threadloom.generator.diff.rules import rule_ids
+    from threadloom.diff.rules import rule_ids
 
     result = run("--list-rules")
     assert result.exit_code == 0

@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from tests.diff.helpers import ROOT, fixture, load_document, write_document
-from threadloom.generator.compat import compat_findings
-from threadloom.generator.diff import Audience, Level, Options, Role, diff_protocols
-from threadloom.generator.diff.findings import DiffFinding
-from threadloom.generator.diff.reach import compute_reach, transitive_closure
-from threadloom.generator.diff.report import Report, Side, render
-from threadloom.generator.diff.report.lines import pointer_lines
-from threadloom.generator.generate import Context
-from threadloom.generator.loader import discover_versions, load_protocol
-from threadloom.generator.plugins import changelog
+from threadloom.compat import compat_findings
+from threadloom.diff import Audience, Level, Options, Role, diff_protocols
+from threadloom.diff.findings import DiffFinding
+from threadloom.diff.reach import compute_reach, transitive_closure
+from threadloom.diff.report import Report, Side, render
+from threadloom.diff.report.lines import pointer_lines
+from threadloom.generate import Context
+from threadloom.loader import discover_versions, load_protocol
+from threadloom.plugins import changelog
 
 
 def _diff(old: Path, new: Path, options: Options | None = None) -> list[DiffFinding]:
@@ -218,7 +218,7 @@ def test_error_data_pointing_to_another_definition_is_compared(tmp_path: Path) -
 
 
 def test_threadloom_check_runs_the_compatibility_check(tmp_path: Path) -> None:
-    from threadloom.generator.check import check_protocol_dir
+    from threadloom.check import check_protocol_dir
 
     _pair(tmp_path, "type-changed")
     findings = check_protocol_dir(tmp_path)
@@ -232,7 +232,7 @@ def test_pointer_lines_skip_brackets_inside_strings() -> None:
 
 
 def test_github_annotation_escapes_separators() -> None:
-    from threadloom.generator.diff.report.github import _escape_data, _escape_property
+    from threadloom.diff.report.github import _escape_data, _escape_property
 
     assert _escape_data("50% done\nnext") == "50%25 done%0Anext"
     assert _escape_property("a,b: c") == "a%2Cb%3A c"

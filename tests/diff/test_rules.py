@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.diff.fixture_builder import FIXTURES, FIXTURES_DIR, rendered_files
-from threadloom.generator.diff import diff_protocols
-from threadloom.generator.diff.rules import rule_ids
-from threadloom.generator.loader import load_protocol
+from threadloom.diff import diff_protocols
+from threadloom.diff.rules import rule_ids
+from threadloom.loader import load_protocol
 
 RULE_DIRS = sorted(p.name for p in FIXTURES_DIR.iterdir() if p.is_dir())
 
@@ -50,7 +50,7 @@ def test_unchanged_document_has_no_findings() -> None:
 
 def test_fixture_base_is_a_lint_clean_protocol(tmp_path: Path) -> None:
     """The base every fixture derives from passes `threadloom check`, so fixtures stay realistic."""
-    from threadloom.generator.check import check_version
+    from threadloom.check import check_version
 
     version = tmp_path / "v1"
     version.mkdir()

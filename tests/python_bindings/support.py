@@ -14,7 +14,7 @@ from tests.protocol_schemas import ROOT as ROOT
 from tests.protocol_schemas import document as document
 from tests.protocol_schemas import run as run
 from tests.protocol_schemas import validator as validator
-from threadloom_protocol.runtime.transport import SubprocessTransport
+from threadloom_runtime.transport import SubprocessTransport
 
 SERVER_COMMAND = [sys.executable, "-m", "tests.python_bindings.server_app"]
 T = TypeVar("T")

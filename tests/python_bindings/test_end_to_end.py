@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from tests.python_bindings.support import RecordingTransport, run, until
-from threadloom_protocol.runtime.errors import ProtocolError
 from threadloom_protocol.v1 import client as v1_client
 from threadloom_protocol.v1 import models as m1
 from threadloom_protocol.v2 import client as v2_client
 from threadloom_protocol.v2 import errors as e2
 from threadloom_protocol.v2 import models as m2
 from threadloom_protocol.v2.client import Client
+from threadloom_runtime.errors import ProtocolError
 
 CLIENT_INFO = {"name": "e2e-test", "version": "1"}
 

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from threadloom_protocol._base import UnknownValue
-from threadloom_protocol.runtime.errors import ProtocolError
-from threadloom_protocol.runtime.validation import parse
 from threadloom_protocol.v1 import models as m1
 from threadloom_protocol.v2 import models as m2
+from threadloom_runtime.base import UnknownValue
+from threadloom_runtime.errors import ProtocolError
+from threadloom_runtime.validation import parse
 
 FUTURE_ITEM = {"type": "videoClip", "id": "item_9", "frames": [1, 2, 3], "meta": {"fps": 24}}
 

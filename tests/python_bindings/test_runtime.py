@@ -9,11 +9,11 @@ import orjson
 import pytest
 
 from tests.python_bindings.support import run
-from threadloom_protocol.runtime.binding import OMIT, downgrade
-from threadloom_protocol.runtime.connection import Connection, IncomingRequest, JsonObject, Limits
-from threadloom_protocol.runtime.errors import ConnectionClosed, MessageTooLarge, ProtocolError
-from threadloom_protocol.runtime.transport import JsonLinesTransport
 from threadloom_protocol.v2 import methods as methods2
+from threadloom_runtime.binding import OMIT, downgrade
+from threadloom_runtime.connection import Connection, IncomingRequest, JsonObject, Limits
+from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge, ProtocolError
+from threadloom_runtime.transport import JsonLinesTransport
 
 
 class MemoryTransport:
@@ -177,8 +177,8 @@ def test_experimental_fields_need_the_opt_in() -> None:
     """No field of today's protocol is experimental, so the gate is checked with an amended table."""
     from dataclasses import replace
 
-    from threadloom_protocol.runtime.server import ServerSession
     from threadloom_protocol.v2 import models as m2
+    from threadloom_runtime.server import ServerSession
 
     async def thread_read(params: m2.ThreadReadParams, ctx: object) -> m2.ThreadReadResult:
         raise ProtocolError(-32010, "No thread has that id.", {"threadId": params.thread_id})

@@ -7,13 +7,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import cast
 
-from threadloom.server.agent import TurnContext
-from threadloom.server.app import AppServer
-from threadloom.server.store import ThreadStore
-from threadloom.server.threads import ThreadRuntime
 from threadloom_protocol.v2 import models as m
 from threadloom_protocol.v2.client import Client
 from threadloom_protocol.v2.server import ServerPeer
+from threadloom_server.agent import TurnContext
+from threadloom_server.app import AppServer
+from threadloom_server.store import ThreadStore
+from threadloom_server.threads import ThreadRuntime
 
 from .support import run
 

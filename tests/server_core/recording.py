@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from threadloom.server.agent import Agent, ApprovalKind, Decision, ScriptedAgent
+from threadloom_server.agent import Agent, ApprovalKind, Decision, ScriptedAgent
 
 from .wire import assert_strict_item
 

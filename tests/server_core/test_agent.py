@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from threadloom.server.agent import (
+from threadloom_server.agent import (
     AGENT_MESSAGE_DELTA,
     COMMAND_OUTPUT_DELTA,
     REASONING_SUMMARY_DELTA,

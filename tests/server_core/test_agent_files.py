@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from threadloom.server.agent import TurnCancelled
-from threadloom.server.agent.files import unified_diff
-from threadloom.server.agent.script import Write, parse_script
+from threadloom_server.agent import TurnCancelled
+from threadloom_server.agent.files import unified_diff
+from threadloom_server.agent.script import Write, parse_script
 
 from .recording import play
 

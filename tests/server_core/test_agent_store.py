@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from threadloom.server.agent import ScriptedAgent, turn_outcome
-from threadloom.server.store import ThreadStore, shorten_preview
+from threadloom_server.agent import ScriptedAgent, turn_outcome
+from threadloom_server.store import ThreadStore, shorten_preview
 
 from .recording import RecordingContext
 from .wire import assert_strict_item, assert_wire

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from threadloom.server.agent import Decision, SessionGrants, decide
+from threadloom_server.agent import Decision, SessionGrants, decide
 
 
 class Client:

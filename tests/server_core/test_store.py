@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from threadloom.server.store import (
+from threadloom_server.store import (
     DuplicateIdError,
     InvalidCursorError,
     ItemConflictError,
@@ -21,7 +21,7 @@ from threadloom.server.store import (
     default_store_path,
     shorten_preview,
 )
-from threadloom.server.store.sqlite_store import encode_cursor
+from threadloom_server.store.sqlite_store import encode_cursor
 
 from .wire import assert_strict_item, assert_wire
 

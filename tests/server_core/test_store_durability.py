@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from threadloom.server.store import (
+from threadloom_server.store import (
     MIGRATIONS,
     Migration,
     MigrationError,
@@ -198,7 +198,7 @@ def test_a_directory_or_an_impossible_path_is_a_clear_error(tmp_path: Path) -> N
 WRITER = textwrap.dedent(
     """
     import sys
-    from threadloom.server.store import ThreadStore
+    from threadloom_server.store import ThreadStore
 
     store = ThreadStore(sys.argv[1])
     store.create_thread(cwd="/w", thread_id="t")

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import uvicorn
 
-from threadloom.server.http import SESSION_HEADER, HttpSettings, SessionTransport, create_app
+from threadloom_server.http import SESSION_HEADER, HttpSettings, SessionTransport, create_app
 
 TOKEN = "test-token"
 

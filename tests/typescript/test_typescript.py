@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from threadloom.generator.errors import InputError
-from threadloom.generator.generate import Context, run_targets
-from threadloom.generator.plugins import typescript
+from threadloom.errors import InputError
+from threadloom.generate import Context, run_targets
+from threadloom.plugins import typescript
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "bindings" / "typescript"

@@ -205,7 +205,7 @@ def serve_stdio(session: FakeSession, garbage: bool) -> None:
 def serve_http(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from threadloom.server.http import HttpSettings, SessionTransport, create_app
+    from threadloom_server.http import HttpSettings, SessionTransport, create_app
 
     async def connect(transport: SessionTransport) -> None:
         session = FakeSession(args.crash_on, args.hang_on, args.announce)

@@ -7,9 +7,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from threadloom_protocol.runtime.client import ClientSession
-from threadloom_protocol.runtime.connection import Limits
-from threadloom_protocol.runtime.transport import SubprocessTransport, Transport
 from threadloom_protocol.v1 import methods as _m
 from threadloom_protocol.v1.errors import ERROR_TYPES
 from threadloom_protocol.v1.models import (
@@ -41,6 +38,9 @@ from threadloom_protocol.v1.models import (
     TurnStartParams,
     TurnStartResult,
 )
+from threadloom_runtime.client import ClientSession
+from threadloom_runtime.connection import Limits
+from threadloom_runtime.transport import SubprocessTransport, Transport
 
 
 class Client:

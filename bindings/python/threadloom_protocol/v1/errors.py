@@ -8,7 +8,6 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from threadloom_protocol.runtime.errors import ProtocolError
 from threadloom_protocol.v1.models import (
     InvalidParamsErrorData,
     MessageTooLargeErrorData,
@@ -17,6 +16,7 @@ from threadloom_protocol.v1.models import (
     TurnAlreadyActiveErrorData,
     TurnNotFoundErrorData,
 )
+from threadloom_runtime.errors import ProtocolError
 
 
 class ParseError(ProtocolError):

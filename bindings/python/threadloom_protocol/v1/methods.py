@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from threadloom_protocol.runtime.binding import MethodInfo, Shape
 from threadloom_protocol.v1.models import (
     AgentMessageDeltaParams,
     ApprovalResult,
@@ -34,6 +33,7 @@ from threadloom_protocol.v1.models import (
     TurnStartParams,
     TurnStartResult,
 )
+from threadloom_runtime.binding import MethodInfo, Shape
 
 VERSION = 1
 

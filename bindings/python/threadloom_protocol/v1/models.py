@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Discriminator, Field, StrictBool, StrictInt, StrictStr, Tag
 from typing_extensions import TypeAliasType
 
-from threadloom_protocol._base import NOT_NULL, OPEN_ENUM, UNKNOWN_TAG, ProtocolModel, UnknownValue, UnknownVariant, open_tag
+from threadloom_runtime.base import NOT_NULL, OPEN_ENUM, UNKNOWN_TAG, ProtocolModel, UnknownValue, UnknownVariant, open_tag
 
 
 class AgentMessageDeltaParams(ProtocolModel):

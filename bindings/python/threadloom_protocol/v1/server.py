@@ -7,10 +7,6 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 
-from threadloom_protocol.runtime.connection import Limits
-from threadloom_protocol.runtime.server import Handler, ServerSession
-from threadloom_protocol.runtime.server import RequestContext as _RequestContext
-from threadloom_protocol.runtime.transport import Transport, stdio_transport
 from threadloom_protocol.v1 import methods as _m
 from threadloom_protocol.v1.models import (
     AgentMessageDeltaParams,
@@ -42,6 +38,10 @@ from threadloom_protocol.v1.models import (
     TurnStartParams,
     TurnStartResult,
 )
+from threadloom_runtime.connection import Limits
+from threadloom_runtime.server import Handler, ServerSession
+from threadloom_runtime.server import RequestContext as _RequestContext
+from threadloom_runtime.transport import Transport, stdio_transport
 
 
 class ServerPeer:

@@ -7,9 +7,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from threadloom_protocol.runtime.client import ClientSession
-from threadloom_protocol.runtime.connection import Limits
-from threadloom_protocol.runtime.transport import SubprocessTransport, Transport
 from threadloom_protocol.v2 import methods as _m
 from threadloom_protocol.v2.errors import ERROR_TYPES
 from threadloom_protocol.v2.models import (
@@ -53,6 +50,9 @@ from threadloom_protocol.v2.models import (
     TurnSteerParams,
     TurnSteerResult,
 )
+from threadloom_runtime.client import ClientSession
+from threadloom_runtime.connection import Limits
+from threadloom_runtime.transport import SubprocessTransport, Transport
 
 
 class Client:

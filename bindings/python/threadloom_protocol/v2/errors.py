@@ -8,7 +8,6 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from threadloom_protocol.runtime.errors import ProtocolError
 from threadloom_protocol.v2.models import (
     ExperimentalApiRequiredErrorData,
     InvalidParamsErrorData,
@@ -19,6 +18,7 @@ from threadloom_protocol.v2.models import (
     TurnNotFoundErrorData,
     UnsupportedProtocolVersionErrorData,
 )
+from threadloom_runtime.errors import ProtocolError
 
 
 class ParseError(ProtocolError):

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from threadloom_protocol.runtime.binding import MethodInfo, ObjectShape, Shape, UnionShape
 from threadloom_protocol.v2.models import (
     AgentMessageDeltaParams,
     ApprovalResult,
@@ -46,6 +45,7 @@ from threadloom_protocol.v2.models import (
     TurnSteerParams,
     TurnSteerResult,
 )
+from threadloom_runtime.binding import MethodInfo, ObjectShape, Shape, UnionShape
 
 VERSION = 2
 

@@ -1,0 +1,286 @@
+"""JSON-RPC 2.0 over a `Transport`: framing-agnostic and protocol-agnostic (plain dicts).
+
+The typed layers (`runtime.server.ServerSession`, `runtime.client.ClientSession`) sit on top and
+decide what a method means. This module only knows JSON-RPC: id correlation in both directions,
+concurrent requests, in-order notifications, error responses, size limits and shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import orjson
+
+from threadloom_runtime import errors
+from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge, ProtocolError
+from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, Transport
+
+log = logging.getLogger("threadloom_protocol")
+
+RequestId = int | str
+JsonObject = dict[str, Any]
+AfterResponse = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class IncomingRequest:
+    method: str
+    params: JsonObject
+    id: RequestId
+    # Run once the response is written: how a handler sends e.g. `thread/started` after the
+    # `thread/start` response without racing it.
+    after_response: list[AfterResponse] = field(default_factory=list)
+
+
+class Dispatcher(Protocol):
+    def on_request(self, request: IncomingRequest) -> Awaitable[JsonObject]:
+        """Synchronous checks may raise ProtocolError at once; the awaitable runs as its own task."""
+        ...
+
+    async def on_notification(self, method: str, params: JsonObject) -> None: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    max_in_flight: int = 64  # incoming requests being handled; more get ServerOverloaded
+    notification_queue: int = 1024  # notifications waiting for their handler; reading pauses beyond
+    retry_after_ms: int = 100
+    shutdown_grace_seconds: float = 5.0  # after EOF, how long in-flight handlers may still run
+
+
+class Connection:
+    def __init__(self, transport: Transport, dispatcher: Dispatcher, limits: Limits | None = None) -> None:
+        self._transport = transport
+        self._dispatcher = dispatcher
+        self.limits = limits or Limits()
+        self._ids = itertools.count(1)
+        self._pending: dict[RequestId, tuple[str, asyncio.Future[JsonObject]]] = {}
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._notifications: asyncio.Queue[tuple[str, JsonObject] | None] = asyncio.Queue(self.limits.notification_queue)
+        self._write_lock = asyncio.Lock()
+        self._closed = asyncio.Event()
+        self._ending = False
+        self._reading: asyncio.Task[None] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> asyncio.Task[None]:
+        """Start reading in the background; the returned task ends when the connection is closed."""
+        if self._reading is None:
+            self._reading = asyncio.create_task(self.run())
+        return self._reading
+
+    async def run(self) -> None:
+        """Serve until the peer closes its side (EOF), then finish in-flight work and close."""
+        notifier = asyncio.create_task(self._deliver_notifications())
+        try:
+            await self._read_loop()
+        finally:
+            self._fail_pending("the connection closed before the response arrived")
+            await self._notifications.put(None)
+            await notifier
+            await self._finish_handlers()
+            await self._transport.close()
+            self._closed.set()
+
+    async def _finish_handlers(self) -> None:
+        """Let in-flight handlers (and their after-response steps) finish, for a bounded time."""
+        if not self._handlers:
+            return
+        _, late = await asyncio.wait(set(self._handlers), timeout=self.limits.shutdown_grace_seconds)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("cancelled %d handler(s) still running %ss after the peer closed", len(late), self.limits.shutdown_grace_seconds)
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Close now: pending requests fail with ConnectionClosed."""
+        self._fail_pending("the connection was closed")
+        await self._transport.close()
+        reading = self._reading
+        if reading is not None and not reading.done() and asyncio.current_task() is not reading:
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
+        self._closed.set()
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    # -- outgoing ------------------------------------------------------------------------------
+
+    async def request(self, method: str, params: JsonObject, request_id: RequestId | None = None) -> JsonObject:
+        """Send a request and wait for its result; an error response raises ProtocolError.
+
+        `request_id` lets the caller pick the id (use strings: automatic ids are integers), e.g. to
+        announce `serverRequest/resolved` for it later. Cancelling the awaiting task abandons the
+        request; a late response is then dropped.
+        """
+        if self._ending:
+            raise ConnectionClosed(f"cannot send {method!r}: the connection is closed")
+        if request_id is None:
+            request_id = next(self._ids)
+        elif request_id in self._pending:
+            raise ValueError(f"request id {request_id!r} is already waiting for a response")
+        future: asyncio.Future[JsonObject] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = (method, future)
+        try:
+            await self._send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+            return await future
+        finally:
+            self._pending.pop(request_id, None)
+
+    async def notify(self, method: str, params: JsonObject) -> None:
+        await self._send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    async def _send(self, message: JsonObject) -> None:
+        data = orjson.dumps(message)
+        async with self._write_lock:
+            await self._transport.write(data)
+
+    async def _send_error(self, request_id: RequestId | None, error: ProtocolError) -> None:
+        await self._send({"jsonrpc": "2.0", "id": request_id, "error": error.to_json()})
+
+    def _fail_pending(self, reason: str) -> None:
+        self._ending = True  # from now on no response can arrive: new requests fail at once
+        for method, future in list(self._pending.values()):
+            if not future.done():
+                future.set_exception(ConnectionClosed(f"{reason}: {method!r} got no response"))
+        self._pending.clear()
+
+    # -- incoming ------------------------------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        while True:
+            try:
+                data = await self._transport.read()
+            except MessageTooLarge as too_large:
+                await self._send_error(None, _too_large(too_large.limit_bytes))
+                continue
+            except (ConnectionError, OSError):
+                return
+            if data is None:
+                return
+            if len(data) > self.limits.max_message_bytes:
+                await self._send_error(None, _too_large(self.limits.max_message_bytes))
+                continue
+            await self._receive(data)
+
+    async def _receive(self, data: bytes) -> None:
+        try:
+            message = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            await self._send_error(None, ProtocolError(errors.PARSE_ERROR, "Parse error: the message is not valid JSON"))
+            return
+        if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
+            await self._send_error(_readable_id(message), _invalid("expected a JSON-RPC 2.0 object"))
+        elif "method" in message:
+            await self._receive_call(message)
+        elif "result" in message or "error" in message:
+            self._receive_response(message)
+        else:
+            await self._send_error(_readable_id(message), _invalid("neither a request, a notification nor a response"))
+
+    async def _receive_call(self, message: JsonObject) -> None:
+        method, params = message["method"], message.get("params", {})
+        is_request = "id" in message
+        request_id = message.get("id")
+        if is_request and not _valid_id(request_id):
+            await self._send_error(None, _invalid("`id` must be a string or an integer"))
+        elif not isinstance(method, str):
+            await self._send_error(request_id if is_request else None, _invalid("`method` must be a string"))
+        elif not isinstance(params, dict):
+            if is_request:
+                await self._send_error(request_id, ProtocolError(errors.INVALID_PARAMS, "Invalid params", {"path": "", "reason": "params must be an object"}))
+        elif is_request:
+            assert request_id is not None
+            await self._start_request(IncomingRequest(method, params, request_id))
+        else:
+            await self._notifications.put((method, params))  # waits when full: backpressure on reading
+
+    async def _start_request(self, request: IncomingRequest) -> None:
+        if len(self._handlers) >= self.limits.max_in_flight:
+            overloaded = ProtocolError(errors.SERVER_OVERLOADED, "Server overloaded; retry later", {"retryAfterMs": self.limits.retry_after_ms})
+            await self._send_error(request.id, overloaded)
+            return
+        try:
+            work = self._dispatcher.on_request(request)
+        except ProtocolError as error:
+            await self._send_error(request.id, error)
+            return
+        task = asyncio.create_task(self._answer(request, work))
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+
+    async def _answer(self, request: IncomingRequest, work: Awaitable[JsonObject]) -> None:
+        try:
+            result = await work
+        except ProtocolError as error:
+            await self._send_error(request.id, error)
+            return
+        except Exception:
+            log.exception("handler of %r failed", request.method)
+            await self._send_error(request.id, ProtocolError(errors.INTERNAL_ERROR, "Internal error"))
+            return
+        await self._send({"jsonrpc": "2.0", "id": request.id, "result": result})
+        for after in request.after_response:
+            try:
+                await after()
+            except Exception:
+                log.exception("after-response step of %r failed", request.method)
+
+    def _receive_response(self, message: JsonObject) -> None:
+        request_id = message.get("id")
+        entry = self._pending.get(request_id) if isinstance(request_id, int | str) else None
+        if entry is None:
+            log.warning("dropping a response to an unknown request id %r", message.get("id"))
+            return
+        _, future = entry
+        if future.done():
+            return
+        if "error" in message:
+            error = message["error"] if isinstance(message["error"], dict) else {}
+            code, text = error.get("code"), error.get("message")
+            future.set_exception(ProtocolError(code if isinstance(code, int) else errors.INTERNAL_ERROR, str(text), error.get("data")))
+        elif isinstance(message["result"], dict):
+            future.set_result(message["result"])
+        else:
+            future.set_exception(ProtocolError(errors.INVALID_REQUEST, "the peer sent a result that is not an object"))
+
+    async def _deliver_notifications(self) -> None:
+        """One consumer, so a peer's notifications are handled in the order they were sent."""
+        while (item := await self._notifications.get()) is not None:
+            method, params = item
+            try:
+                await self._dispatcher.on_notification(method, params)
+            except Exception:
+                log.exception("notification handler of %r failed", method)
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _readable_id(message: Any) -> RequestId | None:
+    candidate = message.get("id") if isinstance(message, dict) else None
+    return candidate if _valid_id(candidate) else None
+
+
+def _invalid(reason: str) -> ProtocolError:
+    return ProtocolError(errors.INVALID_REQUEST, f"Invalid request: {reason}")
+
+
+def _too_large(limit: int) -> ProtocolError:
+    return ProtocolError(errors.MESSAGE_TOO_LARGE, f"Message too large: the limit is {limit} bytes", {"limitBytes": limit})

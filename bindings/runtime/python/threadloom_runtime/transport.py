@@ -1,0 +1,170 @@
+"""Transports: how whole messages move. The connection never sees framing.
+
+A transport reads and writes one JSON-RPC message (bytes) at a time. The stdio transports frame
+messages as JSON lines. An HTTP+SSE transport only has to implement the same three methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import stat
+import sys
+from collections.abc import Sequence
+from typing import BinaryIO, Protocol
+
+from threadloom_runtime.errors import MessageTooLarge
+
+DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+class Transport(Protocol):
+    async def read(self) -> bytes | None:
+        """The next message, or None at end of input. May raise `MessageTooLarge` (then keep reading)."""
+        ...
+
+    async def write(self, data: bytes) -> None:
+        """Send one message; waits while the peer is slow to read (backpressure)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class JsonLinesTransport:
+    """JSON lines over an asyncio stream pair. Memory stays bounded by the size limit plus one chunk."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._limit = max_message_bytes
+        self._buffer = bytearray()
+        self._discarding = False  # inside a line that already went over the limit
+
+    async def read(self) -> bytes | None:
+        while True:
+            end = self._buffer.find(b"\n")
+            if end >= 0:
+                line = bytes(self._buffer[:end])
+                del self._buffer[: end + 1]
+                if self._discarding:
+                    self._discarding = False
+                    raise MessageTooLarge(self._limit)
+                if len(line) > self._limit:
+                    raise MessageTooLarge(self._limit)
+                if line.strip():
+                    return line
+                continue
+            if len(self._buffer) > self._limit:
+                self._discarding = True
+                self._buffer.clear()
+            chunk = await self._reader.read(_CHUNK)
+            if not chunk:
+                return self._last_line()
+            self._buffer += chunk
+
+    def _last_line(self) -> bytes | None:
+        """At EOF: a final line without a newline still counts."""
+        if self._discarding:
+            self._discarding = False
+            self._buffer.clear()
+            raise MessageTooLarge(self._limit)
+        line = bytes(self._buffer).strip()
+        self._buffer.clear()
+        return line or None
+
+    async def write(self, data: bytes) -> None:
+        self._writer.write(data + b"\n")
+        await self._writer.drain()
+
+    async def close(self) -> None:
+        if self._writer.is_closing():
+            return
+        self._writer.close()
+        # A pipe writer built on FlowControlMixin (stdio) has no close waiter: NotImplementedError.
+        with contextlib.suppress(ConnectionError, BrokenPipeError, NotImplementedError):
+            await self._writer.wait_closed()
+
+
+def _streamable(fd: int) -> bool:
+    mode = os.fstat(fd).st_mode
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)
+
+
+class FileLinesTransport:
+    """JSON lines over plain files (stdin/stdout redirected to files): blocking I/O in a thread."""
+
+    def __init__(self, source: BinaryIO, sink: BinaryIO, max_message_bytes: int) -> None:
+        self._source, self._sink, self._limit = source, sink, max_message_bytes
+
+    async def read(self) -> bytes | None:
+        while True:
+            line = await asyncio.to_thread(self._source.readline, self._limit + 2)
+            if not line:
+                return None
+            if len(line) > self._limit + 1 or (len(line) == self._limit + 1 and not line.endswith(b"\n")):
+                await asyncio.to_thread(self._skip_rest)
+                raise MessageTooLarge(self._limit)
+            if line.strip():
+                return line.rstrip(b"\r\n")
+
+    def _skip_rest(self) -> None:
+        while (chunk := self._source.readline(_CHUNK)) and not chunk.endswith(b"\n"):
+            pass
+
+    async def write(self, data: bytes) -> None:
+        await asyncio.to_thread(self._write, data + b"\n")
+
+    def _write(self, data: bytes) -> None:
+        self._sink.write(data)
+        self._sink.flush()
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._sink.flush)
+
+
+async def stdio_transport(max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> JsonLinesTransport | FileLinesTransport:
+    """Server side: this process's stdin and stdout. Log to stderr: stdout carries the protocol."""
+    if not (_streamable(sys.stdin.fileno()) and _streamable(sys.stdout.fileno())):
+        return FileLinesTransport(sys.stdin.buffer, sys.stdout.buffer, max_message_bytes)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=_CHUNK * 2)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+    # A duplicate of fd 1 so closing the transport never closes Python's own sys.stdout.
+    stdout = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
+    write_transport, write_protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, stdout)
+    writer = asyncio.StreamWriter(write_transport, write_protocol, None, loop)
+    return JsonLinesTransport(reader, writer, max_message_bytes)
+
+
+class SubprocessTransport(JsonLinesTransport):
+    """Client side: spawn a server process and talk to it over its stdin/stdout."""
+
+    def __init__(self, process: asyncio.subprocess.Process, max_message_bytes: int) -> None:
+        assert process.stdout is not None and process.stdin is not None
+        super().__init__(process.stdout, process.stdin, max_message_bytes)
+        self.process = process
+
+    @classmethod
+    async def spawn(
+        cls,
+        command: Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    ) -> SubprocessTransport:
+        process = await asyncio.create_subprocess_exec(
+            *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, cwd=cwd, limit=_CHUNK * 2
+        )
+        return cls(process, max_message_bytes)
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Close the server's stdin (its EOF: a graceful shutdown) and wait for it to exit."""
+        await super().close()
+        try:
+            await asyncio.wait_for(self.process.wait(), timeout)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()

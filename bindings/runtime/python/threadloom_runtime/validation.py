@@ -1,0 +1,46 @@
+"""Turning pydantic validation failures into JSON-RPC -32602 errors with a JSON pointer."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from threadloom_runtime import errors
+from threadloom_runtime.errors import ProtocolError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def parse(model: type[ModelT], data: dict[str, Any]) -> ModelT:
+    """Validate wire data (camelCase members only) or raise -32602 pointing at the first problem."""
+    try:
+        return model.model_validate(data, by_alias=True, by_name=False)
+    except ValidationError as failure:
+        raise invalid_params(failure, data) from None
+
+
+def invalid_params(failure: ValidationError, data: Any) -> ProtocolError:
+    first = failure.errors(include_url=False, include_context=False, include_input=False)[0]
+    return ProtocolError(errors.INVALID_PARAMS, "Invalid params", {"path": json_pointer(first["loc"], data), "reason": first["msg"]})
+
+
+def json_pointer(loc: tuple[int | str, ...], data: Any) -> str:
+    """Follow pydantic's error location through the data itself.
+
+    Locations also name union tags and validator labels, which are not in the data: an element
+    that is not found is skipped unless it is the last one (then it names a missing member).
+    """
+    parts: list[str] = []
+    current = data
+    for position, element in enumerate(loc):
+        in_object = isinstance(current, dict) and isinstance(element, str) and element in current
+        in_array = isinstance(current, list) and isinstance(element, int) and 0 <= element < len(current)
+        if in_object or in_array:
+            current = current[element]
+        elif position == len(loc) - 1 and isinstance(current, dict):
+            current = None
+        else:
+            continue
+        parts.append(str(element).replace("~", "~0").replace("/", "~1"))
+    return "".join(f"/{part}" for part in parts)

@@ -1,0 +1,105 @@
+"""`threadloom record` and `threadloom replay`: the conformance commands (see conformance/README.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from threadloom.errors import EXIT_FINDINGS, EXIT_OK, InputError
+
+
+def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
+    variables = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise InputError("--var", f"expected NAME=VALUE, got {pair!r}")
+        variables[name] = value
+    return variables
+
+
+@click.command(name="replay")
+@click.option("--server", required=True, help='Server command line, e.g. "threadloom serve --store :memory:". ${tmpdir} and ${token} are filled per run.')
+@click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True)
+@click.option("--schema", default=None, help="Validate against this version (e.g. 1) or protocol.json file instead of the transcript's own version.")
+@click.option("--protocol", "protocol_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("protocol"), show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the report here instead of stdout.")
+@click.option("--jobs", type=click.IntRange(min=1), default=4, show_default=True, help="Transcripts replayed in parallel.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds per transcript [default: header, else 30].")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Value of ${NAME} in transcripts and the server command (repeatable).")
+@click.argument("transcripts", nargs=-1, required=True, type=click.Path(path_type=Path))
+def replay(
+    server: str,
+    transport: str,
+    schema: str | None,
+    protocol_dir: Path,
+    fmt: str,
+    output: Path | None,
+    jobs: int,
+    timeout: float | None,
+    variables: tuple[str, ...],
+    transcripts: tuple[Path, ...],
+) -> None:
+    """Replay TRANSCRIPT files (or folders of *.jsonl) against --server. Exit 0 all pass, 1 failures, 2 bad input."""
+    from threadloom_conformance.protocol import ProtocolLoadError
+    from threadloom_conformance.replay import ReplayOptions, replay_sync
+    from threadloom_conformance.report import render
+    from threadloom_conformance.transcript import TranscriptError, load
+
+    files = expand_paths(transcripts)
+    try:
+        loaded = [load(path) for path in files]
+    except TranscriptError as error:
+        raise InputError(error.file, f"line {error.line}: {error.message}" if error.line else error.message) from None
+    variables_map = parse_vars(variables)
+    options = ReplayOptions(server, transport, schema, protocol_dir, timeout, variables=variables_map, jobs=jobs)
+    try:
+        results = replay_sync(loaded, options)
+    except ProtocolLoadError as error:
+        raise InputError("--protocol/--schema", str(error), hint="use --protocol DIR or --schema VERSION|FILE") from None
+    report = render(results, fmt)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(report, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(report, nl=False)
+    failed = sum(1 for r in results if not r.passed)
+    click.echo(f"{len(results)} transcript(s), {failed} failed", err=True)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(path.rglob("*.jsonl"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(path, "no such transcript file or folder")
+    if not files:
+        raise InputError(", ".join(str(p) for p in paths), "no transcripts (*.jsonl) found")
+    return files
+
+
+@click.command(name="record", context_settings={"ignore_unknown_options": True})
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Transcript file to write (JSONL).")
+@click.option("--scenario", default="recorded session", show_default=True, help="What the session exercises (goes into the header).")
+@click.option("--protocol-version", type=click.IntRange(min=1), default=None, help="Version the client speaks [default: negotiated in initialize].")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Write VALUE as ${NAME} in the transcript (e.g. the workspace path).")
+@click.argument("server", nargs=-1, required=True, type=click.UNPROCESSED)
+def record(out: Path, scenario: str, protocol_version: int | None, variables: tuple[str, ...], server: tuple[str, ...]) -> None:
+    """Start SERVER (after `--`) and relay a client on this process's stdin/stdout to it, recording every message to --out."""
+    from threadloom_conformance.record import run_record
+
+    if not server:
+        raise InputError("threadloom record", "missing server command", hint="threadloom record --out FILE -- SERVER_CMD ...")
+    try:
+        status = run_record(list(server), out, scenario, protocol_version, parse_vars(variables))
+    except FileNotFoundError as error:
+        raise InputError(server[0], f"cannot start the server ({error.strerror})") from None
+    sys.exit(0 if status == 0 else 1)

@@ -1,0 +1,155 @@
+"""`threadloom check`: everything that keeps the protocol documents honest.
+
+Per version: JSON syntax, the format's metaschema, the lint rules, the examples; across versions:
+the frozen-version lock. Each problem is a `Finding` naming the file and JSON pointer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from threadloom.errors import InputError, pointer_join
+from threadloom.findings import Finding, display_path
+from threadloom.jsonio import dumps_stable, read_json
+from threadloom.lint.rules import lint
+from threadloom.loader import discover_versions, metaschema_findings, read_document, to_model
+from threadloom.model import Protocol
+
+LOCK_NAME = "versions.lock.json"
+
+
+def check_protocol_dir(root: Path) -> list[Finding]:
+    """All findings for a `protocol/` folder (exit 2 only if the folder itself is missing)."""
+    findings: list[Finding] = []
+    versions = discover_versions(root)
+    if not versions:
+        raise InputError(root, "no version folders (v1, v2, ...) found")
+    for version_dir in versions:
+        findings += check_version(version_dir)
+    findings += check_lock(root, versions)
+    from threadloom.compat import compat_findings  # here: the diff engine loads only when checking
+
+    findings += compat_findings(versions)
+    return sorted(findings)
+
+
+def check_version(version_dir: Path) -> list[Finding]:
+    try:
+        file, document = read_document(version_dir)
+    except InputError as error:
+        return [Finding(display_path(Path(error.file)), "", "json", error.message, "fix the file so it parses")]
+    problems = metaschema_findings(document, file)
+    if problems:
+        return problems  # the model cannot be trusted; lint would only add noise
+    protocol = to_model(document, file)
+    shown = display_path(file)
+    findings = [Finding(shown, pointer, rule_id, message, hint) for rule_id, (pointer, message, hint) in lint(protocol)]
+    findings += _version_matches_folder(protocol, version_dir, shown)
+    findings += check_examples(protocol, version_dir / "examples")
+    return findings
+
+
+def _version_matches_folder(protocol: Protocol, version_dir: Path, shown: str) -> list[Finding]:
+    if version_dir.name == f"v{protocol.version}":
+        return []
+    return [
+        Finding(
+            shown,
+            "/x-protocol/version",
+            "version-folder",
+            f"document says version {protocol.version} but lives in `{version_dir.name}/`",
+            "move it or fix `version`",
+        )
+    ]
+
+
+def check_examples(protocol: Protocol, examples_dir: Path) -> list[Finding]:
+    """`examples/<Definition>/*.json`: each must validate against that definition."""
+    findings: list[Finding] = []
+    if not examples_dir.is_dir():
+        return findings
+    for folder in sorted(p for p in examples_dir.iterdir() if p.is_dir()):
+        for example in sorted(folder.glob("*.json")):
+            shown = display_path(example)
+            if folder.name not in protocol.definitions:
+                findings.append(
+                    Finding(
+                        shown, "", "example-valid", f"`{folder.name}` is not a definition of v{protocol.version}", "rename the folder after a `$defs` entry"
+                    )
+                )
+                continue
+            try:
+                value = read_json(example)
+            except InputError as error:
+                findings.append(Finding(shown, "", "example-valid", error.message, "fix the JSON"))
+                continue
+            for problem in definition_validator(protocol, folder.name).iter_errors(value):
+                findings.append(Finding(shown, pointer_join(*problem.absolute_path), "example-valid", problem.message, f"make it a valid `{folder.name}`"))
+    return findings
+
+
+def definition_validator(protocol: Protocol, name: str) -> jsonschema.Draft202012Validator:
+    """A standard validator for one definition, resolving `$ref`s inside the version's document."""
+    schema: dict[str, Any] = {"$ref": f"#/$defs/{name}", "$defs": protocol.document["$defs"]}
+    return jsonschema.Draft202012Validator(schema)
+
+
+def version_hash(version_dir: Path) -> str:
+    """Hash of every file of a version folder (paths and bytes), independent of file-system order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in version_dir.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(version_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def read_lock(root: Path) -> dict[str, Any]:
+    lock_file = root / LOCK_NAME
+    if not lock_file.exists():
+        return {}
+    lock = read_json(lock_file)
+    if not isinstance(lock, dict):
+        raise InputError(lock_file, "expected a JSON object of version -> {sha256}")
+    return lock
+
+
+def check_lock(root: Path, versions: list[Path]) -> list[Finding]:
+    lock_file = display_path(root / LOCK_NAME)
+    try:
+        lock = read_lock(root)
+    except InputError as error:
+        return [Finding(lock_file, "", "frozen", error.message, "restore the lock file from git")]
+    present = {p.name: p for p in versions}
+    findings = []
+    for name, entry in sorted(lock.items()):
+        if name not in present:
+            findings.append(
+                Finding(lock_file, pointer_join(name), "frozen", f"released version `{name}` is missing", "restore it: released versions are never deleted")
+            )
+        elif entry.get("sha256") != version_hash(present[name]):
+            findings.append(
+                Finding(
+                    lock_file,
+                    pointer_join(name, "sha256"),
+                    "frozen",
+                    f"released version `{name}` changed since it was frozen",
+                    f"revert the change (`git checkout -- protocol/{name}`) and make it in the next version instead",
+                )
+            )
+    return findings
+
+
+def freeze(root: Path, version: str) -> str:
+    """Record a version as released: from now on `check` fails if it changes."""
+    versions = {p.name: p for p in discover_versions(root)}
+    if version not in versions:
+        raise InputError(root, f"no version folder `{version}`", hint=f"existing: {', '.join(versions) or 'none'}")
+    lock = read_lock(root)
+    digest = version_hash(versions[version])
+    lock[version] = {"sha256": digest}
+    (root / LOCK_NAME).write_text(dumps_stable(dict(sorted(lock.items()))), encoding="utf-8")
+    return digest

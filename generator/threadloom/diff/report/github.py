@@ -1,0 +1,60 @@
+"""GitHub Actions workflow commands: `::error file=...,line=...,title=...::message` per finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from threadloom.diff.findings import DiffFinding, Level
+from threadloom.diff.report import Report, Side
+from threadloom.diff.report.lines import pointer_lines
+
+COMMANDS = {Level.ERR: "error", Level.WARN: "warning", Level.INFO: "notice"}
+
+
+def render(report: Report, color: bool) -> str:
+    new_lines = _lines(report.new.path)
+    old_lines = _lines(report.old.path)
+    out = []
+    for finding in report.findings:
+        side, lines, pointer = _location(report, finding, new_lines, old_lines)
+        properties = [f"file={_escape_property(side.source)}"]
+        line = _nearest_line(lines, pointer)
+        if line:
+            properties.append(f"line={line}")
+        properties.append(f"title={_escape_property(f'{finding.rule} ({finding.audience})')}")
+        via = f" (via {', '.join(finding.methods)})" if finding.methods else ""
+        out.append(f"::{COMMANDS[finding.level]} {','.join(properties)}::{_escape_data(finding.message + via)}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _location(report: Report, finding: DiffFinding, new_lines: dict[str, int], old_lines: dict[str, int]) -> tuple[Side, dict[str, int], str]:
+    """Point at the new document, unless the finding is about something only the old one has."""
+    if finding.new_pointer in new_lines or finding.old_pointer not in old_lines:
+        return report.new, new_lines, finding.new_pointer
+    return report.old, old_lines, finding.old_pointer
+
+
+def _lines(path: Path | None) -> dict[str, int]:
+    if path is None or not path.is_file():
+        return {}
+    try:
+        return pointer_lines(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _nearest_line(lines: dict[str, int], pointer: str) -> int | None:
+    while True:
+        if pointer in lines:
+            return lines[pointer]
+        if not pointer:
+            return None
+        pointer = pointer.rsplit("/", 1)[0]
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,25 @@
+"""A required property became optional."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from threadloom.diff.context import SchemaPair
+from threadloom.diff.findings import Hit, Level, compat
+from threadloom.diff.rules import RuleInfo
+from threadloom.diff.rules._schema import experimental, label, property_changes
+
+RULE = RuleInfo("property-became-optional", "a required property became optional: readers that rely on it may break", "schema")
+
+
+def check(pair: SchemaPair) -> Iterator[Hit]:
+    for change in property_changes(pair):
+        if change.in_both and change.was_required and not change.is_required:
+            yield compat(
+                f"`{label(pair, pair.new_pointer)}.{change.name}` is now optional",
+                backward=Level.INFO,
+                forward=Level.ERR,
+                old_pointer=pair.old_pointer + change.where,
+                new_pointer=pair.new_pointer + change.where,
+                experimental=experimental(change.new),
+            )

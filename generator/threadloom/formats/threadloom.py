@@ -1,0 +1,156 @@
+"""Threadloom's own format: JSON Schema 2020-12 plus the `x-protocol`, `x-methods` and `x-errors`
+keywords and a few `x-` annotations on definitions (see protocol/README.md).
+
+This module only translates that document into the intermediate model. Validation against the
+metaschema happens before, and the lint rules (generator/threadloom/lint) judge the result after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from threadloom.errors import pointer_join
+from threadloom.model import (
+    Definition,
+    DefinitionKind,
+    Deprecation,
+    Direction,
+    ErrorCode,
+    Kind,
+    Method,
+    Property,
+    Protocol,
+    Stability,
+    Variant,
+    ref_name,
+)
+
+MARKER = "x-protocol"
+
+
+def recognises(document: Any) -> bool:
+    return isinstance(document, dict) and MARKER in document
+
+
+def to_model(document: dict[str, Any], source: Path) -> Protocol:
+    header = document[MARKER]
+    version = int(header["version"])
+    defs = document.get("$defs", {})
+    definitions = {name: _definition(name, schema, version) for name, schema in defs.items()}
+    for name, definition in definitions.items():
+        if definition.kind is DefinitionKind.UNION:
+            definitions[name] = replace(definition, variants=_tag_variants(definition, definitions))
+    return Protocol(
+        name=header["name"],
+        version=version,
+        document=document,
+        source=source,
+        methods=tuple(_method(entry, index, version) for index, entry in enumerate(document.get("x-methods", []))),
+        errors=tuple(_error(entry, version) for entry in document.get("x-errors", [])),
+        definitions=definitions,
+        messages={Direction(direction): ref_name(ref) for direction, ref in header.get("messages", {}).items()},
+        transports=header.get("transports", {}),
+    )
+
+
+def _deprecation(raw: Any) -> Deprecation | None:
+    if not isinstance(raw, dict):
+        return None
+    return Deprecation(replacement=raw.get("replacement"), remove_in=raw.get("removeIn"), since=raw.get("since"))
+
+
+def _method(entry: dict[str, Any], index: int, version: int) -> Method:
+    result = entry.get("result")
+    return Method(
+        name=entry["method"],
+        direction=Direction(entry["direction"]),
+        kind=Kind(entry["kind"]),
+        params=ref_name(entry["params"]),
+        result=ref_name(result) if result else None,
+        errors=tuple(entry.get("errors", [])),
+        since=int(entry.get("since", version)),
+        stability=Stability(entry.get("stability", "stable")),
+        area=entry.get("area", ""),
+        description=entry.get("description", ""),
+        deprecation=_deprecation(entry.get("deprecated")),
+        pointer=pointer_join("x-methods", index),
+    )
+
+
+def _error(entry: dict[str, Any], version: int) -> ErrorCode:
+    data = entry.get("data")
+    return ErrorCode(
+        code=int(entry["code"]),
+        name=entry["name"],
+        description=entry.get("description", ""),
+        data=ref_name(data) if data else None,
+        since=int(entry.get("since", 1)),
+    )
+
+
+def _definition(name: str, schema: Any, version: int) -> Definition:
+    schema = schema if isinstance(schema, dict) else {}
+    common = {
+        "name": name,
+        "schema": schema,
+        "description": schema.get("description", ""),
+        "since": int(schema.get("x-since", 1)),
+        "pointer": pointer_join("$defs", name),
+    }
+    if "oneOf" in schema:
+        discriminator = schema.get("discriminator", {}).get("propertyName")
+        return Definition(
+            kind=DefinitionKind.UNION,
+            variants=tuple(_variants(schema, discriminator)),
+            discriminator=discriminator,
+            open=schema.get("x-open"),
+            downgrade=schema.get("x-downgrade"),
+            **common,
+        )
+    if "anyOf" in schema and "properties" not in schema:
+        return Definition(kind=DefinitionKind.ENVELOPE_UNION, **common)
+    if "enum" in schema:
+        return Definition(kind=DefinitionKind.ENUM, values=tuple(schema["enum"]), open=schema.get("x-open"), **common)
+    if schema.get("type") == "object" or "properties" in schema:
+        required = set(schema.get("required", []))
+        properties = tuple(_property(prop_name, prop_schema, prop_name in required) for prop_name, prop_schema in schema.get("properties", {}).items())
+        return Definition(
+            kind=DefinitionKind.OBJECT,
+            properties=properties,
+            closed=schema.get("additionalProperties") is False,
+            **common,
+        )
+    return Definition(kind=DefinitionKind.ALIAS, **common)
+
+
+def _property(name: str, schema: Any, required: bool) -> Property:
+    schema = schema if isinstance(schema, dict) else {}
+    return Property(
+        name=name,
+        schema=schema,
+        required=required,
+        description=schema.get("description", ""),
+        since=int(schema.get("x-since", 1)),
+        experimental=bool(schema.get("x-experimental", False)),
+        deprecation=_deprecation(schema.get("x-deprecated")) if schema.get("deprecated") else None,
+    )
+
+
+def _variants(schema: dict[str, Any], discriminator: str | None) -> list[Variant]:
+    """Variants are `$ref`s; their tag is the `const` of the discriminator property of the target.
+
+    The tag is filled in by `_tag_variants` once all definitions are known; here it is empty.
+    """
+    return [Variant(tag="", definition=ref_name(option.get("$ref", ""))) for option in schema.get("oneOf", []) if isinstance(option, dict)]
+
+
+def _tag_variants(union: Definition, definitions: dict[str, Definition]) -> tuple[Variant, ...]:
+    tagged = []
+    for variant in union.variants:
+        target = definitions.get(variant.definition)
+        prop = target.property(union.discriminator) if target and union.discriminator else None
+        tag = prop.schema.get("const", "") if prop else ""
+        tagged.append(Variant(tag=str(tag), definition=variant.definition))
+    return tuple(tagged)

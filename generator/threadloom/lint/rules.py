@@ -1,0 +1,290 @@
+"""Lint rules for a protocol document that already satisfies the metaschema.
+
+One rule = one small function registered with `@rule(id)`, yielding `(pointer, message, hint)`.
+Each rule has one broken fixture under tests/check_fixtures/<rule-id>/ that the tests load.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from threadloom.errors import pointer_join
+from threadloom.model import DefinitionKind, Direction, Kind, Protocol, Stability, ref_name
+
+Issue = tuple[str, str, str]  # pointer, message, hint
+Rule = Callable[[Protocol], Iterator[Issue]]
+
+RULES: dict[str, Rule] = {}
+
+PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+CAMEL = re.compile(r"^[a-z][A-Za-z0-9]*$")
+ENUM_VALUE = re.compile(r"^[a-z][A-Za-z0-9]*$")
+
+
+def rule(rule_id: str) -> Callable[[Rule], Rule]:
+    def register(func: Rule) -> Rule:
+        RULES[rule_id] = func
+        return func
+
+    return register
+
+
+def walk(node: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    """Every (pointer, sub-schema) in a JSON value, depth first."""
+    yield pointer, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, pointer_join_raw(pointer, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, pointer_join_raw(pointer, index))
+
+
+def pointer_join_raw(base: str, part: object) -> str:
+    return base + pointer_join(part)
+
+
+def _refs(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    for pointer, node in walk(protocol.document):
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            yield pointer, node["$ref"]
+
+
+def _method_refs(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    for index, entry in enumerate(protocol.document.get("x-methods", [])):
+        for key in ("params", "result"):
+            if key in entry:
+                yield pointer_join("x-methods", index, key), entry[key]
+    for index, entry in enumerate(protocol.document.get("x-errors", [])):
+        if "data" in entry:
+            yield pointer_join("x-errors", index, "data"), entry["data"]
+    for direction, target in protocol.document.get("x-protocol", {}).get("messages", {}).items():
+        yield pointer_join("x-protocol", "messages", direction), target
+
+
+@rule("ref-resolves")
+def ref_resolves(protocol: Protocol) -> Iterator[Issue]:
+    for pointer, target in [*_refs(protocol), *_method_refs(protocol)]:
+        if not target.startswith("#/$defs/"):
+            yield pointer, f"`{target}` is not a local reference", "refer to definitions as `#/$defs/Name`"
+        elif ref_name(target) not in protocol.definitions:
+            yield pointer, f"`{target}` points to no definition", f"add `{ref_name(target)}` to `$defs` or fix the name"
+
+
+@rule("ref-cycle")
+def ref_cycle(protocol: Protocol) -> Iterator[Issue]:
+    """A definition that is only a `$ref` to another, around in a circle, describes no value."""
+    alias_of = {}
+    for name, definition in protocol.definitions.items():
+        target = definition.schema.get("$ref")
+        if isinstance(target, str) and set(definition.schema) <= {"$ref", "description", "title"}:
+            alias_of[name] = ref_name(target)
+    reported: set[str] = set()
+    for start in sorted(alias_of):
+        seen = [start]
+        current = alias_of.get(start)
+        while current in alias_of and current not in seen:
+            seen.append(current)
+            current = alias_of[current]
+        if current == start and start not in reported:
+            reported.update(seen)
+            yield pointer_join("$defs", start), f"reference cycle: {' -> '.join([*seen, start])}", "give one of them a real schema"
+
+
+@rule("union-tagged")
+def union_tagged(protocol: Protocol) -> Iterator[Issue]:
+    for name, definition in protocol.definitions.items():
+        if definition.kind is not DefinitionKind.UNION:
+            continue
+        if not definition.discriminator:
+            yield definition.pointer, f"union `{name}` has no discriminator", 'add `"discriminator": {"propertyName": "type"}`'
+            continue
+        for index, variant in enumerate(definition.variants):
+            target = protocol.definitions.get(variant.definition)
+            if target is None:
+                continue  # ref-resolves reports it
+            prop = target.property(definition.discriminator)
+            if prop is None or "const" not in prop.schema or not prop.required:
+                yield (
+                    pointer_join("$defs", name, "oneOf", index),
+                    f"variant `{variant.definition}` of `{name}` has no required `const` property `{definition.discriminator}`",
+                    f'give `{variant.definition}` a required `"{definition.discriminator}": {{"const": "..."}}`',
+                )
+        tags = Counter(v.tag for v in definition.variants if v.tag)
+        for tag, count in tags.items():
+            if count > 1:
+                yield definition.pointer, f"union `{name}` uses tag `{tag}` for {count} variants", "every variant needs its own tag"
+
+
+@rule("open-declared")
+def open_declared(protocol: Protocol) -> Iterator[Issue]:
+    for name, definition in protocol.definitions.items():
+        if definition.kind in (DefinitionKind.UNION, DefinitionKind.ENUM) and definition.open is None:
+            kind = "union" if definition.kind is DefinitionKind.UNION else "enum"
+            yield definition.pointer, f"{kind} `{name}` does not declare `x-open`", 'add `"x-open": true` (clients tolerate unknown members) or `false`'
+
+
+@rule("inline-type")
+def inline_type(protocol: Protocol) -> Iterator[Issue]:
+    """Inline objects, enums and unions get invented names in generated code; name them in $defs."""
+    for name, definition in protocol.definitions.items():
+        for pointer, node in walk(definition.schema, definition.pointer):
+            if pointer == definition.pointer or not isinstance(node, dict):
+                continue
+            if "properties" in node:
+                what = "object"
+            elif "enum" in node:
+                what = "enum"
+            elif "oneOf" in node:
+                what = "union"
+            else:
+                continue
+            yield pointer, f"inline {what} inside `{name}`", "move it to `$defs` under a stable name and `$ref` it"
+
+
+@rule("naming")
+def naming(protocol: Protocol) -> Iterator[Issue]:
+    for name, definition in protocol.definitions.items():
+        if not PASCAL.match(name):
+            yield definition.pointer, f"definition name `{name}` is not PascalCase", "rename it, e.g. `ThreadItem`"
+        for prop in definition.properties:
+            if not CAMEL.match(prop.name):
+                yield pointer_join("$defs", name, "properties", prop.name), f"property `{prop.name}` is not camelCase", "use camelCase on the wire"
+        for value in definition.values:
+            if not isinstance(value, str) or not ENUM_VALUE.match(value):
+                yield definition.pointer + "/enum", f"enum value `{value}` of `{name}` is not a camelCase string", "use camelCase string values"
+
+
+@rule("documented")
+def documented(protocol: Protocol) -> Iterator[Issue]:
+    for name, definition in protocol.definitions.items():
+        for prop in definition.properties:
+            if not prop.description and "$ref" not in prop.schema and "const" not in prop.schema:
+                yield pointer_join("$defs", name, "properties", prop.name), f"property `{prop.name}` of `{name}` has no description", "add a `description`"
+
+
+@rule("method-table")
+def method_table(protocol: Protocol) -> Iterator[Issue]:
+    seen: Counter[tuple[str, Direction]] = Counter()
+    for method in protocol.methods:
+        seen[(method.name, method.direction)] += 1
+        for error in method.errors:
+            if protocol.error(error) is None:
+                yield method.pointer + "/errors", f"`{method.name}` lists unknown error `{error}`", "add it to `x-errors` or fix the name"
+        if method.since > protocol.version:
+            yield (
+                method.pointer + "/since",
+                f"`{method.name}` appears in v{method.since}, after this version (v{protocol.version})",
+                "use this version or an earlier one",
+            )
+        replacement = method.deprecation.replacement if method.stability is Stability.DEPRECATED and method.deprecation else None
+        if replacement and protocol.method(replacement) is None:
+            yield (
+                method.pointer + "/deprecated",
+                f"`{method.name}` names replacement `{replacement}`, which is not a method",
+                "name an existing method",
+            )
+    for (name, direction), count in seen.items():
+        if count > 1:
+            yield "/x-methods", f"method `{name}` ({direction}) is listed {count} times", "keep one entry"
+    codes = Counter(e.code for e in protocol.errors)
+    for code, count in codes.items():
+        if count > 1:
+            yield "/x-errors", f"error code {code} is used by {count} entries", "give every error its own code"
+
+
+@rule("method-envelope")
+def method_envelope(protocol: Protocol) -> Iterator[Issue]:
+    """Each method has exactly one wire message in its direction's union, and vice versa."""
+    unions = {
+        (Direction.CLIENT_TO_SERVER, Kind.REQUEST): "ClientRequest",
+        (Direction.CLIENT_TO_SERVER, Kind.NOTIFICATION): "ClientNotification",
+        (Direction.SERVER_TO_CLIENT, Kind.REQUEST): "ServerRequest",
+        (Direction.SERVER_TO_CLIENT, Kind.NOTIFICATION): "ServerNotification",
+    }
+    envelopes: dict[str, tuple[str, str]] = {}  # method -> (union, params def)
+    for (direction, kind), union_name in unions.items():
+        union = protocol.definitions.get(union_name)
+        if union is None and not protocol.methods_by(direction, kind):
+            continue  # a protocol without, say, server requests needs no ServerRequest union
+        if union is None or union.kind is not DefinitionKind.UNION:
+            yield pointer_join("$defs", union_name), f"missing the `{union_name}` union of wire messages", "add it: a `oneOf` tagged by `method`"
+            continue
+        for variant in union.variants:
+            target = protocol.definitions.get(variant.definition)
+            params = target.property("params") if target else None
+            params_ref = params.schema.get("$ref", "") if params else ""
+            envelopes[f"{direction}:{variant.tag}"] = (union_name, ref_name(params_ref))
+        for method in protocol.methods_by(direction, kind):
+            key = f"{direction}:{method.name}"
+            if key not in envelopes or envelopes[key][0] != union_name:
+                yield method.pointer, f"`{method.name}` has no wire message in `{union_name}`", f'add a variant with `"method": {{"const": "{method.name}"}}`'
+            elif envelopes[key][1] != method.params:
+                yield (
+                    method.pointer + "/params",
+                    f"`{method.name}` has params `{method.params}` but its wire message uses `{envelopes[key][1]}`",
+                    "make them agree",
+                )
+    listed = {f"{m.direction}:{m.name}" for m in protocol.methods}
+    for key, (union_name, _) in envelopes.items():
+        if key not in listed:
+            yield (
+                pointer_join("$defs", union_name),
+                f"`{union_name}` carries `{key.split(':', 1)[1]}`, which the method table does not list",
+                "add the method to `x-methods`",
+            )
+
+
+@rule("since-valid")
+def since_valid(protocol: Protocol) -> Iterator[Issue]:
+    for name, definition in protocol.definitions.items():
+        if definition.since > protocol.version:
+            yield definition.pointer + "/x-since", f"`{name}` is marked as added in v{definition.since}, after this version", "fix `x-since`"
+        for prop in definition.properties:
+            if prop.since > protocol.version:
+                yield (
+                    pointer_join("$defs", name, "properties", prop.name, "x-since"),
+                    f"`{name}.{prop.name}` is marked as added in v{prop.since}",
+                    "fix `x-since`",
+                )
+
+
+@rule("deprecated-field")
+def deprecated_field(protocol: Protocol) -> Iterator[Issue]:
+    for name, definition in protocol.definitions.items():
+        for prop in definition.properties:
+            pointer = pointer_join("$defs", name, "properties", prop.name)
+            if prop.schema.get("deprecated") and "x-deprecated" not in prop.schema:
+                yield pointer, f"`{name}.{prop.name}` is deprecated without `x-deprecated`", 'add `"x-deprecated": {"replacement": "...", "removeIn": N}`'
+            elif prop.deprecation and prop.deprecation.replacement and definition.property(prop.deprecation.replacement) is None:
+                yield pointer + "/x-deprecated", f"replacement `{prop.deprecation.replacement}` is not a property of `{name}`", "name a sibling property"
+
+
+@rule("unused-definition")
+def unused_definition(protocol: Protocol) -> Iterator[Issue]:
+    used: set[str] = set()
+    pending = [ref_name(target) for _, target in _method_refs(protocol)]
+    pending += [ref_name(option["$ref"]) for option in protocol.document.get("anyOf", []) if isinstance(option, dict) and "$ref" in option]
+    while pending:
+        name = pending.pop()
+        if name in used or name not in protocol.definitions:
+            continue
+        used.add(name)
+        pending += [
+            ref_name(target)
+            for _, node in walk(protocol.definitions[name].schema)
+            if isinstance(node, dict)
+            for target in [node.get("$ref")]
+            if isinstance(target, str)
+        ]
+    for name in sorted(set(protocol.definitions) - used):
+        yield pointer_join("$defs", name), f"`{name}` is not used by any method, error or message", "remove it or reference it"
+
+
+def lint(protocol: Protocol) -> Iterator[tuple[str, Issue]]:
+    for rule_id, func in RULES.items():
+        for issue in func(protocol):
+            yield rule_id, issue

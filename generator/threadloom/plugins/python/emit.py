@@ -1,0 +1,328 @@
+"""Source of the non-model modules of one version: methods, errors, server stubs, client, package."""
+
+from __future__ import annotations
+
+import textwrap
+
+from threadloom.model import Direction, Kind, Method, Protocol
+from threadloom.plugins.python.tables import constant_name, python_name, shapes
+
+
+def _doc(text: str, indent: str = "    ") -> str:
+    text = " ".join(text.split()).replace("\\", "\\\\").replace('"""', "'''")
+    lines = textwrap.wrap(text, width=150 - len(indent))
+    if len(lines) == 1:
+        return f'{indent}"""{text}"""\n'
+    body = "".join(f"{indent}{line}\n" for line in lines[1:])
+    return f'{indent}"""{lines[0]}\n{body}{indent}"""\n'
+
+
+def _requests(protocol: Protocol, direction: Direction) -> list[Method]:
+    return protocol.methods_by(direction, Kind.REQUEST)
+
+
+def _notifications(protocol: Protocol, direction: Direction) -> list[Method]:
+    return protocol.methods_by(direction, Kind.NOTIFICATION)
+
+
+def _model_names(protocol: Protocol) -> list[str]:
+    names = {m.params for m in protocol.methods} | {m.result for m in protocol.methods if m.result}
+    return sorted(names)
+
+
+def _models_import(protocol: Protocol, extra: tuple[str, ...] = ()) -> str:
+    names = sorted(set(_model_names(protocol)) | set(extra))
+    return f"from threadloom_protocol.{protocol.label}.models import (\n" + "".join(f"    {n},\n" for n in names) + ")\n"
+
+
+def _has_member(protocol: Protocol, definition: str, member: str) -> bool:
+    found = protocol.definitions.get(definition)
+    return found is not None and found.property(member) is not None
+
+
+def _all_optional(protocol: Protocol, definition: str) -> bool:
+    found = protocol.definitions.get(definition)
+    return found is not None and not any(p.required for p in found.properties)
+
+
+# -- methods.py ------------------------------------------------------------------------------------
+
+
+def methods_module(protocol: Protocol, banner: str) -> str:
+    out = [banner, f'"""Method table of protocol {protocol.label}: one MethodInfo per method, and the downgrade shapes."""\n\n']
+    out.append("from __future__ import annotations\n\n")
+    out.append("from threadloom_runtime.binding import MethodInfo, ObjectShape, Shape, UnionShape\n")
+    out.append(_models_import(protocol) + "\n")
+    out.append(f"VERSION = {protocol.version}\n\n")
+    for method in protocol.methods:
+        out.append(_method_info(protocol, method))
+    names = ", ".join(constant_name(m) for m in protocol.methods)
+    out.append(f"\nMETHODS: dict[str, MethodInfo] = {{info.name: info for info in ({names},)}}\n\n")
+    out.append("# Definition -> what to change when writing it for a peer of an older version.\n")
+    out.append("SHAPES: dict[str, Shape] = {\n")
+    for name, spec in shapes(protocol).items():
+        if "union" in spec:
+            out.append(f"    {name!r}: UnionShape({spec['union']!r}, {spec['variants']!r}, omit_newer={spec['omit']!r}),\n")
+        else:
+            out.append(f"    {name!r}: ObjectShape({spec['added']!r}, {spec['children']!r}),\n")
+    out.append("}\n")
+    return "".join(out)
+
+
+def _method_info(protocol: Protocol, method: Method) -> str:
+    params_def = protocol.definitions.get(method.params)
+    experimental = tuple(p.name for p in params_def.properties if p.experimental) if params_def else ()
+    fields = [
+        f"name={method.name!r}",
+        f"python_name={python_name(method.name)!r}",
+        f"direction={method.direction.value!r}",
+        f"kind={method.kind.value!r}",
+        f"params={method.params}",
+        f"result={method.result}",
+        f"params_definition={method.params!r}",
+        f"result_definition={method.result!r}",
+        f"since={method.since}",
+        f"stability={method.stability.value!r}",
+        f"errors={tuple(method.errors)!r}",
+        f"experimental_fields={experimental!r}",
+    ]
+    return f"{constant_name(method)} = MethodInfo({', '.join(fields)})\n"
+
+
+# -- errors.py -------------------------------------------------------------------------------------
+
+
+def errors_module(protocol: Protocol, banner: str) -> str:
+    data_models = sorted({e.data for e in protocol.errors if e.data})
+    out = [banner, f'"""Typed errors of protocol {protocol.label}: raise them from handlers; clients receive them."""\n\n']
+    out.append("from __future__ import annotations\n\nfrom typing import ClassVar\n\n")
+    out.append("from pydantic import BaseModel\n\n")
+    out.append("from threadloom_runtime.errors import ProtocolError\n")
+    if data_models:
+        out.append(f"from threadloom_protocol.{protocol.label}.models import {', '.join(data_models)}\n")
+    for error in protocol.errors:
+        out.append(f"\n\nclass {error.name}(ProtocolError):\n")
+        out.append(_doc(f"{error.description} (code {error.code})"))
+        out.append(f"\n    CODE: ClassVar[int] = {error.code}\n")
+        if error.data:
+            out.append(f"    data: {error.data}\n\n")
+            out.append(f"    def __init__(self, data: {error.data}, message: str = {error.description!r}) -> None:\n")
+            out.append("        super().__init__(self.CODE, message, data)\n")
+        else:
+            out.append(f"\n    def __init__(self, message: str = {error.description!r}) -> None:\n")
+            out.append("        super().__init__(self.CODE, message)\n")
+    out.append("\n\n# code -> (exception class, model of its `data`)\n")
+    out.append("ERROR_TYPES: dict[int, tuple[type[ProtocolError], type[BaseModel] | None]] = {\n")
+    for error in protocol.errors:
+        out.append(f"    {error.code}: ({error.name}, {error.data or 'None'}),\n")
+    out.append("}\n")
+    return "".join(out)
+
+
+# -- server.py -------------------------------------------------------------------------------------
+
+
+def server_module(protocol: Protocol, banner: str) -> str:
+    label = protocol.label
+    out = [banner, f'"""Typed server stubs of protocol {label}: subclass `ServerHandler`, then `serve_stdio(handler)`."""\n\n']
+    out.append("from __future__ import annotations\n\nimport abc\nfrom collections.abc import Mapping, Sequence\n\n")
+    out.append("from threadloom_runtime.connection import Limits\n")
+    out.append("from threadloom_runtime.server import Handler, ServerSession\n")
+    out.append("from threadloom_runtime.server import RequestContext as _RequestContext\n")
+    out.append("from threadloom_runtime.transport import Transport, stdio_transport\n")
+    out.append(f"from threadloom_protocol.{label} import methods as _m\n")
+    out.append(_models_import(protocol, ("ServerInfo",)) + "\n\n")
+    out.append(_peer_class(protocol))
+    out.append("\n\nRequestContext = _RequestContext[ServerPeer]\n\n\n")
+    out.append(_handler_class(protocol))
+    out.append(_serve_functions(protocol))
+    return "".join(out)
+
+
+def _peer_class(protocol: Protocol) -> str:
+    out = ["class ServerPeer:\n"]
+    out.append(_doc("The client of one connection, typed: send notifications and server->client requests."))
+    out.append("\n    def __init__(self, session: ServerSession[ServerPeer]) -> None:\n        self.session = session\n")
+    out.append("\n    @property\n    def protocol_version(self) -> int | None:\n        return self.session.protocol_version\n")
+    for method in _notifications(protocol, Direction.SERVER_TO_CLIENT):
+        out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}) -> None:\n")
+        newer = f" Not sent to clients older than v{method.since}." if method.since > 1 else ""
+        out.append(_doc(f"`{method.name}`: {method.description}{newer} Skipped when the client opted out.", "        "))
+        out.append(f"        await self.session.notify(_m.{constant_name(method)}, params)\n")
+    for method in _requests(protocol, Direction.SERVER_TO_CLIENT):
+        out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}, *, request_id: int | str | None = None) -> {method.result}:\n")
+        note = " Pass a string `request_id` to know the id (e.g. for `serverRequest/resolved`); cancel the awaiting task to abandon it."
+        out.append(_doc(f"`{method.name}`: {method.description}{note}", "        "))
+        out.append(f"        return await self.session.request(_m.{constant_name(method)}, params, {method.result}, request_id)\n")
+    return "".join(out)
+
+
+def _handler_class(protocol: Protocol) -> str:
+    out = ["class ServerHandler(abc.ABC):\n"]
+    out.append(_doc("One async method per client->server method. Raise errors from `.errors`; other exceptions become -32603."))
+    out.append("\n    def server_info(self) -> ServerInfo:\n")
+    out.append('        return ServerInfo(name="threadloom-protocol", version="0")\n')
+    for method in _requests(protocol, Direction.CLIENT_TO_SERVER):
+        out.append(_handler_method(protocol, method))
+    for method in _notifications(protocol, Direction.CLIENT_TO_SERVER):
+        out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}, ctx: RequestContext) -> None:\n")
+        out.append(_doc(f"`{method.name}` (notification): {method.description}", "        "))
+        out.append("        return None\n")
+    out.append("\n    def handlers(self) -> Mapping[str, Handler]:\n")
+    out.append(_doc("Wire method -> bound handler, built once per connection (no per-message lookup by name).", "        "))
+    out.append("        return {\n")
+    for method in protocol.methods_by(Direction.CLIENT_TO_SERVER):
+        out.append(f"            {method.name!r}: self.{python_name(method.name)},\n")
+    out.append("        }\n")
+    return "".join(out)
+
+
+def _handler_method(protocol: Protocol, method: Method) -> str:
+    signature = f"    async def {python_name(method.name)}(self, params: {method.params}, ctx: RequestContext) -> {method.result}:\n"
+    doc = f"`{method.name}`: {method.description}"
+    if method.name == "initialize":
+        # The runtime has already negotiated the version; the default answer just reports it.
+        version = ", protocol_version=ctx.protocol_version" if _has_member(protocol, "InitializeResult", "protocolVersion") else ""
+        return f"\n{signature}{_doc(doc + ' Override to customise.', '        ')}        return InitializeResult(server_info=self.server_info(){version})\n"
+    extra = f" Errors: {', '.join(method.errors)}." if method.errors else ""
+    stability = " Experimental: only reachable with capabilities.experimentalApi." if method.stability.value == "experimental" else ""
+    return f"\n    @abc.abstractmethod\n{signature}{_doc(doc + extra + stability, '        ')}"
+
+
+def _serve_functions(protocol: Protocol) -> str:
+    return '''
+
+def session(
+    handler: ServerHandler, transport: Transport, *, supported_versions: Sequence[int] | None = None, limits: Limits | None = None
+) -> ServerSession[ServerPeer]:
+    """A server session for one connection; `await session(...).run()` serves it until EOF."""
+    return ServerSession(
+        transport,
+        version=_m.VERSION,
+        methods=_m.METHODS,
+        shapes=_m.SHAPES,
+        handlers=handler.handlers(),
+        make_peer=ServerPeer,
+        supported_versions=supported_versions,
+        limits=limits,
+    )
+
+
+async def serve(handler: ServerHandler, transport: Transport, *, supported_versions: Sequence[int] | None = None, limits: Limits | None = None) -> None:
+    """Serve one connection until the client closes it."""
+    await session(handler, transport, supported_versions=supported_versions, limits=limits).run()
+
+
+async def serve_stdio(handler: ServerHandler, *, supported_versions: Sequence[int] | None = None, limits: Limits | None = None) -> None:
+    """Serve this process's stdin/stdout (JSON lines) until stdin closes."""
+    limits = limits or Limits()
+    transport = await stdio_transport(limits.max_message_bytes)
+    await serve(handler, transport, supported_versions=supported_versions, limits=limits)
+'''
+
+
+# -- client.py -------------------------------------------------------------------------------------
+
+
+def client_module(protocol: Protocol, banner: str) -> str:
+    label = protocol.label
+    out = [banner, f'"""Typed client of protocol {label}: one async method per request, typed subscriptions and approval handlers."""\n\n']
+    out.append("from __future__ import annotations\n\nimport contextlib\n")
+    out.append("from collections.abc import AsyncIterator, Awaitable, Callable, Sequence\n\n")
+    out.append("from threadloom_runtime.client import ClientSession\n")
+    out.append("from threadloom_runtime.connection import Limits\n")
+    out.append("from threadloom_runtime.transport import SubprocessTransport, Transport\n")
+    out.append(f"from threadloom_protocol.{label} import methods as _m\n")
+    out.append(f"from threadloom_protocol.{label}.errors import ERROR_TYPES\n")
+    out.append(_models_import(protocol) + "\n\n")
+    out.append(_client_class(protocol))
+    out.append(_spawn_function())
+    return "".join(out)
+
+
+def _client_class(protocol: Protocol) -> str:
+    out = ["class Client:\n"]
+    out.append(_doc("A typed client over any transport. Use `spawn_server(command)` to run a server over stdio."))
+    out.append("\n    def __init__(self, transport: Transport, limits: Limits | None = None) -> None:\n")
+    out.append("        self.session = ClientSession(transport, version=_m.VERSION, methods=_m.METHODS, error_types=ERROR_TYPES, limits=limits)\n")
+    out.append("\n    @property\n    def protocol_version(self) -> int | None:\n        return self.session.protocol_version\n")
+    out.append("\n    def start(self) -> None:\n        self.session.connection.start()\n")
+    out.append("\n    async def close(self) -> None:\n        await self.session.connection.close()\n")
+    out.append("\n    async def __aenter__(self) -> Client:\n        self.start()\n        return self\n")
+    out.append("\n    async def __aexit__(self, *exc_info: object) -> None:\n        await self.close()\n")
+    for method in _requests(protocol, Direction.CLIENT_TO_SERVER):
+        out.append(_client_request(protocol, method))
+    for method in _notifications(protocol, Direction.CLIENT_TO_SERVER):
+        default = " | None = None" if _all_optional(protocol, method.params) else ""
+        value = f"params or {method.params}()" if default else "params"
+        out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}{default}) -> None:\n")
+        out.append(_doc(f"`{method.name}` (notification): {method.description}", "        "))
+        out.append(f"        await self.session.notify(_m.{constant_name(method)}, {value})\n")
+    for method in _notifications(protocol, Direction.SERVER_TO_CLIENT):
+        callback = f"Callable[[{method.params}], Awaitable[None] | None]"
+        out.append(f"\n    def on_{python_name(method.name)}(self, callback: {callback}) -> Callable[[], None]:\n")
+        out.append(_doc(f"Subscribe to `{method.name}`: {method.description} Returns an unsubscribe function.", "        "))
+        out.append(f"        return self.session.subscribe({method.name!r}, callback)\n")
+    for method in _requests(protocol, Direction.SERVER_TO_CLIENT):
+        handler = f"Callable[[{method.params}], Awaitable[{method.result}]]"
+        out.append(f"\n    def handle_{python_name(method.name)}(self, handler: {handler}) -> None:\n")
+        out.append(_doc(f"Answer `{method.name}`: {method.description} Without a handler the server gets -32601.", "        "))
+        out.append(f"        self.session.set_handler({method.name!r}, handler)\n")
+    return "".join(out)
+
+
+def _client_request(protocol: Protocol, method: Method) -> str:
+    name = python_name(method.name)
+    default = " | None = None" if _all_optional(protocol, method.params) else ""
+    out = [f"\n    async def {name}(self, params: {method.params}{default}) -> {method.result}:\n"]
+    errors = f" Errors: {', '.join(method.errors)}." if method.errors else ""
+    out.append(_doc(f"`{method.name}`: {method.description}{errors}", "        "))
+    value = f"params or {method.params}()" if default else "params"
+    if method.name == "initialize" and _has_member(protocol, "InitializeParams", "protocolVersions"):
+        out.append('        if "protocol_versions" not in params.model_fields_set:\n')
+        out.append('            params = params.model_copy(update={"protocol_versions": [_m.VERSION]})\n')
+    defaults = ""
+    if method.name == "initialize" and _has_member(protocol, "InitializeResult", "protocolVersion"):
+        defaults = ', defaults={"protocolVersion": 1}'  # a server that negotiated version 1 answers in the v1 shape
+    out.append(f"        result = await self.session.request(_m.{constant_name(method)}, {value}, {method.result}{defaults})\n")
+    if method.name == "initialize":
+        negotiated = "result.protocol_version" if _has_member(protocol, "InitializeResult", "protocolVersion") else "1"
+        out.append(f"        self.session.protocol_version = {negotiated}\n")
+    out.append("        return result\n")
+    return "".join(out)
+
+
+def _spawn_function() -> str:
+    return '''
+
+@contextlib.asynccontextmanager
+async def spawn_server(
+    command: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None, limits: Limits | None = None
+) -> AsyncIterator[Client]:
+    """Start `command` as a server speaking JSON lines on its stdin/stdout and yield a started client.
+
+    On exit the server's stdin is closed (its graceful shutdown) and the process is awaited.
+    """
+    limits = limits or Limits()
+    transport = await SubprocessTransport.spawn(command, env=env, cwd=cwd, max_message_bytes=limits.max_message_bytes)
+    client = Client(transport, limits)
+    client.start()
+    try:
+        yield client
+    finally:
+        await client.close()
+'''
+
+
+# -- __init__.py -----------------------------------------------------------------------------------
+
+
+def package_module(protocol: Protocol, banner: str) -> str:
+    return (
+        banner
+        + f'"""Protocol {protocol.label} bindings.\n\n'
+        + "Import the submodule you need -- `models`, `methods`, `errors`, `server`, `client` -- so that\n"
+        + "a client never pays for the server stubs and importing the package itself costs nothing.\n"
+        + '"""\n\n'
+        + f"VERSION = {protocol.version}\n"
+    )

@@ -1,0 +1,562 @@
+"""TypeScript bindings: one module of types per protocol version, plus type-level tests from the examples.
+
+Emitted with plain Python code builders (no node at generation time). Per version the module holds:
+- a type for every definition: objects as interfaces (`field?: T` for optional members, `T | null`
+  only where the schema allows null), tagged unions that narrow in a `switch`, enums as string
+  literal unions;
+- for open unions and enums (`x-open: true`) an explicit unknown member (`UnknownValue` for enums,
+  `Unknown<Union>` with an `UnknownTag` tag for unions; no literal matches either), so a value added
+  by a newer server type-checks and reaches the `default:` branch instead of breaking the client;
+- method maps per direction (method -> params and result types), the method table and the error
+  table as `const`s for runtime use, and a `Spec` type that the hand-written client is generic over.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from threadloom.errors import InputError
+from threadloom.generate import Context, Target, banner
+from threadloom.jsonio import json_type, read_json
+from threadloom.model import Definition, DefinitionKind, Direction, Kind, Method, Property, Protocol, ref_name
+
+PACKAGE = "bindings/typescript"
+CORPUS = "bindings/corpus"
+GENERATED_SRC = f"{PACKAGE}/src/generated"
+GENERATED_TESTS = f"{PACKAGE}/test/generated"
+
+TARGET = Target(
+    name="typescript",
+    description="TypeScript types, method maps and tables (bindings/typescript/src/generated/) and type-level example tests",
+    owned_dirs=(GENERATED_SRC, GENERATED_TESTS),
+    inputs=("protocol", CORPUS),
+)
+
+IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+UNKNOWN_VALUE = "UnknownValue"
+UNKNOWN_TAG = "UnknownTag"
+# Names this module emits besides the definitions; a definition with one of these names would clash.
+RESERVED = {
+    UNKNOWN_VALUE,
+    UNKNOWN_TAG,
+    "Spec",
+    "ClientRequestMethods",
+    "ClientNotificationMethods",
+    "ServerRequestMethods",
+    "ServerNotificationMethods",
+    "ErrorDataByName",
+    "ErrorName",
+    "MethodInfo",
+    "METHODS",
+    "ERRORS",
+    "PROTOCOL_VERSION",
+    "TRANSPORTS",
+}
+
+
+def generate(context: Context) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for protocol in context.protocols:
+        files[f"{GENERATED_SRC}/{protocol.label}.ts"] = render_module(protocol)
+        files[f"{GENERATED_TESTS}/examples_{protocol.label}.ts"] = render_example_tests(protocol, context.root)
+        corpus = render_corpus_tests(protocol, context.root)
+        if corpus is not None:
+            files[f"{GENERATED_TESTS}/corpus_{protocol.label}.ts"] = corpus
+    files[f"{GENERATED_SRC}/index.ts"] = render_index(context.protocols)
+    return files
+
+
+def _banner() -> str:
+    return banner("threadloom generate typescript", "// ")
+
+
+# --- the types module -------------------------------------------------------------------------
+
+
+def render_module(protocol: Protocol) -> str:
+    _check_names(protocol)
+    out = [_banner(), f"// {protocol.document.get('title', protocol.name)}: types, method maps and tables.", ""]
+    out += [f"export const PROTOCOL_VERSION = {protocol.version} as const;", ""]
+    out += ["/** Transport settings from the protocol header (paths, header names, size limits). */"]
+    out += [f"export const TRANSPORTS = {_literal(protocol.transports or {})} as const;", ""]
+    out += _unknown_value()
+    for name in sorted(protocol.definitions):
+        out += render_definition(protocol.definitions[name])
+    out += _method_maps(protocol)
+    out += _method_table(protocol)
+    out += _error_table(protocol)
+    out += _spec(protocol)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _emitted_names(definition: Definition) -> set[str]:
+    """Every top-level name the module emits for a definition."""
+    name = definition.name
+    names = {name}
+    if definition.kind is DefinitionKind.ENUM:
+        names.add(_constant(name))
+    if definition.kind is DefinitionKind.UNION:
+        names.add(_constant(name) + "_TAGS")
+    if definition.open and definition.kind in (DefinitionKind.ENUM, DefinitionKind.UNION):
+        names |= {f"Known{name}", f"isKnown{name}"} | ({f"Unknown{name}"} if definition.kind is DefinitionKind.UNION else set())
+    return names
+
+
+def _check_names(protocol: Protocol) -> None:
+    for name, definition in protocol.definitions.items():
+        emitted = _emitted_names(definition)
+        clash = emitted & RESERVED or (emitted - {name}) & set(protocol.definitions)
+        if clash or not IDENTIFIER.match(name):
+            raise InputError(
+                protocol.source,
+                f"definition name `{name}` cannot be used as a TypeScript type name" + (f" (clashes with generated `{sorted(clash)[0]}`)" if clash else ""),
+                definition.pointer,
+                "rename the definition",
+            )
+
+
+def _unknown_value() -> list[str]:
+    return [
+        "declare const unknownBrand: unique symbol;",
+        "/**",
+        " * A member of an open enum or union that this version of the bindings does not know (added by a",
+        " * newer server). No string literal is assignable to it, so a `switch` still narrows the known",
+        " * members, and the `default:` branch gets the unknown ones.",
+        " */",
+        f"export type {UNKNOWN_VALUE} = string & {{ readonly [unknownBrand]: never }};",
+        "",
+        "/**",
+        " * The tag of a union variant this version does not know. A branded `String` rather than a branded",
+        " * `string`: TypeScript only narrows a tagged union whose unknown member's tag is not a primitive.",
+        " * It has the string methods; `String(tag)` gives the plain string.",
+        " */",
+        f"export interface {UNKNOWN_TAG} extends String {{",
+        "  readonly [unknownBrand]: never;",
+        "}",
+        "",
+    ]
+
+
+def render_definition(definition: Definition) -> list[str]:
+    out = _doc(definition.description, since=definition.since)
+    name = definition.name
+    if definition.kind is DefinitionKind.OBJECT:
+        out += _object(definition)
+    elif definition.kind is DefinitionKind.ENUM:
+        out += _enum(definition)
+    elif definition.kind is DefinitionKind.UNION:
+        out += _union(definition)
+    elif definition.kind is DefinitionKind.ENVELOPE_UNION:
+        options = definition.schema.get("anyOf") or definition.schema.get("oneOf") or []
+        out.append(f"export type {name} = {' | '.join(type_expression(o) for o in options)};")
+    else:
+        out.append(f"export type {name} = {type_expression(definition.schema)};")
+    return [*out, ""]
+
+
+def _object(definition: Definition) -> list[str]:
+    if not definition.properties:
+        # No declared members: `{}` would accept any non-null value, so spell out "some object".
+        value = "never" if definition.closed else "unknown"
+        return [f"export type {definition.name} = {{ [key: string]: {value} }};"]
+    out = [f"export interface {definition.name} {{"]
+    for prop in definition.properties:
+        out += ["  " + line for line in _property_doc(prop)]
+        out.append(f"  {_key(prop.name)}{'' if prop.required else '?'}: {type_expression(prop.schema)};")
+    return [*out, "}"]
+
+
+def _property_doc(prop: Property) -> list[str]:
+    text = prop.description or (prop.schema.get("description", "") if isinstance(prop.schema, dict) else "")
+    tags = []
+    if prop.deprecation is not None:
+        note = f"use `{prop.deprecation.replacement}` instead" if prop.deprecation.replacement else ""
+        if prop.deprecation.remove_in:
+            note += f"{'; ' if note else ''}may be removed in v{prop.deprecation.remove_in}"
+        tags.append(f"@deprecated {note}".rstrip())
+    if isinstance(prop.schema, dict) and "default" in prop.schema:
+        tags.append(f"@default {json.dumps(prop.schema['default'])}")
+    return _doc(text, since=prop.since, tags=tags)
+
+
+def _enum(definition: Definition) -> list[str]:
+    name, constant = definition.name, _constant(definition.name)
+    literals = " | ".join(json.dumps(v) for v in definition.values)
+    values = ", ".join(json.dumps(v) for v in definition.values)
+    out = [f"export const {constant} = [{values}] as const;"]
+    if not definition.open:
+        return [f"export type {name} = {literals};", *out]
+    return [
+        f"export type {name} = Known{name} | {UNKNOWN_VALUE};",
+        f"/** The values of {name} this version knows. */",
+        f"export type Known{name} = {literals};",
+        *out,
+        f"export function isKnown{name}(value: {name}): value is Known{name} {{",
+        f"  return ({constant} as readonly string[]).includes(value);",
+        "}",
+    ]
+
+
+def _union(definition: Definition) -> list[str]:
+    name = definition.name
+    members = " | ".join(v.definition for v in definition.variants)
+    tags = ", ".join(json.dumps(v.tag) for v in definition.variants)
+    constant = _constant(name) + "_TAGS"
+    if not definition.open:
+        return [f"export type {name} = {members};", f"export const {constant} = [{tags}] as const;"]
+    discriminator = _key(definition.discriminator or "type")
+    return [
+        f"export type {name} = Known{name} | Unknown{name};",
+        f"/** The variants of {name} this version knows. */",
+        f"export type Known{name} = {members};",
+        "/** A variant added by a newer server: keep it or skip it, never fail on it. */",
+        f"export interface Unknown{name} {{",
+        f"  readonly {discriminator}: {UNKNOWN_TAG};",
+        "  readonly [key: string]: unknown;",
+        "}",
+        f"export const {constant} = [{tags}] as const;",
+        f"export function isKnown{name}(value: {name}): value is Known{name} {{",
+        f"  return ({constant} as readonly string[]).includes(String(value.{definition.discriminator}));",
+        "}",
+    ]
+
+
+def type_expression(schema: Any) -> str:
+    """The TypeScript type of an inline schema."""
+    if not isinstance(schema, dict):
+        return "unknown" if schema is True or schema is None else "never"
+    if "$ref" in schema:
+        return ref_name(schema["$ref"])
+    if "const" in schema:
+        return json.dumps(schema["const"], ensure_ascii=False)
+    if "enum" in schema:
+        return " | ".join(json.dumps(v, ensure_ascii=False) for v in schema["enum"])
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return _join_union([type_expression(option) for option in schema[key]])
+    kinds = schema.get("type")
+    if kinds is None:
+        return "unknown"
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return _join_union([_scalar_or_container(kind, schema) for kind in kinds])
+
+
+def _join_union(options: list[str]) -> str:
+    unique = list(dict.fromkeys(options))
+    return " | ".join(unique) if unique else "never"
+
+
+def _scalar_or_container(kind: str, schema: dict[str, Any]) -> str:
+    if kind in ("integer", "number"):
+        return "number"
+    if kind in ("string", "boolean", "null"):
+        return kind
+    if kind == "array":
+        item = type_expression(schema.get("items", True))
+        return f"({item})[]" if " " in item else f"{item}[]"
+    if kind == "object":
+        return _inline_object(schema)
+    return "unknown"
+
+
+def _inline_object(schema: dict[str, Any]) -> str:
+    properties: dict[str, Any] = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    extra = schema.get("additionalProperties", True)
+    members = [f"{_key(name)}{'' if name in required else '?'}: {type_expression(sub)}" for name, sub in properties.items()]
+    if extra is not False and not properties:
+        members.append(f"[key: string]: {type_expression(extra)}")
+    return "{ " + "; ".join(members) + " }" if members else "{ [key: string]: never }"
+
+
+# --- method maps, tables, spec ----------------------------------------------------------------
+
+MAPS = (
+    ("ClientRequestMethods", Direction.CLIENT_TO_SERVER, Kind.REQUEST),
+    ("ClientNotificationMethods", Direction.CLIENT_TO_SERVER, Kind.NOTIFICATION),
+    ("ServerRequestMethods", Direction.SERVER_TO_CLIENT, Kind.REQUEST),
+    ("ServerNotificationMethods", Direction.SERVER_TO_CLIENT, Kind.NOTIFICATION),
+)
+
+
+def _method_maps(protocol: Protocol) -> list[str]:
+    out = []
+    for name, direction, kind in MAPS:
+        # A type alias (not an interface) so it is assignable to the index signatures of the client's Spec.
+        out += [f"/** {direction} {kind}s: method -> params{' and result' if kind is Kind.REQUEST else ''}. */", f"export type {name} = {{"]
+        for method in protocol.methods_by(direction, kind):
+            out += ["  " + line for line in _doc(method.description, since=method.since, tags=_method_tags(method))]
+            result = f"; result: {ref_name(method.result)}" if method.result else ""
+            out.append(f"  {json.dumps(method.name)}: {{ params: {ref_name(method.params)}{result} }};")
+        out += ["};", ""]
+    return out
+
+
+def _method_tags(method: Method) -> list[str]:
+    if method.deprecation is None:
+        return []
+    note = f"use `{method.deprecation.replacement}` instead" if method.deprecation.replacement else ""
+    return [f"@deprecated {note}".rstrip()]
+
+
+def _method_table(protocol: Protocol) -> list[str]:
+    out = [
+        "/** One row of the method table. */",
+        "export interface MethodInfo {",
+        "  readonly name: string;",
+        '  readonly direction: "clientToServer" | "serverToClient";',
+        '  readonly kind: "request" | "notification";',
+        "  readonly since: number;",
+        '  readonly stability: "stable" | "experimental" | "deprecated";',
+        "  readonly deprecated?: { readonly replacement: string | null; readonly removeIn: number | null };",
+        "}",
+        "",
+        "/** The method table, for runtime use (routing, feature checks). */",
+        "export const METHODS = [",
+    ]
+    for m in protocol.methods:
+        row: dict[str, Any] = {"name": m.name, "direction": m.direction.value, "kind": m.kind.value, "since": m.since, "stability": m.stability.value}
+        if m.deprecation is not None:
+            row["deprecated"] = {"replacement": m.deprecation.replacement, "removeIn": m.deprecation.remove_in}
+        out.append(f"  {_literal(row)},")
+    return [*out, "] as const satisfies readonly MethodInfo[];", ""]
+
+
+def _error_table(protocol: Protocol) -> list[str]:
+    out = ["/** The error table: name -> code. Match errors on `code`, never on the message. */", "export const ERRORS = {"]
+    out += [f"  {error.name}: {error.code}," for error in protocol.errors]
+    out += ["} as const;", "export type ErrorName = keyof typeof ERRORS;", ""]
+    out += ["/** The typed `data` of each error that carries one. */", "export type ErrorDataByName = {"]
+    out += [f"  {error.name}: {ref_name(error.data) if error.data else 'undefined'};" for error in protocol.errors]
+    return [*out, "};", ""]
+
+
+def _spec(protocol: Protocol) -> list[str]:
+    return [
+        "/** Everything the generic client needs to know about this protocol version, as types. */",
+        "export type Spec = {",
+        f"  version: {protocol.version};",
+        "  clientRequests: ClientRequestMethods;",
+        "  clientNotifications: ClientNotificationMethods;",
+        "  serverRequests: ServerRequestMethods;",
+        "  serverNotifications: ServerNotificationMethods;",
+        "  errors: ErrorDataByName;",
+        "};",
+    ]
+
+
+def render_index(protocols: list[Protocol]) -> str:
+    out = [_banner()]
+    out += [f"export * as {p.label} from './{p.label}.js';" for p in protocols]
+    return "\n".join(out) + "\n"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _constant(name: str) -> str:
+    """`ThreadItem` -> `THREAD_ITEM`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
+
+
+def _key(name: str) -> str:
+    return name if IDENTIFIER.match(name) else json.dumps(name)
+
+
+def _literal(value: Any) -> str:
+    """A JSON value as a TypeScript object literal with unquoted keys where possible."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_key(k)}: {_literal(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _doc(text: str, since: int = 1, tags: list[str] | None = None) -> list[str]:
+    lines = [line.rstrip() for line in text.strip().splitlines()] if text else []
+    if since > 1:
+        lines.append(f"@since v{since}")
+    lines += tags or []
+    if not lines:
+        return []
+    lines = [line.replace("*/", "*\\/") for line in lines]
+    if len(lines) == 1:
+        return [f"/** {lines[0]} */"]
+    return ["/**", *[f" * {line}".rstrip() for line in lines], " */"]
+
+
+# --- type-level tests from the protocol examples ----------------------------------------------
+
+
+def render_example_tests(protocol: Protocol, root: Path) -> str:
+    """Every example of the protocol, as a literal typed with its definition: it must compile."""
+    label = protocol.label
+    out = [_banner(), f"// Every example in protocol/{label}/examples/, typed with its definition: this file must compile.", ""]
+    out += [f"import type * as {label} from '../../src/generated/{label}.js';", ""]
+    folder = root / "protocol" / label / "examples"
+    names = []
+    for path in sorted(folder.glob("*/*.json")) if folder.is_dir() else []:
+        definition = path.parent.name
+        if definition not in protocol.definitions:
+            raise InputError(path, f"example for unknown definition `{definition}`", hint="name the folder after a $defs entry")
+        constant = _example_name(definition, path.stem)
+        names.append(constant)
+        out.append(f"export const {constant}: {label}.{definition} = {_typed_literal(read_json(path))};")
+    out += ["", f"export const exampleCount = {len(names)};"]
+    return "\n".join(out) + "\n"
+
+
+def _example_name(definition: str, stem: str) -> str:
+    return definition[0].lower() + definition[1:] + "_" + re.sub(r"[^A-Za-z0-9]", "_", stem)
+
+
+def _typed_literal(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+# --- type-level tests from the shared corpus (bindings/corpus/v<N>/<Definition>-<True|False>-<hash>.json)
+#
+# A corpus entry is valid or invalid against the JSON Schema. TypeScript types see less than the
+# schema (no minLength, minimum, uniqueItems, integer-ness, ...), so each entry is first judged
+# the way tsc will see it: valid entries tsc accepts must compile; invalid entries tsc rejects go
+# under `@ts-expect-error`; the rest are listed as skipped, with the reason.
+
+ACCEPT, REJECT, UNSURE = "accept", "reject", "unsure"
+CORPUS_NAME = re.compile(r"^(?P<definition>[A-Za-z_][A-Za-z0-9_]*)-(?P<valid>True|False)-(?P<hash>[A-Za-z0-9_]+)$")
+
+
+def render_corpus_tests(protocol: Protocol, root: Path) -> str | None:
+    folder = root / CORPUS / protocol.label
+    if not folder.is_dir():
+        return None
+    label = protocol.label
+    judge = TsJudge(protocol)
+    body: list[str] = []
+    skipped: list[str] = []
+    for path in sorted(folder.glob("*.json")):
+        match = CORPUS_NAME.match(path.stem)
+        if not match or match["definition"] not in protocol.definitions:
+            raise InputError(path, "corpus file name must be <Definition>-<True|False>-<hash>.json with a definition of this version")
+        definition, valid = match["definition"], match["valid"] == "True"
+        value, case = _corpus_sample(read_json(path))
+        verdict, reason = judge.verdict({"$ref": f"#/$defs/{definition}"}, value)
+        constant = f"{_example_name(definition, 'c_' + match['hash'])}_{'valid' if valid else 'invalid'}"
+        if valid and verdict == ACCEPT:
+            body.append(f"export const {constant}: {label}.{definition} = {judge.literal({'$ref': f'#/$defs/{definition}'}, value)};")
+        elif not valid and verdict == REJECT:
+            body += [f"// @ts-expect-error {reason}", f"export const {constant}: {label}.{definition} = {_typed_literal(value)};"]
+        else:
+            why = reason if verdict != ACCEPT else "TypeScript types cannot express why the schema rejects it"
+            skipped.append(f"// skipped {path.name}{f' ({case})' if case else ''}: {why}")
+    out = [_banner(), f"// The shared corpus bindings/corpus/{label}/ as type-level tests: this file must compile.", ""]
+    out += [f"import type * as {label} from '../../src/generated/{label}.js';", ""]
+    checked = sum(1 for line in body if line.startswith("export"))
+    out += [*body, "", *skipped, "", f"export const corpusChecked = {checked};", f"export const corpusSkipped = {len(skipped)};"]
+    return "\n".join(out) + "\n"
+
+
+def _corpus_sample(entry: Any) -> tuple[Any, str]:
+    """A corpus file holds {"definition", "valid", "case", "sample"}; a bare value is accepted too."""
+    if isinstance(entry, dict) and "sample" in entry and "definition" in entry:
+        return entry["sample"], str(entry.get("case", ""))
+    return entry, ""
+
+
+class TsJudge:
+    """How tsc sees a JSON value assigned, as a fresh literal, to a generated type."""
+
+    def __init__(self, protocol: Protocol) -> None:
+        self.definitions = protocol.definitions
+
+    def resolve(self, schema: Any) -> Any:
+        while isinstance(schema, dict) and "$ref" in schema:
+            schema = self.definitions[ref_name(schema["$ref"])].schema
+        return schema
+
+    def verdict(self, schema: Any, value: Any, direct: bool = True) -> tuple[str, str]:
+        """`direct`: the literal is checked against this type alone (not one member of an untagged
+        union), so tsc's excess-property check applies to it."""
+        schema = self.resolve(schema)
+        if not isinstance(schema, dict):
+            return (ACCEPT, "") if schema is not False else (REJECT, "never")
+        if "const" in schema:
+            return (ACCEPT, "") if value == schema["const"] and type(value) is type(schema["const"]) else (REJECT, f"not the literal {schema['const']!r}")
+        if "enum" in schema:
+            return (ACCEPT, "") if value in schema["enum"] and isinstance(value, str) else (REJECT, f"{value!r} is not one of the enum's literals")
+        if "oneOf" in schema or "anyOf" in schema:
+            return self._union(schema, value, direct)
+        kinds = schema.get("type")
+        if kinds is None:
+            return ACCEPT, ""
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        kind = json_type(value)
+        if kind not in kinds and not (kind == "integer" and "number" in kinds) and not (kind == "number" and "integer" in kinds):
+            return REJECT, f"a {kind} where the type is {' | '.join(kinds)}"
+        if kind == "array":
+            return _combine([self.verdict(schema.get("items", True), item, direct) for item in value])
+        if kind == "object":
+            return self._object(schema, value, direct)
+        return ACCEPT, ""
+
+    def _union(self, schema: dict[str, Any], value: Any, direct: bool) -> tuple[str, str]:
+        options = schema.get("oneOf") or schema.get("anyOf") or []
+        tag = schema.get("discriminator", {}).get("propertyName")
+        if tag is not None:
+            chosen = self._variant(options, tag, value)
+            if chosen is None:
+                return REJECT, f"no variant has the tag {tag}={value.get(tag) if isinstance(value, dict) else value!r}"
+            return self.verdict(chosen, value, direct)
+        verdicts = [self.verdict(option, value, direct=False) for option in options]
+        if any(v == ACCEPT for v, _ in verdicts):
+            return ACCEPT, ""
+        if all(v == REJECT for v, _ in verdicts):
+            return REJECT, "; ".join(dict.fromkeys(reason for _, reason in verdicts))
+        return UNSURE, "matches no member of a union without a tag"
+
+    def _variant(self, options: list[Any], tag: str, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return None
+        for option in options:
+            const = self.resolve(option).get("properties", {}).get(tag, {}).get("const")
+            if const is not None and const == value.get(tag):
+                return option
+        return None
+
+    def _object(self, schema: dict[str, Any], value: dict[str, Any], direct: bool) -> tuple[str, str]:
+        properties: dict[str, Any] = schema.get("properties", {})
+        missing = [name for name in schema.get("required", []) if name not in value]
+        if missing:
+            return REJECT, f"required {', '.join(missing)} missing"
+        verdicts = [self.verdict(properties[name], member, direct) for name, member in value.items() if name in properties]
+        extra = [name for name in value if name not in properties]
+        if extra and properties and schema.get("additionalProperties") is False:
+            # tsc rejects unknown members of a fresh literal, but only reliably outside untagged unions.
+            verdicts.append((REJECT if direct else UNSURE, f"unknown member(s) {', '.join(extra)} of a closed object"))
+        return _combine(verdicts)
+
+    def literal(self, schema: Any, value: Any) -> str:
+        """A one-line literal in which members the type does not declare come in a spread (no excess-property error)."""
+        schema = self.resolve(schema)
+        if isinstance(schema, dict) and ("oneOf" in schema or "anyOf" in schema):
+            options = schema.get("oneOf") or schema.get("anyOf") or []
+            tag = schema.get("discriminator", {}).get("propertyName")
+            chosen = self._variant(options, tag, value) if tag else next((o for o in options if self.verdict(o, value)[0] == ACCEPT), None)
+            return self.literal(chosen, value) if chosen is not None else _typed_literal(value)
+        if isinstance(value, list) and isinstance(schema, dict):
+            return "[" + ", ".join(self.literal(schema.get("items", True), item) for item in value) + "]"
+        if isinstance(value, dict) and isinstance(schema, dict) and schema.get("properties"):
+            properties = schema["properties"]
+            known = [f"{json.dumps(k, ensure_ascii=False)}: {self.literal(properties[k], v)}" for k, v in value.items() if k in properties]
+            extra = {k: v for k, v in value.items() if k not in properties}
+            spread = [f"...{_typed_literal(extra)}"] if extra else []
+            return "{ " + ", ".join(known + spread) + " }" if known or spread else "{}"
+        return _typed_literal(value)
+
+
+def _combine(verdicts: list[tuple[str, str]]) -> tuple[str, str]:
+    for wanted in (REJECT, UNSURE):
+        reasons = [reason for verdict, reason in verdicts if verdict == wanted]
+        if reasons:
+            return wanted, reasons[0]
+    return ACCEPT, ""

@@ -1,0 +1,240 @@
+"""The reference App Server process: store + scripted agent + runtime + handler, over stdio or HTTP+SSE.
+
+`threadloom serve` (server/threadloom_server/command.py) parses options into `ServeSettings` and calls
+`serve(settings)`. stdio serves one connection and ends when stdin closes; HTTP serves many
+sessions until SIGTERM/SIGINT. Either way running turns are interrupted (and stored as interrupted)
+before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import signal
+import socket
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from threadloom_protocol.v2.server import session
+from threadloom_runtime.connection import Limits
+from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, Transport, stdio_transport
+from threadloom_server.agent import DEFAULT_COMMAND_TIMEOUT, Agent, ScriptedAgent
+from threadloom_server.handler import AppServerHandler
+from threadloom_server.store import MEMORY, ThreadStore
+from threadloom_server.threads import ThreadRuntime
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.types import ASGIApp
+
+log = logging.getLogger("threadloom_server")
+
+DEFAULT_HOST = "127.0.0.1"
+SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@dataclass(frozen=True)
+class HttpBind:
+    host: str = DEFAULT_HOST
+    port: int = 0
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    store: str | None = None
+    """A file path, `:memory:`, or None for the per-user default."""
+    workspace: Path = field(default_factory=Path.cwd)
+    http: HttpBind | None = None
+    token: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+
+
+def open_store(spec: str | None) -> ThreadStore:
+    """Raises `StoreOpenError` (naming the file) for a store that cannot be used."""
+    if spec == MEMORY:
+        return ThreadStore.in_memory()
+    return ThreadStore.open(spec)
+
+
+class AppServer:
+    """One server process: a runtime shared by every connection, one handler object for all of them."""
+
+    def __init__(self, store: ThreadStore, workspace: Path, agent: Agent, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
+        self.store = store
+        self.runtime = ThreadRuntime(store, agent, workspace.resolve())
+        self.handler = AppServerHandler(self.runtime)
+        self.limits = Limits(max_message_bytes=max_message_bytes, shutdown_grace_seconds=2.0)
+
+    async def serve_connection(self, transport: Transport) -> None:
+        connection = session(self.handler, transport, limits=self.limits)
+        try:
+            await connection.run()
+        finally:
+            self.runtime.disconnect(connection.peer)
+
+    async def serve_stdio(self, stop: asyncio.Event) -> None:
+        transport = await stdio_transport(self.limits.max_message_bytes)
+        serving = asyncio.create_task(self.serve_connection(transport))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        await self.runtime.shutdown()
+        stopping.cancel()
+        if not serving.done():
+            serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+
+    async def serve_http(self, bind: HttpBind, token: str, origins: tuple[str, ...], stop: asyncio.Event) -> None:
+        from threadloom_server.http import HttpSettings, SessionTransport, create_app
+
+        live: dict[SessionTransport, asyncio.Task[object]] = {}
+
+        async def connect(transport: SessionTransport) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            live[transport] = task
+            try:
+                await self.serve_connection(transport)
+            finally:
+                live.pop(transport, None)
+
+        settings = HttpSettings(token=token, allowed_origins=frozenset(origins), max_message_bytes=self.limits.max_message_bytes)
+        server, serving, port = await _start_uvicorn(create_app(settings, connect), bind)
+        announce({"event": "listening", "url": f"http://{_url_host(bind.host)}:{port}", "token": token})
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        # Turns end first, so their `turn/completed` is in the sessions' buffers; then every session
+        # reads EOF and closes, which ends its event stream, so uvicorn finds no open response.
+        await self.runtime.shutdown()
+        sessions = dict(live)
+        for transport in sessions:
+            await transport.hang_up()
+        if sessions:
+            await asyncio.wait(sessions.values(), timeout=5)
+        server.should_exit = True
+        await serving
+
+
+async def _start_uvicorn(app: ASGIApp, bind: HttpBind) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+    """uvicorn serving `app` on a socket bound here (so a taken port is a clean OSError, not uvicorn's sys.exit)."""
+    import uvicorn
+
+    # log_config=None: uvicorn's default config logs access lines to stdout, which carries the one
+    # `listening` line clients parse. The graceful timeout is a backstop for streams left open.
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3)
+    server = _uvicorn_server(config)
+    listener = listen(bind)
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    while not server.started:
+        if serving.done():
+            await serving
+            raise OSError(f"cannot serve on {bind.host}:{bind.port}")
+        await asyncio.sleep(0.01)
+    port: int = listener.getsockname()[1]
+    return server, serving, port
+
+
+def _uvicorn_server(config: uvicorn.Config) -> uvicorn.Server:
+    """uvicorn's Server without its own signal handling: ours interrupts turns before the server stops."""
+    import uvicorn
+
+    class QuietSignalsServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return QuietSignalsServer(config)
+
+
+def listen(bind: HttpBind) -> socket.socket:
+    try:
+        family = socket.AF_INET6 if ":" in bind.host else socket.AF_INET
+        return socket.create_server((bind.host, bind.port), family=family)
+    except OSError as error:
+        raise OSError(f"cannot listen on {bind.host}:{bind.port}: {error.strerror or error}") from None
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def announce(event: dict[str, str]) -> None:
+    """The one line `--http` prints on stdout; conformance tools and tests wait for it."""
+    sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def _install_signal_handlers(stop: asyncio.Event) -> Callable[[], None]:
+    loop = asyncio.get_running_loop()
+    for signum in SHUTDOWN_SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+
+    def remove() -> None:
+        for signum in SHUTDOWN_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+    return remove
+
+
+async def run(settings: ServeSettings, store: ThreadStore) -> None:
+    agent = ScriptedAgent(command_timeout=settings.command_timeout)
+    app = AppServer(store, settings.workspace, agent, settings.max_message_bytes)
+    stop = asyncio.Event()
+    remove_handlers = _install_signal_handlers(stop)
+    try:
+        if settings.http is None:
+            await app.serve_stdio(stop)
+        else:
+            token = settings.token or secrets.token_urlsafe(24)
+            await app.serve_http(settings.http, token, settings.allowed_origins, stop)
+    finally:
+        remove_handlers()
+
+
+def configure_logging() -> None:
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="threadloom serve: %(levelname)s %(name)s: %(message)s")
+
+
+def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+    """uvloop where it exists (measured on stdio: ~18% more requests/s, ~15% lower one-at-a-time
+    latency than the default loop, see bench/NOTES.md); the standard loop elsewhere."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
+
+
+def serve(settings: ServeSettings) -> int:
+    """Run the server until stdin closes (stdio) or a signal arrives; the exit status."""
+    from threadloom_server.store import StoreError
+
+    configure_logging()
+    if not settings.workspace.is_dir():
+        print(f"threadloom serve: error: workspace {settings.workspace} is not a directory", file=sys.stderr)
+        return 2
+    try:
+        store = open_store(settings.store)
+    except StoreError as error:
+        print(f"threadloom serve: error: {error}", file=sys.stderr)
+        return 2
+    if store.recovered_turns:
+        log.warning("marked %d turn(s) left running by an earlier crash as interrupted", len(store.recovered_turns))
+    try:
+        run_event_loop(run(settings, store))
+    except OSError as error:
+        print(f"threadloom serve: error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    return 0
