@@ -18,6 +18,8 @@ from threadloom.model import (
     Deprecation,
     Direction,
     ErrorCode,
+    Framing,
+    Handshake,
     Kind,
     Method,
     Property,
@@ -52,6 +54,27 @@ def to_model(document: dict[str, Any], source: Path) -> Protocol:
         definitions=definitions,
         messages={Direction(direction): ref_name(ref) for direction, ref in header.get("messages", {}).items()},
         transports=header.get("transports", {}),
+        release=str(version),
+        framing=_framing(header.get("framing", {})),
+        handshake=_handshake(header.get("handshake")),
+    )
+
+
+def _framing(raw: dict[str, Any]) -> Framing:
+    return Framing(jsonrpc_member=bool(raw.get("jsonrpcMember", True)), notification_extras=tuple(raw.get("notificationExtras", ())))
+
+
+def _handshake(raw: dict[str, Any] | None) -> Handshake | None:
+    if raw is None:
+        return None
+    return Handshake(
+        method=raw["method"],
+        initialized=raw.get("initialized"),
+        version_offer=raw.get("versionOffer"),
+        version_chosen=raw.get("versionChosen"),
+        experimental_opt_in=raw.get("experimentalOptIn"),
+        opt_out_notifications=raw.get("optOutNotifications"),
+        errors=tuple(sorted(raw.get("errors", {}).items())),
     )
 
 
