@@ -557,6 +557,11 @@ class _Builder:
         becomes a definition named after where it sits (`<Owner><Property>`)."""
         if not isinstance(schema, dict):
             return schema
+        if _is_nullable_string_enum(schema):
+            values = [v for v in schema["enum"] if v is not None]
+            enum = {**{k: v for k, v in schema.items() if k not in ("enum", "type", "default")}, "type": "string", "enum": values}
+            doc = {k: schema[k] for k in ("default",) if k in schema}
+            return {"anyOf": [{"$ref": f"#/$defs/{self._lift(enum, [hint])}"}, {"type": "null"}], **doc}
         if (_is_object(schema) and schema.get("properties")) or (_is_string_enum(schema) and len(schema["enum"]) > 1):
             title = schema.get("title")
             names = [title_name(title), hint] if isinstance(title, str) and title else [hint]
@@ -646,6 +651,12 @@ def _is_object(schema: Any) -> bool:
 
 def _is_string_enum(schema: Any) -> bool:
     return isinstance(schema, dict) and isinstance(schema.get("enum"), list) and all(isinstance(v, str) for v in schema["enum"]) and "properties" not in schema
+
+
+def _is_nullable_string_enum(schema: dict[str, Any]) -> bool:
+    """`{"type": ["string", "null"], "enum": ["a", "b", null]}`: an enum and a null, kept apart."""
+    values = schema.get("enum")
+    return isinstance(values, list) and None in values and len(values) > 2 and all(isinstance(v, str) for v in values if v is not None)
 
 
 def _enum_values(options: list[Any]) -> list[str]:
