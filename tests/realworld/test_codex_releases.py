@@ -8,9 +8,9 @@ the cache is shared and written atomically).
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from threadloom.model import DefinitionKind, Direction, Kind, Protocol, Stabilit
 from threadloom_conformance.releases import PINNED, codex_export
 
 VERSIONS = PINNED["codex"]
-PAIRS = list(zip(VERSIONS, VERSIONS[1:], strict=False))
+PAIRS = list(itertools.pairwise(VERSIONS))
 UNIONS = {
     "ClientRequest": (Direction.CLIENT_TO_SERVER, Kind.REQUEST),
     "ClientNotification": (Direction.CLIENT_TO_SERVER, Kind.NOTIFICATION),

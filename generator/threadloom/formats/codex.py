@@ -150,7 +150,8 @@ def load_export(export: Export, results: Path = RESULTS_FILE) -> Protocol:
     document = builder.document(stable_methods)
     notes = list(builder.notes)
     if not export.release:
-        notes.append(_note(export.bundle, "", "codex-release-unknown", "the export does not say which Codex release it is", f"name the folder `...@X.Y.Z` or write {MARKER}"))
+        hint = f"name the folder `...@X.Y.Z` or write {MARKER}"
+        notes.append(_note(export.bundle, "", "codex-release-unknown", "the export does not say which Codex release it is", hint))
     protocol = _to_model(document, export.bundle)
     document = _with_openness(document, protocol)
     protocol = _to_model(document, export.bundle)
@@ -172,7 +173,7 @@ def read_overrides(path: Path) -> dict[str, str]:
     table = read_json(path)
     results = table.get("results") if isinstance(table, dict) else None
     if not isinstance(results, dict) or not all(isinstance(v, str) for v in results.values()):
-        raise InputError(path, "expected {\"results\": {method: result type name}}", "/results")
+        raise InputError(path, 'expected {"results": {method: result type name}}', "/results")
     return dict(results)
 
 
@@ -464,7 +465,8 @@ class _Builder:
             for ns in ("v2", ""):
                 if (ns, override) in self.raw:
                     return self.names[(ns, override)]
-            raise InputError(self.results_file, f"`{method}` is said to return `{override}`, which {self.file.name} does not define", pointer_join("results", method))
+            message = f"`{method}` is said to return `{override}`, which {self.file.name} does not define"
+            raise InputError(self.results_file, message, pointer_join("results", method))
         origin = next((key for key, name in self.names.items() if name == params), None)
         if origin and origin[1].endswith("Params"):
             response = origin[1][: -len("Params")] + "Response"
@@ -546,11 +548,14 @@ class _Builder:
         for key in ("oneOf", "anyOf", "allOf"):
             if isinstance(schema.get(key), list):
                 objects = [o for o in schema[key] if _is_object(o) and o.get("properties")]
+                several = len(objects) > 1
                 out[key] = [
-                    {"$ref": f"#/$defs/{self._lift(o, self._variant_names(owner, o, None, schema[key]))}"} if len(objects) > 1 and any(o is x for x in objects) else self._lift_inline(owner, o)
-                    for o in schema[key]
+                    self._lift_option(owner, o, schema[key]) if several and any(o is x for x in objects) else self._lift_inline(owner, o) for o in schema[key]
                 ]
         return out
+
+    def _lift_option(self, owner: str, option: dict[str, Any], options: list[Any]) -> dict[str, Any]:
+        return {"$ref": f"#/$defs/{self._lift(option, self._variant_names(owner, option, None, options))}"}
 
     def _lift_inline(self, hint: str, schema: Any) -> Any:
         """A property's (or item's) schema: an inline object with properties or a multi-value enum
@@ -593,8 +598,9 @@ class _Builder:
         defs[reserved["noParams"]] = {"type": "null", "description": "No params: the member is omitted or null."}
         defs[reserved["untyped"]] = {"description": "A result the export does not describe: any JSON value (see the `codex-untyped-result` note)."}
         answers = [{"$ref": f"#/$defs/{n}"} for n in (RESPONSE, ERROR_RESPONSE) if n in defs]
-        defs[reserved["client"]] = {"description": "Any message a client writes.", "anyOf": [{"$ref": "#/$defs/ClientRequest"}, {"$ref": "#/$defs/ClientNotification"}, *answers]}
-        defs[reserved["server"]] = {"description": "Any message the server writes.", "anyOf": [{"$ref": "#/$defs/ServerRequest"}, {"$ref": "#/$defs/ServerNotification"}, *answers]}
+        writers = (("client", "a client", ("ClientRequest", "ClientNotification")), ("server", "the server", ("ServerRequest", "ServerNotification")))
+        for role, writer, unions in writers:
+            defs[reserved[role]] = {"description": f"Any message {writer} writes.", "anyOf": [*({"$ref": f"#/$defs/{u}"} for u in unions), *answers]}
         header: dict[str, Any] = {
             "name": PROTOCOL_NAME,
             "version": 1,
@@ -677,7 +683,7 @@ def _tag_value(schema: Any) -> str | None:
     if isinstance(values, list) and len(values) == 1 and isinstance(values[0], str):
         return values[0]
     const = schema.get("const")
-    return const if isinstance(const, str) else None
+    return str(const) if isinstance(const, str) else None
 
 
 def _common_tag(options: list[Any]) -> str | None:
@@ -689,7 +695,7 @@ def _common_tag(options: list[Any]) -> str | None:
     for prop in candidates:
         values = [_tag_value(o["properties"][prop]) for o in options]
         if all(values) and len(set(values)) == len(values):
-            return prop
+            return str(prop)
     return None
 
 
