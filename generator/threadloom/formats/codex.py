@@ -83,6 +83,8 @@ class Export:
 
 def recognises(source: Path) -> bool:
     """A bundle file, an export folder (complete or not), or a release folder holding exports."""
+    if not isinstance(source, Path):  # a loader still sniffing parsed documents: not ours
+        return False
     if source.is_file():
         return source.name.startswith("codex_app_server_protocol") and source.suffix == ".json"
     if not source.is_dir():
