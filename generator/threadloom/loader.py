@@ -42,10 +42,11 @@ def resolve_format(path: Path, name: str | None = None) -> ModuleType:
     if path.is_file():
         read_json(path)  # invalid JSON is the more useful message when that is what is wrong
         raise InputError(display_path(path), "not a protocol document", "", threadloom_format.NOT_A_PROTOCOL_HINT)
+    expected = display_path(path / threadloom_format.DOCUMENT_NAME)
     raise InputError(
         display_path(path),
-        "no protocol found in this folder",
-        hint=f"expected protocol.json, v1/protocol.json, ... or a source of a known format ({', '.join(format_names())}); {PATH_HINT}",
+        f"no protocol found in this folder: no {expected}, no v1/protocol.json, ..., and no source of another known format",
+        hint=f"known formats: {', '.join(format_names())}; {PATH_HINT}",
     )
 
 
