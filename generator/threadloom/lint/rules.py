@@ -1,7 +1,7 @@
 """Lint rules for a protocol document that already satisfies the metaschema.
 
 One rule = one small function registered with `@rule(id)`, yielding `(pointer, message, hint)`.
-Each rule has one broken fixture under tests/check_fixtures/<rule-id>/ that the tests load.
+Each rule has one broken fixture under tests/check/fixtures/<rule-id>/ that the tests load.
 """
 
 from __future__ import annotations
@@ -282,6 +282,79 @@ def unused_definition(protocol: Protocol) -> Iterator[Issue]:
         ]
     for name in sorted(set(protocol.definitions) - used):
         yield pointer_join("$defs", name), f"`{name}` is not used by any method, error or message", "remove it or reference it"
+
+
+JSONRPC_MEMBERS = ("jsonrpc", "id", "method", "params", "result", "error")
+HANDSHAKE_PARAMS_POINTERS = (("versionOffer", "version_offer"), ("experimentalOptIn", "experimental_opt_in"), ("optOutNotifications", "opt_out_notifications"))
+
+
+@rule("handshake")
+def handshake(protocol: Protocol) -> Iterator[Issue]:
+    """A declared handshake names a client request, an initialized notification, fields that exist
+    in its params and result, and errors of the error table."""
+    declared = protocol.handshake
+    if declared is None:
+        return
+    base = "/x-protocol/handshake"
+    method = protocol.method(declared.method)
+    if method is None or method.direction is not Direction.CLIENT_TO_SERVER or not method.is_request:
+        yield base + "/method", f"handshake method `{declared.method}` is not a client request of the method table", "add it to `x-methods` (clientToServer, request) or fix the name"
+    if declared.initialized is not None:
+        initialized = protocol.method(declared.initialized)
+        if initialized is None or initialized.direction is not Direction.CLIENT_TO_SERVER or initialized.is_request:
+            yield (
+                base + "/initialized",
+                f"`{declared.initialized}` is not a client notification of the method table",
+                "add it to `x-methods` (clientToServer, notification) or fix the name",
+            )
+    if method is not None:
+        for key, attribute in HANDSHAKE_PARAMS_POINTERS:
+            pointer = getattr(declared, attribute)
+            if pointer is not None and not _field_exists(protocol, method.params, pointer):
+                yield base + "/" + key, f"`{pointer}` is not a field of `{method.params}`", f"point at a property of the `{declared.method}` params"
+        if declared.version_chosen is not None and not (method.result and _field_exists(protocol, method.result, declared.version_chosen)):
+            yield base + "/versionChosen", f"`{declared.version_chosen}` is not a field of `{method.result}`", f"point at a property of the `{declared.method}` result"
+    for situation, error_name in declared.errors:
+        if protocol.error(error_name) is None:
+            yield pointer_join("x-protocol", "handshake", "errors", situation), f"`{error_name}` is not in the error table", "add it to `x-errors` or fix the name"
+
+
+def _field_exists(protocol: Protocol, definition: str, pointer: str) -> bool:
+    """Whether a JSON pointer into values of `definition` names properties all the way down."""
+    current = protocol.definitions.get(definition)
+    parts = [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
+    for index, part in enumerate(parts):
+        prop = current.property(part) if current else None
+        if prop is None:
+            return False
+        if index < len(parts) - 1:
+            target = prop.schema.get("$ref")
+            current = protocol.definitions.get(ref_name(target)) if isinstance(target, str) else None
+    return True
+
+
+@rule("framing")
+def framing(protocol: Protocol) -> Iterator[Issue]:
+    """Wire messages agree with `x-protocol.framing`: `jsonrpc` present exactly when declared,
+    notification extras allowed on every notification and distinct from JSON-RPC's own members."""
+    declared = protocol.framing
+    for index, extra in enumerate(declared.notification_extras):
+        if extra in JSONRPC_MEMBERS:
+            yield pointer_join("x-protocol", "framing", "notificationExtras", index), f"`{extra}` is a JSON-RPC member, not an extra", "remove it from `notificationExtras`"
+    for union_name, kind in (("ClientRequest", Kind.REQUEST), ("ClientNotification", Kind.NOTIFICATION), ("ServerRequest", Kind.REQUEST), ("ServerNotification", Kind.NOTIFICATION)):
+        union = protocol.definitions.get(union_name)
+        for variant in union.variants if union else ():
+            message = protocol.definitions.get(variant.definition)
+            if message is None or message.kind is not DefinitionKind.OBJECT:
+                continue
+            has_jsonrpc = message.property("jsonrpc") is not None
+            if has_jsonrpc != declared.jsonrpc_member:
+                what = "carries `jsonrpc`, but the framing says messages do not" if has_jsonrpc else "lacks `jsonrpc`, which the framing requires"
+                yield message.pointer, f"`{variant.definition}` {what}", "make the wire message and `x-protocol.framing.jsonrpcMember` agree"
+            if kind is Kind.NOTIFICATION and message.closed:
+                for extra in declared.notification_extras:
+                    if extra not in JSONRPC_MEMBERS and message.property(extra) is None:
+                        yield message.pointer, f"`{variant.definition}` is closed and does not allow the framing extra `{extra}`", f"add an optional `{extra}` property"
 
 
 def lint(protocol: Protocol) -> Iterator[tuple[str, Issue]]:
