@@ -25,7 +25,7 @@ from threadloom.model import Protocol
 LOCK_NAME = "versions.lock.json"
 
 
-def check_protocol(path: Path, format: str | None = None) -> list[Finding]:  # noqa: A002 - mirrors `--format`
+def check_protocol(path: Path, format: str | None = None) -> list[Finding]:
     """All findings for a `--protocol PATH`. What cannot be read at all (a missing file, invalid
     JSON, a broken cross-file reference, not a protocol) raises `InputError`: exit 2, as in every
     command."""
@@ -65,7 +65,7 @@ def check_document(file: Path) -> list[Finding]:
     shown = display_path(file)
     findings = [Finding(shown, pointer, rule_id, message, hint) for rule_id, (pointer, message, hint) in lint(protocol)]
     findings += _version_matches_folder(protocol, file.parent, shown)
-    findings += check_examples(protocol, file.parent / "examples")
+    findings += check_examples(protocol, protocol.examples_dir)
     return findings
 
 

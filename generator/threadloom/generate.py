@@ -12,7 +12,6 @@ see `config.py`), which is how this repository generates its own outputs.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib
 import importlib.metadata
@@ -59,6 +58,7 @@ class Context:
     options: dict[str, Any] = field(default_factory=dict)  # the config's per-target `options`
     command: str = ""  # the command that regenerates this target's files (for the banner)
     source_format: str | None = None  # `--source-format`
+    loaded: list[Protocol] | None = field(default=None, repr=False)  # the protocols, once read
 
     @property
     def protocol_source(self) -> Path:
@@ -68,9 +68,12 @@ class Context:
     def out_dir(self) -> Path:
         return self.out if self.out is not None else self.root
 
-    @functools.cached_property
+    @property
     def protocols(self) -> list[Protocol]:
-        return load_protocols(self.protocol_source, self.source_format)
+        """Every version of the protocol, oldest first (read on first use)."""
+        if self.loaded is None:
+            self.loaded = load_protocols(self.protocol_source, self.source_format)
+        return self.loaded
 
     def protocol(self, version: int) -> Protocol:
         return next(p for p in self.protocols if p.version == version)
@@ -183,6 +186,7 @@ def run_jobs(
     outcome = Outcome()
     results: list[tuple[Job, str, dict[str, str]]] = []
     shared_outputs: dict[Path, set[str]] = {}  # output folder -> every file some job of this run keeps there
+    loaded: dict[tuple[Path, str | None], list[Protocol]] = {}  # jobs reading the same protocol read it once
     for job in jobs:
         module = modules[job.target]
         fingerprint = _fingerprint(job.context, module)
@@ -192,6 +196,7 @@ def run_jobs(
             outcome.unchanged += len(kept)
             shared_outputs.setdefault(job.context.out_dir.resolve(), set()).update(kept)
             continue
+        _share_protocols(job.context, loaded)
         progress(f"{'checking' if check else 'generating'} {job.target}")
         files: dict[str, str] = module.generate(job.context)
         shared_outputs.setdefault(job.context.out_dir.resolve(), set()).update(files)
@@ -205,6 +210,13 @@ def run_jobs(
     if cache is not None:
         cache.save()
     return outcome
+
+
+def _share_protocols(context: Context, loaded: dict[tuple[Path, str | None], list[Protocol]]) -> None:
+    key = (context.protocol_source.resolve(), context.source_format)
+    if context.loaded is None and key in loaded:
+        context.loaded = loaded[key]
+    loaded[key] = context.protocols
 
 
 CACHE_FILE = ".threadloom-cache/generate.json"

@@ -32,7 +32,7 @@ def resolve_format(path: Path, name: str | None = None) -> ModuleType:
     if not path.exists():
         raise InputError(display_path(path), "not found", hint=PATH_HINT)
     if name is not None:
-        chosen = next((module for module in FORMATS if module.NAME == name), None)
+        chosen = next((module for module in FORMATS if name == module.NAME), None)
         if chosen is None:
             raise InputError("--format", f"unknown format `{name}`", hint=f"known formats: {', '.join(format_names())}")
         return chosen
@@ -50,7 +50,7 @@ def resolve_format(path: Path, name: str | None = None) -> ModuleType:
     )
 
 
-def load_protocols(path: Path, format: str | None = None) -> list[Protocol]:  # noqa: A002 - mirrors `--format`
+def load_protocols(path: Path, format: str | None = None) -> list[Protocol]:
     """Every version `path` holds, oldest first."""
     protocols: list[Protocol] = resolve_format(path, format).load(path)
     if not protocols:
@@ -58,7 +58,7 @@ def load_protocols(path: Path, format: str | None = None) -> list[Protocol]:  # 
     return protocols
 
 
-def load_protocol(path: Path, format: str | None = None) -> Protocol:  # noqa: A002
+def load_protocol(path: Path, format: str | None = None) -> Protocol:
     """Exactly one version (diff's OLD and NEW): a version folder or a document file."""
     protocols = load_protocols(path, format)
     if len(protocols) != 1:

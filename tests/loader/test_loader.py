@@ -68,14 +68,19 @@ def _validator(tmp_path: Path, framing: dict[str, Any] | None = None) -> jsonsch
     return jsonschema.Draft202012Validator(protocol.document)  # the document itself, as a standard validator sees it
 
 
-WIRE = [
+WIRE: list[dict[str, Any]] = [
     {"jsonrpc": "2.0", "id": 1, "method": "task/add", "params": {"content": {"type": "text", "text": "hi"}}},
-    {"jsonrpc": "2.0", "id": "s-1", "method": "task/confirm", "params": {"task": {"id": "t", "status": "done", "content": {"type": "text", "text": "x"}}, "reason": "old"}},
+    {
+        "jsonrpc": "2.0",
+        "id": "s-1",
+        "method": "task/confirm",
+        "params": {"task": {"id": "t", "status": "done", "content": {"type": "text", "text": "x"}}, "reason": "old"},
+    },
     {"jsonrpc": "2.0", "method": "task/changed", "params": {"task": {"id": "t", "status": "open", "content": {"type": "link", "url": "u"}}}},
     {"jsonrpc": "2.0", "id": 1, "result": {"task": {"id": "t", "status": "open", "content": {"type": "text", "text": "hi"}}}},
     {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}},
 ]
-NOT_WIRE = [
+NOT_WIRE: list[dict[str, Any]] = [
     {"jsonrpc": "2.0", "id": 1, "method": "task/unknown", "params": {}},
     {"jsonrpc": "2.0", "id": 1, "method": "task/add", "params": {"content": {"type": "text"}}},
     {"jsonrpc": "2.0", "method": "task/add", "params": {"content": {"type": "text", "text": "hi"}}},

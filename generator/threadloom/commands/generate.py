@@ -39,6 +39,7 @@ def command(
     """
     from threadloom.config import CONFIG_NAME, jobs_from_config, read_config
     from threadloom.generate import Context, Job, available_targets, require_targets, run_jobs
+    from threadloom.loader import load_protocols
 
     if out is not None:
         if config_file is not None:
@@ -47,6 +48,7 @@ def command(
             raise InputError("threadloom generate", "name the targets to run with --out", hint=f"available: {', '.join(available_targets())}")
         require_targets(targets)
         protocol = protocol_path if protocol_path is not None else Path("protocol")
+        protocols = load_protocols(protocol, source_format)  # before any output: bad input fails at once
         jobs = [
             Job(
                 name,
@@ -57,6 +59,7 @@ def command(
                     package=package,
                     command=_command(name, protocol, out, package, source_format),
                     source_format=source_format,
+                    loaded=protocols,
                 ),
             )
             for name in targets

@@ -90,10 +90,13 @@ def document(name: str) -> dict[str, Any]:
         ],
         "x-errors": [{"code": -32010, "name": "TaskNotFound", "description": "No task has this id.", "data": "#/$defs/TaskNotFoundErrorData"}],
         "$defs": {
-            "TaskStatus": {"type": "string", "description": "Where a task stands. Open: newer servers may add states.", "enum": ["open", "done"], "x-open": True},
-            "TextContent": _object(
-                "A task described in text.", {"type": {"const": "text", "description": "Always `text`."}, "text": text}, ["type", "text"]
-            ),
+            "TaskStatus": {
+                "type": "string",
+                "description": "Where a task stands. Open: newer servers may add states.",
+                "enum": ["open", "done"],
+                "x-open": True,
+            },
+            "TextContent": _object("A task described in text.", {"type": {"const": "text", "description": "Always `text`."}, "text": text}, ["type", "text"]),
             "LinkContent": _object(
                 "A task pointing at a web page.",
                 {
@@ -125,7 +128,9 @@ def document(name: str) -> dict[str, Any]:
                 ["task", "reason"],
             ),
             "TaskConfirmResult": _object("Result of `task/confirm`.", {"confirmed": {"type": "boolean", "description": "True: go ahead."}}, ["confirmed"]),
-            "TaskNotFoundErrorData": _object("Data of `TaskNotFound`.", {"taskId": {"type": "string", "description": "The id that was not found."}}, ["taskId"]),
+            "TaskNotFoundErrorData": _object(
+                "Data of `TaskNotFound`.", {"taskId": {"type": "string", "description": "The id that was not found."}}, ["taskId"]
+            ),
         },
     }
 

@@ -298,7 +298,11 @@ def handshake(protocol: Protocol) -> Iterator[Issue]:
     base = "/x-protocol/handshake"
     method = protocol.method(declared.method)
     if method is None or method.direction is not Direction.CLIENT_TO_SERVER or not method.is_request:
-        yield base + "/method", f"handshake method `{declared.method}` is not a client request of the method table", "add it to `x-methods` (clientToServer, request) or fix the name"
+        yield (
+            base + "/method",
+            f"handshake method `{declared.method}` is not a client request of the method table",
+            "add it to `x-methods` (clientToServer, request) or fix the name",
+        )
     if declared.initialized is not None:
         initialized = protocol.method(declared.initialized)
         if initialized is None or initialized.direction is not Direction.CLIENT_TO_SERVER or initialized.is_request:
@@ -313,10 +317,18 @@ def handshake(protocol: Protocol) -> Iterator[Issue]:
             if pointer is not None and not _field_exists(protocol, method.params, pointer):
                 yield base + "/" + key, f"`{pointer}` is not a field of `{method.params}`", f"point at a property of the `{declared.method}` params"
         if declared.version_chosen is not None and not (method.result and _field_exists(protocol, method.result, declared.version_chosen)):
-            yield base + "/versionChosen", f"`{declared.version_chosen}` is not a field of `{method.result}`", f"point at a property of the `{declared.method}` result"
+            yield (
+                base + "/versionChosen",
+                f"`{declared.version_chosen}` is not a field of `{method.result}`",
+                f"point at a property of the `{declared.method}` result",
+            )
     for situation, error_name in declared.errors:
         if protocol.error(error_name) is None:
-            yield pointer_join("x-protocol", "handshake", "errors", situation), f"`{error_name}` is not in the error table", "add it to `x-errors` or fix the name"
+            yield (
+                pointer_join("x-protocol", "handshake", "errors", situation),
+                f"`{error_name}` is not in the error table",
+                "add it to `x-errors` or fix the name",
+            )
 
 
 def _field_exists(protocol: Protocol, definition: str, pointer: str) -> bool:
@@ -340,8 +352,17 @@ def framing(protocol: Protocol) -> Iterator[Issue]:
     declared = protocol.framing
     for index, extra in enumerate(declared.notification_extras):
         if extra in JSONRPC_MEMBERS:
-            yield pointer_join("x-protocol", "framing", "notificationExtras", index), f"`{extra}` is a JSON-RPC member, not an extra", "remove it from `notificationExtras`"
-    for union_name, kind in (("ClientRequest", Kind.REQUEST), ("ClientNotification", Kind.NOTIFICATION), ("ServerRequest", Kind.REQUEST), ("ServerNotification", Kind.NOTIFICATION)):
+            yield (
+                pointer_join("x-protocol", "framing", "notificationExtras", index),
+                f"`{extra}` is a JSON-RPC member, not an extra",
+                "remove it from `notificationExtras`",
+            )
+    for union_name, kind in (
+        ("ClientRequest", Kind.REQUEST),
+        ("ClientNotification", Kind.NOTIFICATION),
+        ("ServerRequest", Kind.REQUEST),
+        ("ServerNotification", Kind.NOTIFICATION),
+    ):
         union = protocol.definitions.get(union_name)
         for variant in union.variants if union else ():
             message = protocol.definitions.get(variant.definition)
@@ -354,7 +375,11 @@ def framing(protocol: Protocol) -> Iterator[Issue]:
             if kind is Kind.NOTIFICATION and message.closed:
                 for extra in declared.notification_extras:
                     if extra not in JSONRPC_MEMBERS and message.property(extra) is None:
-                        yield message.pointer, f"`{variant.definition}` is closed and does not allow the framing extra `{extra}`", f"add an optional `{extra}` property"
+                        yield (
+                            message.pointer,
+                            f"`{variant.definition}` is closed and does not allow the framing extra `{extra}`",
+                            f"add an optional `{extra}` property",
+                        )
 
 
 def lint(protocol: Protocol) -> Iterator[tuple[str, Issue]]:
