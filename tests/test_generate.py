@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import types
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 
 from threadloom.cli import main
 from threadloom.commands.init import document as init_document
-from threadloom.generate import GENERATED_MARKER, Context, available_targets, run_targets
+from threadloom.generate import GENERATED_MARKER, Context, Target, available_targets, owned_dirs, run_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -151,3 +152,14 @@ def test_a_broken_config_names_file_and_pointer(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "#/targets/0: not a valid generate config: 'out' is a required property" in result.stderr
     missing = _cli("generate", "--config", str(tmp_path / "none.json"))
     assert missing.exit_code == 2 and "no generate config here" in missing.stderr
+
+
+def test_a_plugin_may_name_its_folders_after_the_context(tmp_path: Path) -> None:
+    static = types.ModuleType("static")
+    static.TARGET = Target(name="x", description="x", owned_dirs=("fixed",))  # type: ignore[attr-defined]
+    dynamic = types.ModuleType("dynamic")
+    dynamic.TARGET = static.TARGET  # type: ignore[attr-defined]
+    dynamic.owned_dirs = lambda context: (context.python_package(),)  # type: ignore[attr-defined]
+    context = Context(root=tmp_path, protocol_path=_todo_protocol(tmp_path))
+    assert owned_dirs(static, context) == ("fixed",)
+    assert owned_dirs(dynamic, context) == ("todo_agent",)

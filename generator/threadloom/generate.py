@@ -2,8 +2,20 @@
 
 A plugin is a module in `generator/threadloom/plugins/` with a `TARGET` (a `Target`) and a
 `generate(context) -> dict[str, str]` function that returns file contents keyed by path relative
-to the output folder (`context.out`). Plugins never touch the disk; this module does, so "write",
-"check" and "remove orphans" work the same for every target. Adding a target = adding one module.
+to the output folder (`context.out_dir`). Plugins never touch the disk; this module does, so
+"write", "check" and "remove orphans" work the same for every target. Adding a target = adding
+one module. What a plugin reads from its `Context`:
+
+- `context.protocols` (every version, oldest first), `context.protocol(version)`, `context.protocol_name`;
+- `context.out_dir`: the output folder; `context.package` (explicit name or None),
+  `context.python_package()` / `context.npm_package()` (explicit, or derived from the protocol
+  name: `todo-agent` -> `todo_agent` / `todo-agent`); `context.options`: the config's free-form
+  per-target options;
+- `context.banner(prefix, suffix="")`: the do-not-edit header naming the command that regenerates
+  this output (`threadloom generate python` in a configured project, the full
+  `threadloom generate python --protocol ... --out ...` otherwise);
+- `context.root`: the project root, for project files a target reads besides the protocol (a
+  version's examples are at `protocol.examples_dir`).
 
 Two ways to run: `threadloom generate TARGET... --protocol PATH --out DIR [--package NAME]` for
 any protocol, anywhere; or, inside a project, the targets of its config file (`threadloom.gen.json`,
@@ -40,6 +52,8 @@ class Target:
     description: str
     # Folders (relative to the output folder) this target owns: generated files found there that
     # the target no longer produces are orphans, removed by `generate` and reported by `--check`.
+    # A plugin whose folders depend on the context (the package name) defines
+    # `owned_dirs(context) -> tuple[str, ...]` beside `generate`; it takes precedence.
     owned_dirs: tuple[str, ...]
     # What the output depends on besides the protocol, the target's own code and the generator
     # core (folders or files relative to the project root). It decides when a cached result may
@@ -190,7 +204,7 @@ def run_jobs(
     for job in jobs:
         module = modules[job.target]
         fingerprint = _fingerprint(job.context, module)
-        if cache is not None and cache.still_valid(job, module.TARGET, fingerprint):
+        if cache is not None and cache.still_valid(job, owned_dirs(module, job.context), fingerprint):
             progress(f"{job.target}: inputs unchanged, outputs intact")
             kept = cache.outputs(job.cache_key)
             outcome.unchanged += len(kept)
@@ -204,7 +218,7 @@ def run_jobs(
     for job, fingerprint, files in results:
         stale_before = len(outcome.stale)
         produced = shared_outputs[job.context.out_dir.resolve()]
-        _apply(job.context, modules[job.target].TARGET, files, produced, check, outcome)
+        _apply(job.context, owned_dirs(modules[job.target], job.context), files, produced, check, outcome)
         if cache is not None and len(outcome.stale) == stale_before:
             cache.record(job.cache_key, fingerprint, files)
     if cache is not None:
@@ -244,7 +258,7 @@ class GenerateCache:
         outputs = self.entries.get(key, {}).get("outputs", {})
         return outputs if isinstance(outputs, dict) else {}
 
-    def still_valid(self, job: Job, target: Target, fingerprint: str) -> bool:
+    def still_valid(self, job: Job, owned: tuple[str, ...], fingerprint: str) -> bool:
         entry = self.entries.get(job.cache_key)
         if not entry or entry.get("fingerprint") != fingerprint:
             return False
@@ -252,7 +266,7 @@ class GenerateCache:
         outputs = self.outputs(job.cache_key)
         if not all(_file_hash(out / relative) == digest for relative, digest in outputs.items()):
             return False
-        return not _orphans(out, target, set(outputs))
+        return not _orphans(out, owned, set(outputs))
 
     def record(self, key: str, fingerprint: str, files: dict[str, str]) -> None:
         outputs = {relative: hashlib.sha256(content.encode()).hexdigest() for relative, content in files.items()}
@@ -302,7 +316,7 @@ def _fingerprint(context: Context, module: ModuleType) -> str:
     return digest.hexdigest()
 
 
-def _apply(context: Context, target: Target, files: dict[str, str], produced: set[str], check: bool, outcome: Outcome) -> None:
+def _apply(context: Context, owned: tuple[str, ...], files: dict[str, str], produced: set[str], check: bool, outcome: Outcome) -> None:
     """Write (or compare) the files under the output folder; `produced`: every file this run keeps
     in that folder, so targets sharing an output folder never take each other's files for orphans."""
     out = context.out_dir
@@ -318,7 +332,7 @@ def _apply(context: Context, target: Target, files: dict[str, str], produced: se
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
             outcome.written.append(shown)
-    for orphan in _orphans(out, target, produced):
+    for orphan in _orphans(out, owned, produced):
         shown = _relative_to(out / orphan, context.root)
         if check:
             outcome.stale.append(f"{shown} (no longer generated)")
@@ -335,9 +349,18 @@ def _relative_to(path: Path, root: Path) -> str:
         return display_path(path)
 
 
-def _orphans(out: Path, target: Target, produced: set[str]) -> list[str]:
+def owned_dirs(module: ModuleType, context: Context) -> tuple[str, ...]:
+    """The folders a target owns under this context's output folder: `owned_dirs(context)` when the
+    plugin defines it (e.g. a folder named after the package), else `TARGET.owned_dirs`."""
+    dynamic = getattr(module, "owned_dirs", None)
+    if callable(dynamic):
+        return tuple(dynamic(context))
+    return tuple(module.TARGET.owned_dirs)
+
+
+def _orphans(out: Path, owned: tuple[str, ...], produced: set[str]) -> list[str]:
     orphans = []
-    for folder in target.owned_dirs:
+    for folder in owned:
         for path in sorted((out / folder).rglob("*")):
             relative = path.relative_to(out).as_posix()
             if not path.is_file() or relative in produced or "node_modules" in path.parts or "__pycache__" in path.parts:
