@@ -139,3 +139,11 @@ def test_metaschema_problems_are_findings_in_check_and_errors_elsewhere(tmp_path
     assert checked.exit_code == 1
     assert [(f["rule"], f["pointer"]) for f in json.loads(checked.stdout)["findings"]] == [("metaschema", "/x-methods/0")]
     _assert_input_error(_run(["bundle", "--protocol", str(path)]), f"{path}#/x-methods/0", "'description' is a required property")
+
+
+def test_two_methods_that_would_share_a_wire_message_name(tmp_path: Path) -> None:
+    document = init_document("todo-agent")
+    twin = dict(document["x-methods"][2], direction="clientToServer")  # `task/changed` in both directions
+    document["x-methods"].append(twin)
+    path = _write(tmp_path / "v1/protocol.json", document)
+    _assert_input_error(_run(["check", "--protocol", str(path)]), f"{path}#/x-methods/4", "would both get the wire message `TaskChangedNotification`")

@@ -57,6 +57,7 @@ def derive(document: dict[str, Any], file: Path) -> dict[str, Any]:
     methods = result.get("x-methods", [])
     derived: dict[str, Any] = {}
     names = _wire_names(methods)
+    _refuse_duplicates(names, file)
     unions_present: dict[str, list[str]] = {direction: [] for direction, _, _ in SIDES}
     for direction, kind, union, description in UNIONS:
         members = [index for index, entry in enumerate(methods) if entry["direction"] == direction and entry["kind"] == kind]
@@ -102,6 +103,19 @@ def _wire_names(methods: list[dict[str, Any]]) -> dict[int, str]:
         suffix = "Request" if entry["kind"] == "request" else "Notification"
         names[index] = stem if stem.endswith(suffix) else stem + suffix
     return names
+
+
+def _refuse_duplicates(names: dict[int, str], file: Path) -> None:
+    first: dict[str, int] = {}
+    for index, name in names.items():
+        if name in first:
+            raise InputError(
+                display_path(file),
+                f"methods {first[name]} and {index} would both get the wire message `{name}`",
+                pointer_join("x-methods", index),
+                "give one of them its own params type (`<Name>Params`), or spell out the envelopes yourself",
+            )
+        first[name] = index
 
 
 def _params_stem(entry: dict[str, Any]) -> str:
