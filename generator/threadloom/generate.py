@@ -24,6 +24,7 @@ see `config.py`), which is how this repository generates its own outputs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.metadata
@@ -196,6 +197,7 @@ def run_jobs(
 ) -> Outcome:
     """Run each job; files go under its context's output folder. `cache_root` None: no cache."""
     modules = require_targets([job.target for job in jobs])
+    _tree_digest.cache_clear()  # files may have changed since an earlier run in this process
     cache = GenerateCache(cache_root) if use_cache and cache_root is not None else None
     outcome = Outcome()
     results: list[tuple[Job, str, dict[str, str]]] = []
@@ -309,11 +311,19 @@ def _fingerprint(context: Context, module: ModuleType) -> str:
     protocol = context.protocol_source
     sources = [Path(__file__).parent, protocol if protocol.is_dir() else protocol.parent]
     sources += [context.root / relative for relative in module.TARGET.inputs]
-    for source in sources:
-        for path in sorted(source.rglob("*")) if source.is_dir() else [source]:
-            if path.is_file() and "__pycache__" not in path.parts and "node_modules" not in path.parts:
-                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    for source in dict.fromkeys(path.resolve() for path in sources):  # each once, in order
+        digest.update(_tree_digest(source))
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _tree_digest(source: Path) -> bytes:
+    """Paths and bytes of every file under `source`; shared by the jobs of a run (see `run_jobs`)."""
+    digest = hashlib.sha256()
+    for path in sorted(source.rglob("*")) if source.is_dir() else [source]:
+        if path.is_file() and "__pycache__" not in path.parts and "node_modules" not in path.parts:
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
 
 
 def _apply(context: Context, owned: tuple[str, ...], files: dict[str, str], produced: set[str], check: bool, outcome: Outcome) -> None:
