@@ -285,19 +285,26 @@ def unused_definition(protocol: Protocol) -> Iterator[Issue]:
 
 
 JSONRPC_MEMBERS = ("jsonrpc", "id", "method", "params", "result", "error")
-HANDSHAKE_PARAMS_POINTERS = (("versionOffer", "version_offer"), ("experimentalOptIn", "experimental_opt_in"), ("optOutNotifications", "opt_out_notifications"))
+# Handshake fields: (key in the document, attribute of `Handshake`, in params or result, JSON type expected)
+HANDSHAKE_FIELDS = (
+    ("versionOffer", "version_offer", "params", "array"),
+    ("experimentalOptIn", "experimental_opt_in", "params", "boolean"),
+    ("optOutNotifications", "opt_out_notifications", "params", "array"),
+    ("versionChosen", "version_chosen", "result", None),
+)
 
 
 @rule("handshake")
 def handshake(protocol: Protocol) -> Iterator[Issue]:
-    """A declared handshake names a client request, an initialized notification, fields that exist
-    in its params and result, and errors of the error table."""
+    """A declared handshake names a client request, an initialized notification, fields of the
+    right type that exist in its params and result, and errors of the error table."""
     declared = protocol.handshake
     if declared is None:
         return
     base = "/x-protocol/handshake"
     method = protocol.method(declared.method)
     if method is None or method.direction is not Direction.CLIENT_TO_SERVER or not method.is_request:
+        method = None  # its fields cannot be judged either
         yield (
             base + "/method",
             f"handshake method `{declared.method}` is not a client request of the method table",
@@ -312,16 +319,16 @@ def handshake(protocol: Protocol) -> Iterator[Issue]:
                 "add it to `x-methods` (clientToServer, notification) or fix the name",
             )
     if method is not None:
-        for key, attribute in HANDSHAKE_PARAMS_POINTERS:
+        for key, attribute, side, expected in HANDSHAKE_FIELDS:
             pointer = getattr(declared, attribute)
-            if pointer is not None and not _field_exists(protocol, method.params, pointer):
-                yield base + "/" + key, f"`{pointer}` is not a field of `{method.params}`", f"point at a property of the `{declared.method}` params"
-        if declared.version_chosen is not None and not (method.result and _field_exists(protocol, method.result, declared.version_chosen)):
-            yield (
-                base + "/versionChosen",
-                f"`{declared.version_chosen}` is not a field of `{method.result}`",
-                f"point at a property of the `{declared.method}` result",
-            )
+            owner = method.params if side == "params" else method.result
+            if pointer is None:
+                continue
+            schema = _field_schema(protocol, owner, pointer) if owner else None
+            if schema is None:
+                yield base + "/" + key, f"`{pointer}` is not a field of `{owner}`", f"point at a property of the `{declared.method}` {side}"
+            elif expected and not _allows_type(protocol, schema, expected):
+                yield base + "/" + key, f"`{pointer}` in `{owner}` is not of type {expected}", f"point at a property of type {expected}"
     for situation, error_name in declared.errors:
         if protocol.error(error_name) is None:
             yield (
@@ -331,18 +338,29 @@ def handshake(protocol: Protocol) -> Iterator[Issue]:
             )
 
 
-def _field_exists(protocol: Protocol, definition: str, pointer: str) -> bool:
-    """Whether a JSON pointer into values of `definition` names properties all the way down."""
+def _field_schema(protocol: Protocol, definition: str, pointer: str) -> Any:
+    """The schema of the property a JSON pointer names inside values of `definition`, following
+    `$ref`s between definitions; None when some step is not a declared property."""
     current = protocol.definitions.get(definition)
-    parts = [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
-    for index, part in enumerate(parts):
+    schema: Any = None
+    for part in (part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]):
         prop = current.property(part) if current else None
         if prop is None:
-            return False
-        if index < len(parts) - 1:
-            target = prop.schema.get("$ref")
-            current = protocol.definitions.get(ref_name(target)) if isinstance(target, str) else None
-    return True
+            return None
+        schema = prop.schema
+        target = schema.get("$ref")
+        current = protocol.definitions.get(ref_name(target)) if isinstance(target, str) else None
+    return schema
+
+
+def _allows_type(protocol: Protocol, schema: Any, expected: str) -> bool:
+    target = schema.get("$ref") if isinstance(schema, dict) else None
+    if isinstance(target, str) and ref_name(target) in protocol.definitions:
+        schema = protocol.definitions[ref_name(target)].schema
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    if kind is None:
+        return True  # a schema without a plain type (anyOf, const...) is given the benefit of the doubt
+    return expected == kind or (isinstance(kind, list) and expected in kind)
 
 
 @rule("framing")
