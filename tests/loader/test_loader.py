@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from threadloom.cli import main
 from threadloom.commands.init import document as init_document
+from threadloom.formats import threadloom
 from threadloom.formats.threadloom_envelopes import SIDES, UNIONS, derive
 from threadloom.jsonio import read_json
 from threadloom.loader import load_protocol, load_protocols
@@ -146,3 +147,12 @@ def test_bundling_is_deterministic(tmp_path: Path) -> None:
         os.chdir(here)
     assert first.stdout == second.stdout == third.stdout
     assert list(json.loads(first.stdout)["$defs"]) == list(json.loads(third.stdout)["$defs"])
+
+
+def test_version_named_folders_without_documents_are_not_taken_for_ours(tmp_path: Path) -> None:
+    (tmp_path / "export/v1").mkdir(parents=True)
+    (tmp_path / "export/v2").mkdir()
+    (tmp_path / "export/v2/ThreadStartParams.json").write_text("{}", encoding="utf-8")
+    assert not threadloom.recognises(tmp_path / "export")  # a Codex export has `v1/` and `v2/` too
+    _write(tmp_path / "export/v2/protocol.json", init_document("todo-agent"))
+    assert threadloom.recognises(tmp_path / "export")

@@ -58,7 +58,8 @@ def recognises(source: Path) -> bool:
             return source.suffix == ".json" and f'"{MARKER}"' in source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return False
-    return bool(version_dirs(source)) or (source / DOCUMENT_NAME).is_file()
+    # `vN/` folders alone are not enough: other exports use them too (Codex has `v1/`, `v2/`).
+    return (source / DOCUMENT_NAME).is_file() or any((folder / DOCUMENT_NAME).is_file() for folder in version_dirs(source))
 
 
 def load(source: Path) -> list[Protocol]:
