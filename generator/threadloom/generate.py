@@ -164,10 +164,6 @@ def require_targets(names: Iterable[str]) -> dict[str, ModuleType]:
     return modules
 
 
-def load_project(root: Path) -> list[Protocol]:
-    return load_protocols(root / "protocol")
-
-
 def run_targets(
     root: Path,
     names: Iterable[str],
