@@ -11,7 +11,7 @@ from threadloom.commands._options import protocol_option
 from threadloom.errors import EXIT_FINDINGS, EXIT_OK, InputError
 
 if TYPE_CHECKING:
-    from threadloom.generate import Outcome
+    from threadloom.generate import Job, Outcome
 
 
 @click.command(name="generate")
@@ -37,47 +37,61 @@ def command(
     With --out: run TARGETS for the protocol at --protocol (default: protocol) and write into OUT.
     Without: run the targets of threadloom.gen.json (all of them, or the TARGETS named).
     """
-    from threadloom.config import CONFIG_NAME, jobs_from_config, read_config
-    from threadloom.generate import Context, Job, available_targets, require_targets, run_jobs
-    from threadloom.loader import load_protocols
+    from threadloom.generate import run_jobs
 
     if out is not None:
         if config_file is not None:
             raise InputError("--config", "cannot be combined with --out", hint="--out runs the named targets without a config")
-        if not targets:
-            raise InputError("threadloom generate", "name the targets to run with --out", hint=f"available: {', '.join(available_targets())}")
-        require_targets(targets)
-        protocol = protocol_path if protocol_path is not None else Path("protocol")
-        protocols = load_protocols(protocol, source_format)  # before any output: bad input fails at once
-        jobs = [
-            Job(
-                name,
-                Context(
-                    root=Path.cwd(),
-                    protocol_path=protocol,
-                    out=out,
-                    package=package,
-                    command=_command(name, protocol, out, package, source_format),
-                    source_format=source_format,
-                    loaded=protocols,
-                ),
-            )
-            for name in targets
-        ]
+        jobs = _jobs_for_out(targets, protocol_path or Path("protocol"), out, package, source_format)
         outcome = run_jobs(jobs, check, _progress, use_cache=False)
     else:
         if package is not None:
-            raise InputError("--package", "applies with --out", hint=f"set `package` per target in {CONFIG_NAME}")
-        file = config_file or Path(CONFIG_NAME)
-        if not file.is_file():
-            raise InputError(file, "no generate config here", hint=f"pass --out DIR (and --protocol PATH), or write {CONFIG_NAME}; see protocol/README.md")
-        config = read_config(file)
-        jobs = jobs_from_config(config, protocol_path)
-        if targets:
-            require_targets(targets)
-            jobs = [job for job in jobs if job.target in targets]
-        outcome = run_jobs(jobs, check, _progress, use_cache=not no_cache, cache_root=config.root)
+            raise InputError("--package", "applies with --out", hint="set `package` per target in the config")
+        jobs, root = _jobs_from_config(targets, config_file, protocol_path)
+        outcome = run_jobs(jobs, check, _progress, use_cache=not no_cache, cache_root=root)
     _report(outcome, check)
+
+
+def _jobs_for_out(targets: tuple[str, ...], protocol: Path, out: Path, package: str | None, source_format: str | None) -> list[Job]:
+    """`--out DIR`: the named targets, for the protocol at `protocol`, all into `out`."""
+    from threadloom.generate import Context, Job, available_targets, require_targets
+    from threadloom.loader import load_protocols
+
+    if not targets:
+        raise InputError("threadloom generate", "name the targets to run with --out", hint=f"available: {', '.join(available_targets())}")
+    require_targets(targets)
+    protocols = load_protocols(protocol, source_format)  # before any output: bad input fails at once
+    return [
+        Job(
+            name,
+            Context(
+                root=Path.cwd(),
+                protocol_path=protocol,
+                out=out,
+                package=package,
+                command=_command(name, protocol, out, package, source_format),
+                source_format=source_format,
+                loaded=protocols,
+            ),
+        )
+        for name in targets
+    ]
+
+
+def _jobs_from_config(targets: tuple[str, ...], config_file: Path | None, protocol: Path | None) -> tuple[list[Job], Path]:
+    """No `--out`: the config's targets (or those of them named); also the project root for the cache."""
+    from threadloom.config import CONFIG_NAME, jobs_from_config, read_config
+    from threadloom.generate import require_targets
+
+    file = config_file or Path(CONFIG_NAME)
+    if not file.is_file():
+        raise InputError(file, "no generate config here", hint=f"pass --out DIR (and --protocol PATH), or write {CONFIG_NAME}; see protocol/README.md")
+    config = read_config(file)
+    jobs = jobs_from_config(config, protocol)
+    if targets:
+        require_targets(targets)
+        jobs = [job for job in jobs if job.target in targets]
+    return jobs, config.root
 
 
 def _progress(line: str) -> None:
