@@ -163,3 +163,12 @@ def test_a_plugin_may_name_its_folders_after_the_context(tmp_path: Path) -> None
     context = Context(root=tmp_path, protocol_path=_todo_protocol(tmp_path))
     assert owned_dirs(static, context) == ("fixed",)
     assert owned_dirs(dynamic, context) == ("todo_agent",)
+
+
+def test_a_target_listed_twice_writes_both_outputs_and_caches_each(tmp_path: Path) -> None:
+    root = _project_with_config(tmp_path, [{"target": "docs", "out": "a"}, {"target": "docs", "out": "b"}])
+    written = run_targets(root, ["docs"], check=False).written
+    assert sorted(written) == sorted(f"{side}/docs/reference/{page}" for side in "ab" for page in ("README.md", "v1.md", "v2.md"))
+    messages: list[str] = []
+    assert run_targets(root, ["docs"], check=True, progress=messages.append).stale == []
+    assert messages == ["docs: inputs unchanged, outputs intact"] * 2

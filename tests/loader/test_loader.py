@@ -156,3 +156,12 @@ def test_version_named_folders_without_documents_are_not_taken_for_ours(tmp_path
     assert not threadloom.recognises(tmp_path / "export")  # a Codex export has `v1/` and `v2/` too
     _write(tmp_path / "export/v2/protocol.json", init_document("todo-agent"))
     assert threadloom.recognises(tmp_path / "export")
+
+
+def test_bundle_writes_a_file_a_standard_validator_takes(tmp_path: Path) -> None:
+    target = tmp_path / "dist/todo.schema.json"
+    result = CliRunner().invoke(main, ["bundle", "--protocol", str(_multi_file(tmp_path / "v1")), "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    validator = jsonschema.Draft202012Validator(read_json(target))
+    assert all(validator.is_valid(message) for message in WIRE)
+    assert not any(validator.is_valid(message) for message in NOT_WIRE)
