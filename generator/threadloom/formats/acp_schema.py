@@ -1,0 +1,172 @@
+"""Normalising an ACP JSON Schema document into the shapes the rest of Threadloom reads.
+
+ACP's schema is generated from Rust types by schemars, and the same wire shape has been spelled
+several ways across releases: a tagged union variant inline (`{properties: {type: {const}}, ...}`)
+or as a wrapper (`{properties: {type: {const}}, allOf: [{$ref: TextContent}]}`); a reference as
+`$ref` or as `allOf: [{$ref}]`; a string enum as `oneOf` of `const`s; a `discriminator` keyword
+on some unions in some releases; ACP v2's unions `anyOf` ending in a catch-all titled `other`.
+The normaliser rewrites all of them to one canonical form, so that a diff between two releases
+sees wire changes only and the generators see named, tagged unions:
+
+- tagged union: `{"oneOf": [{"$ref": Variant}...], "discriminator": {"propertyName": tag},
+  "x-open": bool}`; every variant is a definition holding its tag as a `const` property (inline
+  and wrapper variants are lifted to `<Union><Tag>` definitions, e.g. `ContentBlockText`);
+- string enum: `{"type": "string", "enum": [...], "x-open": bool}`;
+- a catch-all (`other`) variant or value is dropped and the union or enum marked `x-open: true`;
+- `allOf: [{$ref: X}]` with nothing else to combine becomes `$ref: X` (2020-12 allows siblings);
+- ACP's own `discriminator` keywords are dropped (only the unions above carry one).
+
+Everything else is kept as ACP wrote it (`x-method`, `x-side`, `_meta`, formats, defaults).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from threadloom.model import ref_name
+
+CATCH_ALL_TITLES = frozenset({"other", "Other"})
+DEF_PREFIX = "#/$defs/"
+
+
+def normalise(document: dict[str, Any]) -> dict[str, Any]:
+    """A normalised deep copy of an ACP document (only `$defs` and `$schema` are kept)."""
+    defs: dict[str, Any] = {name: _unwrap_refs(copy.deepcopy(schema)) for name, schema in document.get("$defs", {}).items()}
+    lifted: dict[str, Any] = {}
+    for name in list(defs):
+        defs[name] = _normalise_definition(name, defs[name], defs, lifted)
+    defs.update(lifted)
+    return {"$schema": document.get("$schema", "https://json-schema.org/draft/2020-12/schema"), "$defs": defs}
+
+
+def _unwrap_refs(schema: Any) -> Any:
+    """`{allOf: [{$ref: X}], description}` -> `{$ref: X, description}`, everywhere."""
+    if isinstance(schema, list):
+        return [_unwrap_refs(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    # `discriminator` (OpenAPI) came and went across releases without changing the wire: dropped
+    # here, set again on the unions this module recognises.
+    out = {key: _unwrap_refs(value) for key, value in schema.items() if key != "discriminator"}
+    all_of = out.get("allOf")
+    only: Any = all_of[0] if isinstance(all_of, list) and len(all_of) == 1 else None
+    if isinstance(only, dict) and set(only) == {"$ref"} and "$ref" not in out and not _has_own_shape(out):
+        del out["allOf"]
+        out["$ref"] = only["$ref"]
+    return out
+
+
+def _has_own_shape(schema: dict[str, Any]) -> bool:
+    """Keywords that constrain on their own (a wrapper with them is a real combination)."""
+    return any(key in schema for key in ("properties", "required", "anyOf", "oneOf", "items", "enum", "const"))
+
+
+def _options(schema: dict[str, Any]) -> list[Any] | None:
+    options = schema.get("oneOf", schema.get("anyOf"))
+    return options if isinstance(options, list) and options and not _has_object_body(schema) else None
+
+
+def _has_object_body(schema: dict[str, Any]) -> bool:
+    return isinstance(schema.get("properties"), dict) and bool(schema["properties"])
+
+
+def _is_catch_all(option: Any) -> bool:
+    return isinstance(option, dict) and option.get("title") in CATCH_ALL_TITLES and "const" not in option
+
+
+def _normalise_definition(name: str, schema: Any, defs: dict[str, Any], lifted: dict[str, Any]) -> Any:
+    if not isinstance(schema, dict) or "x-method" in schema:
+        return schema
+    options = _options(schema)
+    if options is None:
+        return schema
+    known = [o for o in options if not _is_catch_all(o)]
+    is_open = len(known) < len(options)
+    if known and all(isinstance(o, dict) and o.get("type") == "string" and isinstance(o.get("const"), str) for o in known):
+        return _as_enum(schema, [o["const"] for o in known], is_open)
+    tag = _common_tag(known, defs)
+    if tag is None:
+        return schema
+    refs = [_variant_ref(name, tag, option, defs, lifted) for option in known]
+    return _as_union(schema, refs, tag, is_open)
+
+
+def _annotations(schema: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in schema.items() if key in ("title", "description") or key.startswith("x-")}
+
+
+def _as_enum(schema: dict[str, Any], values: list[str], is_open: bool) -> dict[str, Any]:
+    return {**_annotations(schema), "type": "string", "enum": values, "x-open": is_open}
+
+
+def _as_union(schema: dict[str, Any], refs: list[str], tag: str, is_open: bool) -> dict[str, Any]:
+    return {
+        **_annotations(schema),
+        "oneOf": [{"$ref": DEF_PREFIX + ref} for ref in refs],
+        "discriminator": {"propertyName": tag},
+        "x-open": is_open,
+    }
+
+
+def _tag_of(option: Any, defs: dict[str, Any]) -> tuple[str, str] | None:
+    """(property, value) of the one string `const` property an option (or its target) carries."""
+    if not isinstance(option, dict):
+        return None
+    if set(option) - {"$ref", "title", "description"} == set() and isinstance(option.get("$ref"), str):
+        option = defs.get(ref_name(option["$ref"]), {})
+    properties = option.get("properties") if isinstance(option, dict) else None
+    if not isinstance(properties, dict):
+        return None
+    tags = [(key, sub["const"]) for key, sub in properties.items() if isinstance(sub, dict) and isinstance(sub.get("const"), str)]
+    return tags[0] if len(tags) == 1 else None
+
+
+def _common_tag(options: list[Any], defs: dict[str, Any]) -> str | None:
+    tags = [_tag_of(option, defs) for option in options]
+    if not tags or any(t is None for t in tags):
+        return None
+    names = {t[0] for t in tags if t}
+    values = [t[1] for t in tags if t]
+    return names.pop() if len(names) == 1 and len(set(values)) == len(values) else None
+
+
+def _variant_ref(union: str, tag: str, option: dict[str, Any], defs: dict[str, Any], lifted: dict[str, Any]) -> str:
+    """The definition a variant is: an existing one that carries the tag, or a lifted one."""
+    if set(option) - {"$ref", "title", "description"} == set() and isinstance(option.get("$ref"), str):
+        return ref_name(option["$ref"])
+    value = option["properties"][tag]["const"]
+    name = _variant_name(union, value, defs, lifted)
+    lifted[name] = _flatten(option, tag, defs)
+    return name
+
+
+def _single_ref(schema: dict[str, Any]) -> str | None:
+    all_of = schema.get("allOf")
+    if isinstance(all_of, list) and len(all_of) == 1 and isinstance(all_of[0], dict) and isinstance(all_of[0].get("$ref"), str):
+        return ref_name(all_of[0]["$ref"])
+    return None
+
+
+def _variant_name(union: str, value: str, defs: dict[str, Any], lifted: dict[str, Any]) -> str:
+    words = re.split(r"[^A-Za-z0-9]+", value)
+    name = union + "".join(w[:1].upper() + w[1:] for w in words if w)
+    while name in defs or name in lifted:
+        name += "Variant"
+    return name
+
+
+def _flatten(option: dict[str, Any], tag: str, defs: dict[str, Any]) -> dict[str, Any]:
+    """An inline variant as it is; a wrapper `{tag, $ref: Target}` merged with its target object."""
+    variant = {key: value for key, value in option.items() if key != "title"}
+    target_name = _single_ref(variant)
+    target = defs.get(target_name) if target_name else None
+    if not isinstance(target, dict) or target.get("type") != "object" or _options(target) is not None or "allOf" in target:
+        return variant  # not a plain object: keep the wrapper (still a valid schema)
+    merged = {key: value for key, value in target.items() if not key.startswith("x-method") and key != "x-side"}
+    merged["properties"] = {tag: variant["properties"][tag], **target.get("properties", {})}
+    merged["required"] = [tag, *[r for r in target.get("required", []) if r != tag]]
+    if "description" in variant:
+        merged["description"] = variant["description"]
+    return merged
