@@ -121,7 +121,7 @@ def _recorded(path: Path, number: int, value: Any, is_transcript: bool) -> Recor
     if not is_transcript:
         return Recorded(str(path), number, value, None)
     if not isinstance(value, dict) or value.get("dir") not in TRANSCRIPT_DIRECTIONS or "msg" not in value:
-        raise InputError(f"{path}:{number}", 'not a transcript record: expected {"dir": "c2s"|"s2c", "t": ms, "msg": {...}}', "")
+        raise InputError(f"{path}:{number}", 'not a transcript record: expected {"dir": "c2s"|"s2c", "t": ms, "msg": {...}}')
     return Recorded(str(path), number, value["msg"], TRANSCRIPT_DIRECTIONS[value["dir"]])
 
 
@@ -199,9 +199,11 @@ class Checker:
         self.methods = {m.name: m for m in protocol.methods}
         self.extension_prefix = EXTENSION_PREFIXES.get(protocol.format)
         # (direction of the request, id) -> method, for the responses still to come
-        self.pending: dict[tuple[Direction, Any], str] = {}
+        # (direction of the request or None when a raw capture cannot tell, id) -> method
+        self.pending: dict[tuple[Direction | None, Any], str] = {}
 
     def check(self, recorded: Recorded, outcome: Outcome) -> None:
+        """Judge one message; what it finds goes into `outcome`."""
         outcome.checked += 1
         message = recorded.message
         if not isinstance(message, dict):
@@ -247,7 +249,7 @@ class Checker:
         if method is None:
             if self.extension_prefix and name.startswith(self.extension_prefix):
                 outcome.extensions += 1
-                if is_request and recorded.direction:
+                if is_request:
                     self.pending[(recorded.direction, message["id"])] = name
                 return
             self._add(outcome, recorded, "/method", f"unknown method `{name}`", name)
@@ -281,21 +283,22 @@ class Checker:
         if answered is None:
             self._add(outcome, recorded, "/id", f"response to id {message.get('id')!r}, but no earlier request has that id")
             return
-        request_direction, name = answered
+        _asked_by, name = answered
         method = self.methods.get(name)
         if method is None or method.result is None:
-            return  # an extension method: no schema
-        direction = Direction.SERVER_TO_CLIENT if request_direction is Direction.CLIENT_TO_SERVER else Direction.CLIENT_TO_SERVER
+            outcome.extensions += 1  # the answer to an extension method: no schema
+            return
+        direction = Direction.SERVER_TO_CLIENT if method.direction is Direction.CLIENT_TO_SERVER else Direction.CLIENT_TO_SERVER
         for pointer, text in self.schemas.errors(method.result, message["result"]):
             self._add(outcome, recorded, "/result" + pointer, text, name, direction)
 
-    def _answered(self, recorded: Recorded, request_id: Any) -> tuple[Direction, str] | None:
+    def _answered(self, recorded: Recorded, request_id: Any) -> tuple[Direction | None, str] | None:
         """The request a response answers: the other side's request with that id."""
         if recorded.direction is not None:
             asked_by = Direction.SERVER_TO_CLIENT if recorded.direction is Direction.CLIENT_TO_SERVER else Direction.CLIENT_TO_SERVER
             name = self.pending.pop((asked_by, request_id), None)
             return (asked_by, name) if name else None
-        for asked_by in Direction:  # a raw capture: whichever side asked with that id
+        for asked_by in (*Direction, None):  # a raw capture: whichever side asked with that id
             name = self.pending.pop((asked_by, request_id), None)
             if name:
                 return asked_by, name
