@@ -27,7 +27,6 @@ from typing import Any
 
 from threadloom.model import ref_name
 
-CATCH_ALL_TITLES = frozenset({"other", "Other"})
 DEF_PREFIX = "#/$defs/"
 
 
@@ -72,8 +71,24 @@ def _has_object_body(schema: dict[str, Any]) -> bool:
     return isinstance(schema.get("properties"), dict) and bool(schema["properties"])
 
 
-def _is_catch_all(option: Any) -> bool:
-    return isinstance(option, dict) and option.get("title") in CATCH_ALL_TITLES and "const" not in option
+def _is_string_const(option: Any) -> bool:
+    return isinstance(option, dict) and option.get("type") == "string" and isinstance(option.get("const"), str)
+
+
+def _is_plain(option: Any) -> bool:
+    """No `const`, `enum` or reference of its own: what a catch-all looks like."""
+    return isinstance(option, dict) and not any(key in option for key in ("const", "enum", "$ref", "allOf"))
+
+
+def _is_string_catch_all(option: Any) -> bool:
+    return _is_plain(option) and option.get("type") == "string"
+
+
+def _is_object_catch_all(option: Any, tag: str) -> bool:
+    """An object whose tag property is any string (ACP v2's `other`, recognised by shape, not title)."""
+    properties = option.get("properties") if _is_plain(option) else None
+    sub = properties.get(tag) if isinstance(properties, dict) else None
+    return isinstance(sub, dict) and sub.get("type") == "string" and "const" not in sub and "enum" not in sub
 
 
 def _normalise_definition(name: str, schema: Any, defs: dict[str, Any], lifted: dict[str, Any]) -> Any:
@@ -82,15 +97,18 @@ def _normalise_definition(name: str, schema: Any, defs: dict[str, Any], lifted: 
     options = _options(schema)
     if options is None:
         return schema
-    known = [o for o in options if not _is_catch_all(o)]
-    is_open = len(known) < len(options)
-    if known and all(isinstance(o, dict) and o.get("type") == "string" and isinstance(o.get("const"), str) for o in known):
-        return _as_enum(schema, [o["const"] for o in known], is_open)
-    tag = _common_tag(known, defs)
-    if tag is None:
-        return schema
-    refs = [_variant_ref(name, tag, option, defs, lifted) for option in known]
-    return _as_union(schema, refs, tag, is_open)
+    known, last = options[:-1], options[-1]
+    if all(_is_string_const(o) for o in options):
+        return _as_enum(schema, [o["const"] for o in options], False)
+    if known and all(_is_string_const(o) for o in known) and _is_string_catch_all(last):
+        return _as_enum(schema, [o["const"] for o in known], True)
+    tag = _common_tag(options, defs)
+    if tag is not None:
+        return _as_union(schema, [_variant_ref(name, tag, o, defs, lifted) for o in options], tag, False)
+    tag = _common_tag(known, defs) if known else None
+    if tag is not None and _is_object_catch_all(last, tag):
+        return _as_union(schema, [_variant_ref(name, tag, o, defs, lifted) for o in known], tag, True)
+    return schema
 
 
 def _annotations(schema: dict[str, Any]) -> dict[str, Any]:
