@@ -5,7 +5,9 @@ schema; see docs/real-world/acp-mapping.md for which file is which) and unpacks 
 `~/.cache/threadloom/releases/acp-sdk@<version>/package/`. Several processes may ask at once: each
 unpacks into its own temporary folder and renames it into place; the first rename wins.
 
-`python -m threadloom_conformance.releases_acp 0.4.5 2.4.0` prints the folders (fetching them).
+`python -m threadloom_conformance.releases_acp 0.4.5 2.4.0` prints the folders (fetching them);
+`python -m threadloom_conformance.releases_acp report 0.4.5 2.4.0` (re)writes the breaking-change
+report docs/real-world/acp-0.4.5-to-2.4.0.md (protocol version 1 of both releases).
 """
 
 from __future__ import annotations
@@ -77,6 +79,38 @@ def _npm_pack(version: str, into: Path) -> Path:
     return tarballs[0]
 
 
+REPORT_DIR = Path("docs") / "real-world"
+
+
+def report_path(old: str, new: str, root: Path = Path(".")) -> Path:
+    return root / REPORT_DIR / f"acp-{old}-to-{new}.md"
+
+
+def render_report(old: str, new: str, protocol_version: int = 1) -> str:
+    """The markdown diff of one protocol version between two releases (no local paths in it)."""
+    from threadloom.diff import diff_protocols
+    from threadloom.diff.report import Report, Side, render
+    from threadloom.formats import acp
+
+    sides = []
+    for release in (old, new):
+        protocol = next(p for p in acp.load(acp_package_dir(release)) if p.version == protocol_version)
+        sides.append(protocol)
+    findings = diff_protocols(sides[0], sides[1])
+    labels = [Side(label=release, source=f"{PACKAGE}@{release} (ACP protocol version {protocol_version})") for release in (old, new)]
+    return render("markdown", Report(labels[0], labels[1], findings, name="Agent Client Protocol"))
+
+
+def write_report(old: str, new: str, root: Path = Path(".")) -> Path:
+    target = report_path(old, new, root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_report(old, new), encoding="utf-8")
+    return target
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["report"]:
+        print(write_report(sys.argv[2], sys.argv[3]))
+        sys.exit(0)
     for wanted in sys.argv[1:]:
         print(acp_package_dir(wanted))
