@@ -24,7 +24,6 @@ Mapping rules (see docs/real-world/acp-mapping.md):
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -170,24 +169,77 @@ def _in_unstable_only_range(release: str) -> bool:
 # --- reading one version -------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=16)
-def _read(path: Path, mtime_ns: int) -> dict[str, Any]:
+def read_schema(path: Path) -> dict[str, Any]:
     document = read_json(path)
     if not isinstance(document, dict):
         raise InputError(path, "not an ACP schema: expected a JSON object", "")
     defs = document.get("$defs")
     if not isinstance(defs, dict) or not defs:
         raise InputError(path, "not an ACP schema: no `$defs`", "", "an ACP schema.json keeps its types in `$defs`")
+    _check_json_schema(path, document)
     for name, schema in defs.items():
-        if isinstance(schema, dict) and "x-method" in schema and not isinstance(schema["x-method"], str):
-            raise InputError(path, "`x-method` must be a string", pointer_join("$defs", name, "x-method"))
+        if not isinstance(schema, dict):
+            raise InputError(path, "a type must be a JSON object", pointer_join("$defs", name))
+        for key in ("x-method", "x-side"):
+            if key in schema and not isinstance(schema[key], str):
+                raise InputError(path, f"`{key}` must be a string", pointer_join("$defs", name, key))
     if not any(isinstance(s, dict) and "x-method" in s for s in defs.values()):
         raise InputError(path, "not an ACP schema: no type carries `x-method`", "/$defs", "a truncated or foreign JSON Schema?")
     return document
 
 
-def read_schema(path: Path) -> dict[str, Any]:
-    return _read(path, path.stat().st_mtime_ns)
+SCHEMA_MAPS = ("properties", "$defs", "patternProperties")
+SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+SCHEMA_VALUES = ("items", "additionalProperties", "not", "contains", "propertyNames", "unevaluatedProperties")
+
+
+def _check_json_schema(path: Path, document: dict[str, Any]) -> None:
+    """The keywords the adapter reads must have their JSON Schema types (a fast structural check;
+    the full 2020-12 metaschema takes seconds on a 400 KB schema)."""
+    problem = _shape_problem(document, ())
+    if problem is not None:
+        where, message = problem
+        raise InputError(path, f"not a valid JSON Schema: {message}", pointer_join(*where))
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _shape_problem(schema: Any, where: tuple[Any, ...]) -> tuple[tuple[Any, ...], str] | None:
+    if isinstance(schema, bool):
+        return None
+    if not isinstance(schema, dict):
+        return where, "a schema must be an object or a boolean"
+    checks: list[tuple[bool, str, str]] = [
+        ("$ref" not in schema or isinstance(schema["$ref"], str), "$ref", "must be a string"),
+        (
+            "required" not in schema or (isinstance(schema["required"], list) and all(isinstance(r, str) for r in schema["required"])),
+            "required",
+            "must be a list of strings",
+        ),
+        ("enum" not in schema or isinstance(schema["enum"], list), "enum", "must be a list"),
+        ("type" not in schema or isinstance(schema["type"], str | list), "type", "must be a string or a list"),
+    ]
+    for ok, key, message in checks:
+        if not ok:
+            return (*where, key), message
+    for key in SCHEMA_MAPS:
+        if key in schema and not isinstance(schema[key], dict):
+            return (*where, key), "must be an object"
+        for name, sub in schema.get(key, {}).items():
+            if (found := _shape_problem(sub, (*where, key, name))) is not None:
+                return found
+    for key in SCHEMA_LISTS:
+        if key in schema and not isinstance(schema[key], list):
+            return (*where, key), "must be a list"
+        for index, sub in enumerate(schema.get(key, [])):
+            if (found := _shape_problem(sub, (*where, key, index))) is not None:
+                return found
+    for key in SCHEMA_VALUES:
+        if key in schema and (found := _shape_problem(schema[key], (*where, key))) is not None:
+            return found
+    return None
 
 
 def _load_version(files: SchemaFiles) -> Protocol:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,3 +201,32 @@ def test_truncated_schema_is_an_input_error() -> None:
     with pytest.raises(InputError) as caught:
         acp.load(FIXTURES / "bad/truncated")
     assert "invalid JSON" in caught.value.message and str(caught.value.file).endswith("schema.json")
+
+
+def _paths(value: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if where:
+        yield where
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, sub in items:
+        yield from _paths(sub, (*where, key))
+
+
+def test_any_damaged_node_is_an_input_error_never_a_crash(tmp_path: Path) -> None:
+    """Every node of a schema replaced by a value of the wrong type: loads, or InputError."""
+    original = json.loads((FIXTURES / "v0-single" / "schema.json").read_text(encoding="utf-8"))
+    target = tmp_path / "schema.json"
+    errors = 0
+    for where in _paths(original):
+        for replacement in (5, None, []):
+            damaged = copy.deepcopy(original)
+            parent = damaged
+            for key in where[:-1]:
+                parent = parent[key]
+            parent[where[-1]] = replacement
+            target.write_text(json.dumps(damaged), encoding="utf-8")
+            try:
+                acp.load(target)
+            except InputError as error:
+                errors += 1
+                assert str(target) in str(error.file) and error.pointer is not None
+    assert errors > 100
