@@ -217,7 +217,8 @@ def test_any_damaged_node_is_an_input_error_never_a_crash(tmp_path: Path) -> Non
     target = tmp_path / "schema.json"
     errors = 0
     for where in _paths(original):
-        for replacement in (5, None, []):
+        replacements: tuple[Any, ...] = (5, None, [])
+        for replacement in replacements:
             damaged = copy.deepcopy(original)
             parent = damaged
             for key in where[:-1]:
