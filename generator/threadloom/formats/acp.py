@@ -330,9 +330,25 @@ def _envelopes(defs: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
     for name, schema in defs.items():
         match = ENVELOPE.match(name)
         if match and "x-method" not in schema:
-            members = {ref for ref in _refs(schema) if isinstance(defs.get(ref), dict) and "x-method" in defs[ref]}
-            out[(match.group(1), match.group(2))] = members
+            out[(match.group(1), match.group(2))] = _method_types_within(name, defs)
     return out
+
+
+def _method_types_within(name: str, defs: dict[str, Any]) -> set[str]:
+    """The `x-method` types a definition reaches through definitions that are no method types
+    (a response envelope's `Result` member is a definition of its own after normalising)."""
+    members: set[str] = set()
+    seen, todo = {name}, [name]
+    while todo:
+        for ref in _refs(defs.get(todo.pop())):
+            if ref in seen or not isinstance(defs.get(ref), dict):
+                continue
+            seen.add(ref)
+            if "x-method" in defs[ref]:
+                members.add(ref)
+            else:
+                todo.append(ref)
+    return members
 
 
 def _methods(file: Path, defs: dict[str, Any], experimental: Experimental, notes: list[Finding]) -> list[Method]:

@@ -36,6 +36,7 @@ def normalise(document: dict[str, Any]) -> dict[str, Any]:
     lifted: dict[str, Any] = {}
     for name in list(defs):
         defs[name] = _normalise_definition(name, defs[name], defs, lifted)
+        defs[name] = _name_inline_options(name, defs[name], defs, lifted)
     defs.update(lifted)
     return {"$schema": document.get("$schema", "https://json-schema.org/draft/2020-12/schema"), "$defs": defs}
 
@@ -94,6 +95,9 @@ def _is_object_catch_all(option: Any, tag: str) -> bool:
 def _normalise_definition(name: str, schema: Any, defs: dict[str, Any], lifted: dict[str, Any]) -> Any:
     if not isinstance(schema, dict) or "x-method" in schema:
         return schema
+    flattened = _flattened_union(name, schema, defs, lifted)
+    if flattened is not None:
+        return flattened
     options = _options(schema)
     if options is None:
         return schema
@@ -109,6 +113,73 @@ def _normalise_definition(name: str, schema: Any, defs: dict[str, Any], lifted: 
     if tag is not None and _is_object_catch_all(last, tag):
         return _as_union(schema, [_variant_ref(name, tag, o, defs, lifted) for o in known], tag, True)
     return schema
+
+
+def _tagged(options: list[Any], defs: dict[str, Any]) -> tuple[str, list[Any], bool] | None:
+    """(tag property, the tagged options, open?) when every option but a trailing catch-all is tagged."""
+    tag = _common_tag(options, defs)
+    if tag is not None:
+        return tag, options, False
+    known, last = options[:-1], options[-1]
+    tag = _common_tag(known, defs) if known else None
+    return (tag, known, True) if tag is not None and _is_object_catch_all(last, tag) else None
+
+
+def _flattened_union(name: str, schema: dict[str, Any], defs: dict[str, Any], lifted: dict[str, Any]) -> dict[str, Any] | None:
+    """serde's flattened enum: an object with common properties and an `anyOf`/`oneOf` of tagged
+    variants. Each variant becomes `<Parent><Tag>` holding the common properties too."""
+    options = schema.get("oneOf", schema.get("anyOf"))
+    if not _has_object_body(schema) or not isinstance(options, list) or not options:
+        return None
+    tagged = _tagged(options, defs)
+    if tagged is None:
+        return None
+    tag, known, is_open = tagged
+    refs = []
+    for option in known:
+        variant_name = _variant_name(name, _tag_of(option, defs)[1], defs, lifted)  # type: ignore[index]
+        direct = _variant_ref(name, tag, option, defs, {}) if "$ref" in option else None
+        variant = {"type": "object", "allOf": [{"$ref": DEF_PREFIX + direct}]} if direct else _flatten(option, tag, defs)
+        lifted[variant_name] = _with_common(variant, schema)
+        refs.append(variant_name)
+    return _as_union(schema, refs, tag, is_open)
+
+
+def _with_common(variant: dict[str, Any], parent: dict[str, Any]) -> dict[str, Any]:
+    own = variant.get("properties", {})
+    merged = {**variant, "properties": {**own, **{k: v for k, v in parent.get("properties", {}).items() if k not in own}}}
+    required = list(variant.get("required", []))
+    merged["required"] = required + [r for r in parent.get("required", []) if r not in required]
+    return merged
+
+
+def _name_inline_options(name: str, schema: Any, defs: dict[str, Any], lifted: dict[str, Any]) -> Any:
+    """The remaining `anyOf`/`oneOf` alternatives written inline as objects (serde's flattened and
+    untagged enums, response envelopes' `Result`/`Error`) become definitions named after their
+    parent and their tag or title (`DiffChangeAdd`, `AgentResponseError`): the schema means the
+    same, and generated code gets names instead of numbers (`DiffChange1`)."""
+    if not isinstance(schema, dict) or "discriminator" in schema:
+        return schema
+    for key in ("anyOf", "oneOf"):
+        options = schema.get(key)
+        if isinstance(options, list):
+            schema[key] = [_named_option(name, option, defs, lifted) for option in options]
+    return schema
+
+
+def _named_option(parent: str, option: Any, defs: dict[str, Any], lifted: dict[str, Any]) -> Any:
+    """`<Parent><Tag or Title>Option`: the suffix keeps the name clear of serde's own variant
+    types (`McpServerHttp` exists in 2.x, not in 0.x), so the same option has the same name in
+    every release; a tagged wrapper is flattened like a union variant for the same reason."""
+    if not isinstance(option, dict) or "$ref" in option or not ("properties" in option or "allOf" in option):
+        return option
+    tag = _tag_of(option, defs)
+    label = tag[1] if tag else option.get("title")
+    if not isinstance(label, str) or not label:
+        return option
+    name = _variant_name(parent, label + "_option", defs, lifted)
+    lifted[name] = _flatten(option, tag[0], defs) if tag else {key: value for key, value in option.items() if key != "title"}
+    return {"$ref": DEF_PREFIX + name}
 
 
 def _annotations(schema: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,16 @@ def method_table(protocol: Protocol) -> set[tuple[str, str, str, str, str | None
 
 def test_registered_and_recognised() -> None:
     assert acp in FORMATS and acp.NAME == "acp"
-    for source in ("v0-single", "v0-single/schema.json", "package-2x", "package-2x/schema", "package-2x/schema/v2/schema.json", "package-trap", "sdist"):
+    for source in (
+        "v0-single",
+        "v0-single/schema.json",
+        "package-2x",
+        "package-2x/schema",
+        "package-2x/schema/v2/schema.json",
+        "package-trap",
+        "sdist",
+        "shapes",
+    ):
         assert acp.recognises(FIXTURES / source), source
     for other in ("bad/not-acp", "bad/empty-dir", "nowhere"):
         assert not acp.recognises(FIXTURES / other), other
@@ -231,3 +240,25 @@ def test_any_damaged_node_is_an_input_error_never_a_crash(tmp_path: Path) -> Non
                 errors += 1
                 assert str(target) in str(error.file) and error.pointer is not None
     assert errors > 100
+
+
+def test_flattened_enum_becomes_a_union_with_the_common_properties() -> None:
+    protocol = load_one("shapes")
+    union = protocol.definitions["DiffChange"]
+    assert union.kind is DefinitionKind.UNION and union.open is True and union.discriminator == "operation"
+    assert [(v.tag, v.definition) for v in union.variants] == [("add", "DiffChangeAdd"), ("delete", "DiffChangeDelete")]
+    add = protocol.document["$defs"]["DiffChangeAdd"]
+    assert set(add["properties"]) == {"operation", "path", "mimeType"} and add["required"] == ["operation", "path"]
+
+
+def test_inline_options_of_an_untagged_any_of_get_names() -> None:
+    protocol = load_one("shapes")
+    assert protocol.definitions["McpServer"].kind is DefinitionKind.ALIAS
+    assert protocol.document["$defs"]["McpServer"]["anyOf"][0] == {"$ref": "#/$defs/McpServerHttpOption"}
+    assert protocol.document["$defs"]["McpServerHttpOption"]["properties"]["url"] == {"type": "string"}
+    assert {"AgentResponseResultOption", "AgentResponseErrorOption"} <= set(protocol.definitions)
+
+
+def test_response_envelope_members_found_through_named_options() -> None:
+    """`AgentResponse`'s `Result` member is a definition of its own after naming: the result is still found."""
+    assert method_table(load_one("shapes")) == {("diff/apply", "clientToServer", "request", "ApplyRequest", "ApplyResponse")}
