@@ -158,8 +158,8 @@ def _name_inline_options(name: str, schema: Any, defs: dict[str, Any], lifted: d
     untagged enums, response envelopes' `Result`/`Error`) become definitions named after their
     parent and their tag or title (`DiffChangeAdd`, `AgentResponseError`): the schema means the
     same, and generated code gets names instead of numbers (`DiffChange1`)."""
-    if not isinstance(schema, dict) or "discriminator" in schema:
-        return schema
+    if not isinstance(schema, dict) or "discriminator" in schema or _has_object_body(schema):
+        return schema  # beside an object's own properties, a named option would be a subclass clashing with them
     for key in ("anyOf", "oneOf"):
         options = schema.get(key)
         if isinstance(options, list):
