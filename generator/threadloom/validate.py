@@ -330,9 +330,10 @@ def transcript_version(files: list[Path]) -> int | None:
 
 
 def load_protocols(path: Path, format: str | None = None) -> list[Protocol]:
-    """Every protocol version at PATH, in any format Threadloom reads."""
+    """Every protocol version at PATH, in any format Threadloom reads (the lead swaps this for the
+    common `--protocol` loader once it exists)."""
     from threadloom.formats import FORMATS
-    from threadloom.loader import load_protocol
+    from threadloom.loader import discover_versions, load_protocol
 
     for fmt in FORMATS:
         if (format is None or getattr(fmt, "NAME", None) == format) and hasattr(fmt, "load") and fmt.recognises(path):
@@ -340,6 +341,10 @@ def load_protocols(path: Path, format: str | None = None) -> list[Protocol]:
             return loaded
     if format not in (None, "threadloom"):
         raise InputError(path, f"not a `{format}` protocol source")
+    if path.is_dir() and not (path / "protocol.json").is_file():
+        versions = discover_versions(path)  # protocol/ holding v1/, v2/, ...
+        if versions:
+            return [load_protocol(version) for version in versions]
     try:
         return [load_protocol(path)]
     except InputError as error:

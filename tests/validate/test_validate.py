@@ -138,3 +138,10 @@ def test_empty_file_and_broken_transcript_exit_2(tmp_path: Path) -> None:
     broken.write_text('{"threadloomTranscript": 1, "protocolVersion": 1}\n{"msg": {}}\n', encoding="utf-8")
     code, _out, err = run("--protocol", ACP, broken)
     assert code == 2 and f"{broken}:2: not a transcript record" in err
+
+
+def test_protocol_root_holds_every_version_and_the_transcript_picks_one() -> None:
+    transcript = ROOT / "conformance" / "transcripts" / "v1" / "plain-turn.jsonl"
+    code, report = run_json("--protocol", ROOT / "protocol", transcript)
+    assert code == 0, report
+    assert report["protocol"]["version"] == 1  # type: ignore[index]
