@@ -342,7 +342,7 @@ def load_protocols(path: Path, format: str | None = None) -> list[Protocol]:
     if format not in (None, "threadloom"):
         raise InputError(path, f"not a `{format}` protocol source")
     if path.is_dir() and not (path / "protocol.json").is_file():
-        versions = discover_versions(path)  # protocol/ holding v1/, v2/, ...
+        versions = [v for v in discover_versions(path) if (v / "protocol.json").is_file()]  # protocol/ holding v1/, v2/
         if versions:
             return [load_protocol(version) for version in versions]
     try:
