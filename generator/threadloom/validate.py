@@ -350,7 +350,7 @@ def load_protocols(path: Path, format: str | None = None) -> list[Protocol]:
     except InputError as error:
         if error.message in ("not a protocol document", "file not found", "is a directory, expected a JSON file"):
             raise InputError(
-                path, "neither a Threadloom protocol nor a format Threadloom reads", "", "expected protocol.json, an ACP schema.json or a Codex export"
+                path, "neither a Threadloom protocol nor a format Threadloom reads", None, "expected protocol.json, an ACP schema.json or a Codex export"
             ) from None
         raise
 
