@@ -34,7 +34,7 @@ def resolve_format(path: Path, name: str | None = None) -> ModuleType:
     if name is not None:
         chosen = next((module for module in FORMATS if name == module.NAME), None)
         if chosen is None:
-            raise InputError("--format", f"unknown format `{name}`", hint=f"known formats: {', '.join(format_names())}")
+            raise InputError("--source-format", f"unknown source format `{name}`", hint=f"known formats: {', '.join(format_names())}")
         return chosen
     for module in FORMATS:
         if module.recognises(path):

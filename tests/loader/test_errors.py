@@ -122,7 +122,7 @@ def test_a_derived_name_the_author_also_defines(tmp_path: Path) -> None:
 
 
 def test_an_unknown_source_format(tmp_path: Path) -> None:
-    _assert_input_error(_run(["check", "--protocol", str(tmp_path), "--source-format", "nope"]), "unknown format `nope`")
+    _assert_input_error(_run(["check", "--protocol", str(tmp_path), "--source-format", "nope"]), "unknown source format `nope`")
 
 
 def test_freeze_needs_a_folder_of_versions(tmp_path: Path) -> None:

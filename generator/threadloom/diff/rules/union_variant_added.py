@@ -38,6 +38,7 @@ def check(pair: SchemaPair) -> Iterator[Hit]:
             forward=Level.INFO if old.open else Level.ERR,
             old_pointer=old.pointer + "/oneOf",
             new_pointer=new.pointer + pointer_join("oneOf", index),
+            experimental=bool(target is not None and target.schema.get("x-experimental")),
         )
         if gated:
             hit.levels[(Role.WRITTEN, Audience.OLD_CLIENTS)] = Level.INFO
