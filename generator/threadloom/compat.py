@@ -4,7 +4,8 @@ Each version must keep old clients working with the new server: every `threadloo
 at ERR for old clients is a check finding, unless the newer version declares that break in
 `x-protocol.breaks` (rule and the change's own pointer, matched exactly). The diff still reports a
 declared break as a break, with its reason; declaring only lets `check` pass. A declaration that
-matches no break is a finding too.
+matches no break is a finding too, and so is an addition without its `x-since` mark
+(threadloom/lint/additions_marked.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from threadloom.diff.findings import Audience, DiffFinding, Level
 from threadloom.errors import InputError, pointer_join
 from threadloom.findings import Finding, display_path
+from threadloom.lint.additions_marked import unmarked_additions
 from threadloom.model import Protocol
 
 RULE_PREFIX = "compat/"
@@ -41,6 +43,7 @@ def compat_findings(version_dirs: list[Path]) -> list[Finding]:
         diffs = diff_protocols(old, new)
         findings += [_undeclared(old, new, d) for d in diffs if d.level is Level.ERR and d.audience is Audience.OLD_CLIENTS and not d.declared]
         findings += _unmatched_declarations(new, diffs)
+        findings += unmarked_additions(old, new, diffs)
     return findings
 
 
