@@ -19,18 +19,18 @@ def annotation(report: Report, change: Change, new_lines: dict[str, int], old_li
     """One workflow command per change, at the line of the changed member."""
     first = change.first
     side, lines, pointer = _location(report, first, new_lines, old_lines)
-    properties = [f"file={_escape_property(side.source)}"]
+    properties = [f"file={escape_property(side.source)}"]
     line = _nearest_line(lines, pointer)
     if line:
         properties.append(f"line={line}")
     title = f"{first.rule}" + (" (declared break)" if change.declared else "")
-    properties.append(f"title={_escape_property(title)}")
+    properties.append(f"title={escape_property(title)}")
     text = [first.message, "; ".join(change.verdicts())]
     if change.declared:
         text.append(f"declared in x-protocol.breaks: {change.declared}")
     if first.methods:
         text.append(f"via {', '.join(first.methods)}")
-    return f"::{command(report, change)} {','.join(properties)}::{_escape_data(chr(10).join(text))}"
+    return f"::{command(report, change)} {','.join(properties)}::{escape_data(chr(10).join(text))}"
 
 
 def command(report: Report, change: Change) -> str:
@@ -45,6 +45,11 @@ def _location(report: Report, finding: DiffFinding, new_lines: dict[str, int], o
     if finding.new_pointer in new_lines or finding.old_pointer not in old_lines:
         return report.new, new_lines, finding.new_pointer
     return report.old, old_lines, finding.old_pointer
+
+
+def line_of(path: Path, pointer: str) -> int | None:
+    """The line of a JSON pointer in a file, or of its nearest parent that is there."""
+    return _nearest_line(_lines(path), pointer)
 
 
 def _lines(path: Path | None) -> dict[str, int]:
@@ -65,9 +70,9 @@ def _nearest_line(lines: dict[str, int], pointer: str) -> int | None:
         pointer = pointer.rsplit("/", 1)[0]
 
 
-def _escape_data(text: str) -> str:
+def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
