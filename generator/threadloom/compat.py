@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from threadloom.diff.findings import Audience, DiffFinding, Level
+from threadloom.diff.report import side_label
 from threadloom.errors import InputError, pointer_join
 from threadloom.findings import Finding, display_path
 from threadloom.lint.additions_marked import unmarked_additions
@@ -55,7 +56,7 @@ def _undeclared(old: Protocol, new: Protocol, diff: DiffFinding) -> Finding:
         file=display_path(new.source),
         pointer=diff.new_pointer,
         rule=RULE_PREFIX + diff.rule,
-        message=f"{old.label} -> {new.label} breaks old clients: {diff.message}{via}",
+        message=f"{side_label(old)} -> {side_label(new)} breaks old clients: {diff.message}{via}",
         hint=f"make the change compatible, or declare it in x-protocol.breaks: {declaration}",
     )
 

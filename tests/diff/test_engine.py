@@ -243,7 +243,7 @@ def test_pointer_lines_skip_brackets_inside_strings() -> None:
 
 
 def test_github_annotation_escapes_separators() -> None:
-    from threadloom.diff.report.github import _escape_data, _escape_property
+    from threadloom.diff.report.github import escape_data, escape_property
 
-    assert _escape_data("50% done\nnext") == "50%25 done%0Anext"
-    assert _escape_property("a,b: c") == "a%2Cb%3A c"
+    assert escape_data("50% done\nnext") == "50%25 done%0Anext"
+    assert escape_property("a,b: c") == "a%2Cb%3A c"

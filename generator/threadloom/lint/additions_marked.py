@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from threadloom.diff.context import FORMATS_WITH_SINCE
 from threadloom.diff.findings import DiffFinding
 from threadloom.findings import Finding, display_path
 from threadloom.model import Protocol
 
 RULE_ID = "additions-marked"
-FORMATS_WITH_MARKS = frozenset({"threadloom"})
 ADDITION_RULES = frozenset(
     {
         "definition-added",
@@ -40,7 +40,7 @@ ADDITION_RULES = frozenset(
 
 
 def unmarked_additions(old: Protocol, new: Protocol, diffs: Iterable[DiffFinding]) -> list[Finding]:
-    if new.format not in FORMATS_WITH_MARKS:
+    if new.format not in FORMATS_WITH_SINCE:
         return []
     seen: set[str] = set()
     findings = []
