@@ -91,6 +91,8 @@ def _variant_pairs(ctx: DiffContext) -> Iterator[tuple[str, str]]:
         if new_def is None or old_def.kind is not DefinitionKind.UNION or new_def.kind is not DefinitionKind.UNION:
             continue
         for i, j in pair_variants(ctx, old_def, new_def).pairs:
+            if old_name in ctx.method_unions and old_def.variants[i].tag != new_def.variants[j].tag:
+                continue  # envelopes of different methods are not one changed method: the method table judges them
             pair = (old_def.variants[i].definition, new_def.variants[j].definition)
             if pair[0] in ctx.old.definitions and pair[1] in ctx.new.definitions:
                 yield pair

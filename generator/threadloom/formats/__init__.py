@@ -12,6 +12,6 @@ Threadloom's own format is `threadloom`; adapters for other vendors' exports (Co
 `generate-json-schema` folder, ACP's `schema.json`) are modules beside it.
 """
 
-from threadloom.formats import threadloom
+from threadloom.formats import codex, threadloom
 
-FORMATS = (threadloom,)
+FORMATS = (threadloom, codex)
