@@ -50,6 +50,8 @@ def test_reindenting_a_released_version_passes_check(tmp_path: Path) -> None:
     before = version_hash(ROOT / "protocol" / "v1", canonical=False)
     assert version_hash(root / "v1", canonical=False) != before  # the bytes did change
     assert check(root) == (0, [])
+    text = CliRunner().invoke(main, ["check", "--protocol", str(root)])
+    assert text.exit_code == 0 and "protocol OK" in text.output
 
 
 def test_a_semantic_change_to_a_released_version_fails_check(tmp_path: Path) -> None:
@@ -61,6 +63,8 @@ def test_a_semantic_change_to_a_released_version_fails_check(tmp_path: Path) -> 
     code, findings = check(root)
     assert code == 1
     assert [(f["rule"], f["pointer"]) for f in findings] == [("frozen", "/v1/sha256")]
+    text = CliRunner().invoke(main, ["check", "--protocol", str(root)])
+    assert text.exit_code == 1 and "[frozen] released version `v1` changed since it was frozen" in text.stdout
 
 
 def test_a_legacy_byte_hash_entry_is_still_verified(tmp_path: Path) -> None:
