@@ -161,3 +161,39 @@ def test_inputs_reach_scripts_only_through_env() -> None:
     """No `${{ }}` inside a script: input values cannot inject shell code."""
     for step in load_action()["runs"]["steps"]:
         assert "${{" not in step["run"], step["name"]
+
+
+FAKE_PYTHON = """#!/bin/sh
+# Stands in for python: `-m venv DIR` makes DIR/bin/python (this script); anything else is logged.
+if [ "$1" = -m ] && [ "$2" = venv ]; then
+  mkdir -p "$3/bin" && cp "$0" "$3/bin/python" && echo "venv $3" >> "$FAKE_PYTHON_LOG"
+else
+  echo "$*" >> "$FAKE_PYTHON_LOG"
+fi
+"""
+
+
+@pytest.mark.parametrize(
+    ("inputs", "installed"),
+    [
+        ({}, ["{root}/generator"]),
+        ({"replay-server": "my-server"}, ["{root}/generator", "{root}/bindings/runtime/python", "{root}/conformance"]),
+        ({"install": "threadloom==0.1.0"}, ["threadloom==0.1.0"]),
+    ],
+)
+def test_install_step_makes_a_virtual_environment_and_puts_it_on_path(tmp_path: Path, inputs: dict[str, str], installed: list[str]) -> None:
+    """The install step's logic, with a stand-in python (no network): what it installs, and PATH."""
+    from tests.ci.actionrunner import ROOT
+
+    fake = tmp_path / "fake-python"
+    fake.write_text(FAKE_PYTHON, encoding="utf-8")
+    fake.chmod(0o755)
+    log = tmp_path / "python.log"
+    scratch = tmp_path / "runner"
+    run = run_action(tmp_path, scratch, {"python": str(fake), **inputs}, env={**TOOL_PATH, "FAKE_PYTHON_LOG": str(log)})
+    install = run.step("Install threadloom")
+    assert install.code == 0, install.stderr
+    venv = scratch / "threadloom-venv"
+    packages = [p.format(root=ROOT) for p in installed]
+    assert log.read_text(encoding="utf-8").splitlines() == [f"venv {venv}", " ".join(["-m", "pip", "install", "--quiet", *packages])]
+    assert (scratch / "github-path").read_text(encoding="utf-8").splitlines() == [str(venv / "bin")]
