@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import types
 from pathlib import Path
 
-from threadloom.generate import GENERATED_MARKER, run_targets
+from click.testing import CliRunner, Result
+
+from threadloom.cli import main
+from threadloom.commands.init import document as init_document
+from threadloom.generate import GENERATED_MARKER, Context, Target, available_targets, owned_dirs, run_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,3 +66,109 @@ def test_cached_run_skips_work_but_still_sees_edits_orphans_and_input_changes(tm
     document = root / "protocol/v2/protocol.json"
     document.write_text(document.read_text().replace("Thread id.", "Identifier of the thread."))
     assert run_targets(root, ["docs"], check=True).stale == ["docs/reference/v2.md"]
+
+
+# --- generate anywhere: `--protocol PATH --out DIR [--package NAME]`, and the project config ---
+
+
+def _cli(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def _todo_protocol(tmp_path: Path) -> Path:
+    folder = tmp_path / "todo/protocol/v1"
+    folder.mkdir(parents=True)
+    (folder / "protocol.json").write_text(json.dumps(init_document("todo-agent")), encoding="utf-8")
+    return folder.parent
+
+
+def test_context_derives_package_names_from_the_protocol_name(tmp_path: Path) -> None:
+    protocol = _todo_protocol(tmp_path)
+    derived = Context(root=tmp_path, protocol_path=protocol)
+    assert (derived.protocol_name, derived.python_package(), derived.npm_package()) == ("todo-agent", "todo_agent", "todo-agent")
+    named = Context(root=tmp_path, protocol_path=protocol, package="acme_todo")
+    assert named.python_package() == named.npm_package() == "acme_todo"
+    assert derived.out_dir == tmp_path and Context(root=tmp_path, out=tmp_path / "o").out_dir == tmp_path / "o"
+
+
+def test_generate_writes_any_protocol_into_any_folder_and_names_the_real_command(tmp_path: Path) -> None:
+    protocol = _todo_protocol(tmp_path)
+    out = tmp_path / "elsewhere"
+    result = _cli("generate", "docs", "--protocol", str(protocol), "--out", str(out), "--package", "acme")
+    assert result.exit_code == 0, result.output
+    page = (out / "docs/reference/v1.md").read_text(encoding="utf-8")
+    assert f"Regenerate with: threadloom generate docs --protocol {protocol} --out {out} --package acme" in page
+    assert "task/confirm" in page and "TaskAddRequest" in page  # derived envelopes reach the plugins
+
+    assert _cli("generate", "docs", "--protocol", str(protocol), "--out", str(out), "--package", "acme", "--check").exit_code == 0
+    (out / "docs/reference/v1.md").write_text("edited\n", encoding="utf-8")
+    (out / "docs/reference/v7.md").write_text(f"<!-- {GENERATED_MARKER} -->\n", encoding="utf-8")
+    stale = _cli("generate", "docs", "--protocol", str(protocol), "--out", str(out), "--package", "acme", "--check")
+    assert stale.exit_code == 1
+    assert stale.stdout.splitlines() == [f"stale: {out / 'docs/reference/v1.md'}", f"stale: {out / 'docs/reference/v7.md'} (no longer generated)"]
+
+
+def test_generate_with_out_needs_targets_and_takes_no_config(tmp_path: Path) -> None:
+    protocol = _todo_protocol(tmp_path)
+    assert _cli("generate", "--protocol", str(protocol), "--out", str(tmp_path / "o")).exit_code == 2
+    assert _cli("generate", "nope", "--protocol", str(protocol), "--out", str(tmp_path / "o")).exit_code == 2
+    assert _cli("generate", "docs", "--out", str(tmp_path / "o"), "--config", str(ROOT / "threadloom.gen.json")).exit_code == 2
+
+
+def test_the_repository_generates_from_its_config() -> None:
+    result = _cli("generate", "--check", "--config", str(ROOT / "threadloom.gen.json"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1].endswith("generated file(s) up to date")
+    listed = [entry["target"] for entry in json.loads((ROOT / "threadloom.gen.json").read_text(encoding="utf-8"))["targets"]]
+    assert sorted(listed) == sorted(available_targets())
+
+
+def _project_with_config(tmp_path: Path, targets: list[dict[str, object]]) -> Path:
+    root = _project_copy(tmp_path)
+    (root / "threadloom.gen.json").write_text(json.dumps({"protocol": "protocol", "targets": targets}), encoding="utf-8")
+    return root
+
+
+def test_config_outputs_go_where_it_says_and_a_config_change_invalidates_the_cache(tmp_path: Path) -> None:
+    root = _project_with_config(tmp_path, [{"target": "docs", "out": "site"}])
+    assert run_targets(root, ["docs"], check=False).written == ["site/docs/reference/README.md", "site/docs/reference/v1.md", "site/docs/reference/v2.md"]
+    messages: list[str] = []
+    assert run_targets(root, ["docs"], check=True, progress=messages.append).stale == []
+    assert messages == ["docs: inputs unchanged, outputs intact"]
+    config = root / "threadloom.gen.json"
+    config.write_text(config.read_text(encoding="utf-8").replace('"out": "site"', '"out": "site", "options": {"x": 1}'), encoding="utf-8")
+    messages.clear()
+    assert run_targets(root, ["docs"], check=True, progress=messages.append).stale == []
+    assert messages == ["checking docs"]
+
+
+def test_a_broken_config_names_file_and_pointer(tmp_path: Path) -> None:
+    root = _project_with_config(tmp_path, [{"target": "docs", "out": "."}, {"target": "nope", "out": "."}])
+    result = _cli("generate", "--config", str(root / "threadloom.gen.json"))
+    assert result.exit_code == 2
+    assert f"{root / 'threadloom.gen.json'}#/targets/1/target: unknown target `nope`" in result.stderr
+    (root / "threadloom.gen.json").write_text(json.dumps({"targets": [{"target": "docs"}]}), encoding="utf-8")
+    result = _cli("generate", "--config", str(root / "threadloom.gen.json"))
+    assert result.exit_code == 2 and "#/targets/0: not a valid generate config: 'out' is a required property" in result.stderr
+    missing = _cli("generate", "--config", str(tmp_path / "none.json"))
+    assert missing.exit_code == 2 and "no generate config here" in missing.stderr
+
+
+def test_a_plugin_may_name_its_folders_after_the_context(tmp_path: Path) -> None:
+    static = types.ModuleType("static")
+    static.TARGET = Target(name="x", description="x", owned_dirs=("fixed",))  # type: ignore[attr-defined]
+    dynamic = types.ModuleType("dynamic")
+    dynamic.TARGET = static.TARGET  # type: ignore[attr-defined]
+    dynamic.owned_dirs = lambda context: (context.python_package(),)  # type: ignore[attr-defined]
+    context = Context(root=tmp_path, protocol_path=_todo_protocol(tmp_path))
+    assert owned_dirs(static, context) == ("fixed",)
+    assert owned_dirs(dynamic, context) == ("todo_agent",)
+
+
+def test_a_target_listed_twice_writes_both_outputs_and_caches_each(tmp_path: Path) -> None:
+    root = _project_with_config(tmp_path, [{"target": "docs", "out": "a"}, {"target": "docs", "out": "b"}])
+    written = run_targets(root, ["docs"], check=False).written
+    assert sorted(written) == sorted(f"{side}/docs/reference/{page}" for side in "ab" for page in ("README.md", "v1.md", "v2.md"))
+    messages: list[str] = []
+    assert run_targets(root, ["docs"], check=True, progress=messages.append).stale == []
+    assert messages == ["docs: inputs unchanged, outputs intact"] * 2

@@ -1,7 +1,8 @@
 """`threadloom check`: everything that keeps the protocol documents honest.
 
-Per version: JSON syntax, the format's metaschema, the lint rules, the examples; across versions:
-the frozen-version lock. Each problem is a `Finding` naming the file and JSON pointer.
+Per version: the format's metaschema, the lint rules, the examples; across versions: the
+frozen-version lock and undeclared breaks. Each problem is a `Finding` naming the file and JSON
+pointer. A document that cannot be read at all is an input error (exit 2), not a finding.
 """
 
 from __future__ import annotations
@@ -15,48 +16,73 @@ import jsonschema
 
 from threadloom.errors import InputError, pointer_join
 from threadloom.findings import Finding, display_path
+from threadloom.formats import threadloom as threadloom_format
+from threadloom.formats.threadloom_envelopes import derive
 from threadloom.jsonio import dumps_stable, read_json
 from threadloom.lint.rules import lint
-from threadloom.loader import discover_versions, metaschema_findings, read_document, to_model
+from threadloom.loader import discover_versions, resolve_format
 from threadloom.model import Protocol
 
 LOCK_NAME = "versions.lock.json"
 HASH_OF, CANONICAL = "hashOf", "canonical-json"  # lock entries without hashOf hash bytes (the original format)
 
 
-def check_protocol_dir(root: Path) -> list[Finding]:
-    """All findings for a `protocol/` folder (exit 2 only if the folder itself is missing)."""
+def check_protocol(path: Path, format: str | None = None) -> list[Finding]:
+    """All findings for a `--protocol PATH`. What cannot be read at all (a missing file, invalid
+    JSON, a broken cross-file reference, not a protocol) raises `InputError`: exit 2, as in every
+    command."""
+    module = resolve_format(path, format)
+    if module is not threadloom_format:
+        return _check_models(module.load(path))
     findings: list[Finding] = []
-    versions = discover_versions(root)
-    if not versions:
-        raise InputError(root, "no version folders (v1, v2, ...) found")
-    for version_dir in versions:
-        findings += check_version(version_dir)
-    findings += check_lock(root, versions)
-    from threadloom.compat import compat_findings  # here: the diff engine loads only when checking
+    for file in threadloom_format.document_files(path):
+        findings += check_document(file)
+    if threadloom_format.is_version_set(path):
+        versions = threadloom_format.version_dirs(path)
+        findings += check_lock(path, versions)
+        from threadloom.compat import compat_findings  # here: the diff engine loads only when checking
 
-    findings += compat_findings(versions)
+        findings += compat_findings(versions)
     return sorted(findings)
 
 
+def check_protocol_dir(root: Path) -> list[Finding]:
+    """All findings for a folder of versions (kept for callers that name the folder explicitly)."""
+    if not discover_versions(root):
+        raise InputError(display_path(root), "no version folders (v1, v2, ...) found")
+    return check_protocol(root)
+
+
 def check_version(version_dir: Path) -> list[Finding]:
-    try:
-        file, document = read_document(version_dir)
-    except InputError as error:
-        return [Finding(display_path(Path(error.file)), "", "json", error.message, "fix the file so it parses")]
-    problems = metaschema_findings(document, file)
+    return check_document(threadloom_format.document_files(version_dir)[0])
+
+
+def check_document(file: Path) -> list[Finding]:
+    """Metaschema, lint, examples and folder name of one version's document."""
+    document = threadloom_format.read_document(file)
+    problems = threadloom_format.metaschema_findings(document, file)
     if problems:
         return problems  # the model cannot be trusted; lint would only add noise
-    protocol = to_model(document, file)
+    protocol = threadloom_format.to_model(derive(document, file), file)
     shown = display_path(file)
     findings = [Finding(shown, pointer, rule_id, message, hint) for rule_id, (pointer, message, hint) in lint(protocol)]
-    findings += _version_matches_folder(protocol, version_dir, shown)
-    findings += check_examples(protocol, version_dir / "examples")
+    findings += _version_matches_folder(protocol, file.parent, shown)
+    findings += check_examples(protocol, protocol.examples_dir)
     return findings
 
 
+def _check_models(protocols: list[Protocol]) -> list[Finding]:
+    """Another vendor's export: lint what its adapter produced, plus the adapter's own notes."""
+    findings: list[Finding] = []
+    for protocol in protocols:
+        shown = display_path(protocol.source)
+        findings += [Finding(shown, pointer, rule_id, message, hint) for rule_id, (pointer, message, hint) in lint(protocol)]
+        findings += protocol.notes
+    return sorted(findings)
+
+
 def _version_matches_folder(protocol: Protocol, version_dir: Path, shown: str) -> list[Finding]:
-    if version_dir.name == f"v{protocol.version}":
+    if not threadloom_format.VERSION_DIR.match(version_dir.name) or version_dir.name == f"v{protocol.version}":
         return []
     return [
         Finding(
@@ -171,6 +197,8 @@ def check_lock(root: Path, versions: list[Path]) -> list[Finding]:
 
 def freeze(root: Path, version: str) -> str:
     """Record a version as released: from now on `check` fails if it changes."""
+    if not threadloom_format.is_version_set(root):
+        raise InputError(display_path(root), "not a folder of version folders", hint="freeze works on the folder holding v1/, v2/, ... and versions.lock.json")
     versions = {p.name: p for p in discover_versions(root)}
     if version not in versions:
         raise InputError(root, f"no version folder `{version}`", hint=f"existing: {', '.join(versions) or 'none'}")

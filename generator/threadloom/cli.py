@@ -42,6 +42,8 @@ def main() -> None:
 
 
 for _info in pkgutil.iter_modules(commands.__path__):
+    if _info.name.startswith("_"):
+        continue  # shared helpers, not commands
     _module = importlib.import_module(f"{commands.__name__}.{_info.name}")
     main.add_command(_module.command)
 

@@ -1,94 +1,74 @@
-"""Finding and loading protocol documents into the intermediate model.
+"""Naming input the same way in every command: `--protocol PATH [--format NAME]`.
 
-The format-specific part lives in `generator/threadloom/formats/`; this module only locates files, reads
-JSON, picks the format, and validates against the format's metaschema.
+PATH is a folder of version folders (`protocol/`), one version folder (`protocol/v2`), or one
+document file; for other vendors' exports, whatever their format module recognises (a Codex
+export folder, an ACP `schema.json`). `load_protocols` picks the format (the first module of
+`formats.FORMATS` that recognises the source, or the one `--format` names) and returns every
+version the source holds, oldest first. What cannot be loaded raises `InputError` naming the
+file and, where known, the JSON pointer; commands turn it into exit 2.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import re
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
-import jsonschema
-
-from threadloom.errors import InputError, pointer_join
-from threadloom.findings import Finding, display_path
+from threadloom.errors import InputError
+from threadloom.findings import display_path
 from threadloom.formats import FORMATS
+from threadloom.formats import threadloom as threadloom_format
 from threadloom.jsonio import read_json
 from threadloom.model import Protocol
 
-DOCUMENT_NAME = "protocol.json"
-VERSION_DIR = re.compile(r"^v(\d+)$")
+PATH_HINT = "--protocol takes a folder of versions (protocol/), one version folder (protocol/v2) or one protocol document"
 
 
-def resolve_source(path: Path) -> Path:
-    """A version directory stands for its `protocol.json`."""
-    if path.is_dir():
-        return path / DOCUMENT_NAME
-    return path
+def format_names() -> list[str]:
+    return [module.NAME for module in FORMATS]
+
+
+def resolve_format(path: Path, name: str | None = None) -> ModuleType:
+    """The format module that reads `path`: the one named, or the first that recognises it."""
+    if not path.exists():
+        raise InputError(display_path(path), "not found", hint=PATH_HINT)
+    if name is not None:
+        chosen = next((module for module in FORMATS if name == module.NAME), None)
+        if chosen is None:
+            raise InputError("--format", f"unknown format `{name}`", hint=f"known formats: {', '.join(format_names())}")
+        return chosen
+    for module in FORMATS:
+        if module.recognises(path):
+            return module
+    if path.is_file():
+        read_json(path)  # invalid JSON is the more useful message when that is what is wrong
+        raise InputError(display_path(path), "not a protocol document", "", threadloom_format.NOT_A_PROTOCOL_HINT)
+    expected = display_path(path / threadloom_format.DOCUMENT_NAME)
+    raise InputError(
+        display_path(path),
+        f"no protocol found in this folder: no {expected}, no v1/protocol.json, ..., and no source of another known format",
+        hint=f"known formats: {', '.join(format_names())}; {PATH_HINT}",
+    )
+
+
+def load_protocols(path: Path, format: str | None = None) -> list[Protocol]:
+    """Every version `path` holds, oldest first."""
+    protocols: list[Protocol] = resolve_format(path, format).load(path)
+    if not protocols:
+        raise InputError(display_path(path), "holds no protocol version", hint=PATH_HINT)
+    return protocols
+
+
+def load_protocol(path: Path, format: str | None = None) -> Protocol:
+    """Exactly one version (diff's OLD and NEW): a version folder or a document file."""
+    protocols = load_protocols(path, format)
+    if len(protocols) != 1:
+        labels = ", ".join(p.label for p in protocols)
+        raise InputError(display_path(path), f"holds {len(protocols)} versions ({labels}); name one", hint="pass a version folder, e.g. protocol/v2")
+    return protocols[0]
 
 
 def discover_versions(root: Path) -> list[Path]:
-    """`protocol/v1`, `protocol/v2`, ... in version order."""
+    """`protocol/v1`, `protocol/v2`, ... in version order (Threadloom's own layout)."""
     if not root.is_dir():
-        raise InputError(root, "protocol directory not found")
-    found = [(int(m.group(1)), p) for p in root.iterdir() if p.is_dir() and (m := VERSION_DIR.match(p.name))]
-    return [p for _, p in sorted(found)]
-
-
-@functools.cache
-def metaschema() -> dict[str, Any]:
-    text = resources.files("threadloom.formats").joinpath("metaschema.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-@functools.cache
-def _metaschema_validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(metaschema())
-
-
-def metaschema_findings(document: Any, file: Path) -> list[Finding]:
-    """Every place where the document breaks the format's metaschema."""
-    findings = []
-    for error in _metaschema_validator().iter_errors(document):
-        findings.append(
-            Finding(
-                file=display_path(file),
-                pointer=pointer_join(*error.absolute_path),
-                rule="metaschema",
-                message=error.message if len(error.message) < 300 else error.message[:300] + "...",
-                hint="see protocol/README.md for the document format",
-            )
-        )
-    return sorted(findings)
-
-
-def read_document(path: Path) -> tuple[Path, Any]:
-    file = resolve_source(path)
-    return file, read_json(file)
-
-
-def to_model(document: Any, file: Path) -> Protocol:
-    for fmt in FORMATS:
-        if fmt.recognises(document):
-            protocol: Protocol = fmt.to_model(document, file)
-            return protocol
-    raise InputError(file, "not a protocol document", "", "expected a JSON Schema with an `x-protocol` header")
-
-
-def load_protocol(path: Path) -> Protocol:
-    """Load for use (diff, generate): anything that breaks the metaschema is an input error."""
-    file, document = read_document(path)
-    if not any(fmt.recognises(document) for fmt in FORMATS):
-        raise InputError(file, "not a protocol document", "", "expected a JSON Schema with an `x-protocol` header")
-    problems = metaschema_findings(document, file)
-    if problems:
-        first = problems[0]
-        more = f" and {len(problems) - 1} more problem(s); run `threadloom check`" if len(problems) > 1 else ""
-        raise InputError(file, f"not a valid protocol document: {first.message}{more}", first.pointer)
-    return to_model(document, file)
+        raise InputError(display_path(root), "protocol directory not found", hint=PATH_HINT)
+    return threadloom_format.version_dirs(root)

@@ -189,6 +189,11 @@ class Protocol:
     def identity(self) -> str:
         return self.release or str(self.version)
 
+    @property
+    def examples_dir(self) -> Path:
+        """`examples/<Definition>/*.json` beside the version's document (it may not exist)."""
+        return self.source.parent / "examples"
+
 
 def schema_allows_null(schema: JSON) -> bool:
     if not isinstance(schema, dict):

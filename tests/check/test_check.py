@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from threadloom.check import check_protocol_dir, version_hash
+from threadloom.check import check_protocol, check_protocol_dir, version_hash
 from threadloom.jsonio import read_json
 from threadloom.lint.rules import RULES
 from threadloom.loader import discover_versions
@@ -87,3 +87,15 @@ def test_every_example_validates_with_a_standard_validator(version: Path, exampl
     if definition.endswith(("Request", "Notification", "Response")):
         # Wire messages also validate against the document itself (its root is the message union).
         jsonschema.Draft202012Validator(document).validate(read_json(example))
+
+
+def test_a_handshake_whose_method_is_missing_or_a_notification(tmp_path: Path) -> None:
+    document = read_json(ROOT / "protocol/v2/protocol.json")
+    document["x-protocol"]["handshake"]["method"] = "hello"
+    folder = tmp_path / "v2"
+    folder.mkdir()
+    (folder / "protocol.json").write_text(json.dumps(document), encoding="utf-8")
+    assert [(f.rule, f.pointer) for f in check_protocol(folder)] == [("handshake", "/x-protocol/handshake/method")]
+    document["x-protocol"]["handshake"]["method"] = "initialized"
+    (folder / "protocol.json").write_text(json.dumps(document), encoding="utf-8")
+    assert [(f.rule, f.pointer) for f in check_protocol(folder)] == [("handshake", "/x-protocol/handshake/method")]

@@ -64,6 +64,8 @@ def test_check_hook_passes_a_good_protocol_and_fails_a_bad_one(tmp_path: Path) -
 
 def test_generate_check_hook_notices_a_stale_file(tmp_path: Path) -> None:
     project = project_with(tmp_path, fixture("type-changed", "previous"))
+    config = {"protocol": "protocol", "targets": [{"target": "docs", "out": "."}]}
+    (project / "threadloom.gen.json").write_text(json.dumps(config), encoding="utf-8")
     subprocess.run([str(Path(sys.executable).parent / "threadloom"), "generate", "docs"], cwd=project, capture_output=True, check=True, timeout=HOOK_TIMEOUT)
     assert run_hook("threadloom-generate-check", project, "docs").returncode == 0
     document = project / "protocol" / "v1" / "protocol.json"
@@ -75,7 +77,7 @@ def test_generate_check_hook_notices_a_stale_file(tmp_path: Path) -> None:
     assert "stale: docs/reference/v1.md" in done.stdout
 
 
-@pytest.mark.parametrize("hook_id", ["threadloom-check", "threadloom-generate-check"])
-def test_hooks_fail_with_exit_2_outside_a_project(tmp_path: Path, hook_id: str) -> None:
+@pytest.mark.parametrize(("hook_id", "message"), [("threadloom-check", "protocol"), ("threadloom-generate-check", "no generate config here")])
+def test_hooks_fail_with_exit_2_outside_a_project(tmp_path: Path, hook_id: str, message: str) -> None:
     done = run_hook(hook_id, tmp_path)
-    assert done.returncode == 2 and "protocol directory not found" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr

@@ -5,18 +5,23 @@ from pathlib import Path
 
 import click
 
+from threadloom.commands._options import protocol_option
 from threadloom.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command(name="check")
-@click.option("--protocol", "protocol_dir", type=click.Path(path_type=Path), default=Path("protocol"), show_default=True, help="Folder holding v1/, v2/, ...")
+@protocol_option()
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def command(protocol_dir: Path, output_format: str) -> None:
-    """Validate, lint and verify the frozen hashes of every protocol version."""
-    from threadloom.check import check_protocol_dir
+def command(protocol_path: Path, source_format: str | None, output_format: str) -> None:
+    """Validate, lint and verify the frozen hashes of every protocol version.
+
+    Exit 0 when clean, 1 with findings, 2 when the input cannot be read (missing file, invalid
+    JSON, a broken cross-file reference, not a protocol).
+    """
+    from threadloom.check import check_protocol
     from threadloom.jsonio import dumps_stable
 
-    findings = check_protocol_dir(protocol_dir)
+    findings = check_protocol(protocol_path, source_format)
     if output_format == "json":
         click.echo(dumps_stable({"ok": not findings, "findings": [f.as_json() for f in findings]}), nl=False)
     else:

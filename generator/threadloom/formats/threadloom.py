@@ -1,17 +1,30 @@
 """Threadloom's own format: JSON Schema 2020-12 plus the `x-protocol`, `x-methods` and `x-errors`
 keywords and a few `x-` annotations on definitions (see protocol/README.md).
 
-This module only translates that document into the intermediate model. Validation against the
-metaschema happens before, and the lint rules (generator/threadloom/lint) judge the result after.
+A source is a folder of version folders (`protocol/` holding `v1/protocol.json`, ...), one version
+folder, or one document file. Reading a document: parse it, bundle references to other files
+(`threadloom_refs`), validate it against the metaschema, derive the JSON-RPC envelopes when it is
+in the minimal authored form (`threadloom_envelopes`), and translate it into the intermediate
+model. The lint rules (generator/threadloom/lint) judge the result after.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from threadloom.errors import pointer_join
+import jsonschema
+
+from threadloom.errors import InputError, pointer_join
+from threadloom.findings import Finding, display_path
+from threadloom.formats.threadloom_envelopes import derive
+from threadloom.formats.threadloom_refs import bundle
+from threadloom.jsonio import read_json
 from threadloom.model import (
     Definition,
     DefinitionKind,
@@ -29,11 +42,97 @@ from threadloom.model import (
     ref_name,
 )
 
+NAME = "threadloom"
 MARKER = "x-protocol"
+DOCUMENT_NAME = "protocol.json"
+VERSION_DIR = re.compile(r"^v(\d+)$")
+NOT_A_PROTOCOL_HINT = "expected a JSON Schema with an `x-protocol` header; see protocol/README.md"
 
 
-def recognises(document: Any) -> bool:
-    return isinstance(document, dict) and MARKER in document
+def recognises(source: Path) -> bool:
+    """A document with an `x-protocol` header, a folder holding `protocol.json`, or a folder of `vN/` folders."""
+    if source.is_file():
+        if source.name == DOCUMENT_NAME:
+            return True
+        try:
+            return source.suffix == ".json" and f'"{MARKER}"' in source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+    # `vN/` folders alone are not enough: other exports use them too (Codex has `v1/`, `v2/`).
+    return (source / DOCUMENT_NAME).is_file() or any((folder / DOCUMENT_NAME).is_file() for folder in version_dirs(source))
+
+
+def load(source: Path) -> list[Protocol]:
+    return [load_document(file) for file in document_files(source)]
+
+
+def is_version_set(source: Path) -> bool:
+    """A folder of version folders (as opposed to one version folder or one document)."""
+    return source.is_dir() and not (source / DOCUMENT_NAME).exists() and bool(version_dirs(source))
+
+
+def version_dirs(folder: Path) -> list[Path]:
+    """`v1/`, `v2/`, ... inside a folder, in version order."""
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if p.is_dir() and (m := VERSION_DIR.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def document_files(source: Path) -> list[Path]:
+    """The document of every version the source holds, oldest first."""
+    if source.is_file():
+        return [source]
+    if (source / DOCUMENT_NAME).exists() or not version_dirs(source):
+        return [source / DOCUMENT_NAME]
+    return [folder / DOCUMENT_NAME for folder in version_dirs(source)]
+
+
+def read_document(file: Path) -> dict[str, Any]:
+    """The document as authored, with other files' definitions bundled in (not yet validated)."""
+    document = read_json(file)
+    if not isinstance(document, dict) or MARKER not in document:
+        raise InputError(display_path(file), "not a protocol document", "", NOT_A_PROTOCOL_HINT)
+    return bundle(document, file)
+
+
+def load_document(file: Path) -> Protocol:
+    """Load for use (diff, generate): anything that breaks the metaschema is an input error."""
+    document = read_document(file)
+    problems = metaschema_findings(document, file)
+    if problems:
+        first = problems[0]
+        more = f" and {len(problems) - 1} more problem(s); run `threadloom check`" if len(problems) > 1 else ""
+        raise InputError(display_path(file), f"not a valid protocol document: {first.message}{more}", first.pointer)
+    return to_model(derive(document, file), file)
+
+
+@functools.cache
+def metaschema() -> dict[str, Any]:
+    text = resources.files("threadloom.formats").joinpath("metaschema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@functools.cache
+def _metaschema_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(metaschema())
+
+
+def metaschema_findings(document: Any, file: Path) -> list[Finding]:
+    """Every place where the (authored, bundled) document breaks the format's metaschema."""
+    findings = []
+    for error in _metaschema_validator().iter_errors(document):
+        findings.append(
+            Finding(
+                file=display_path(file),
+                pointer=pointer_join(*error.absolute_path),
+                rule="metaschema",
+                message=error.message if len(error.message) < 300 else error.message[:300] + "...",
+                hint="see protocol/README.md for the document format",
+            )
+        )
+    return sorted(findings)
 
 
 def to_model(document: dict[str, Any], source: Path) -> Protocol:

@@ -1,7 +1,7 @@
 """Lint rules for a protocol document that already satisfies the metaschema.
 
 One rule = one small function registered with `@rule(id)`, yielding `(pointer, message, hint)`.
-Each rule has one broken fixture under tests/check_fixtures/<rule-id>/ that the tests load.
+Each rule has one broken fixture under tests/check/fixtures/<rule-id>/ that the tests load.
 """
 
 from __future__ import annotations
@@ -282,6 +282,122 @@ def unused_definition(protocol: Protocol) -> Iterator[Issue]:
         ]
     for name in sorted(set(protocol.definitions) - used):
         yield pointer_join("$defs", name), f"`{name}` is not used by any method, error or message", "remove it or reference it"
+
+
+JSONRPC_MEMBERS = ("jsonrpc", "id", "method", "params", "result", "error")
+# Handshake fields: (key in the document, attribute of `Handshake`, in params or result, JSON type expected)
+HANDSHAKE_FIELDS = (
+    ("versionOffer", "version_offer", "params", "array"),
+    ("experimentalOptIn", "experimental_opt_in", "params", "boolean"),
+    ("optOutNotifications", "opt_out_notifications", "params", "array"),
+    ("versionChosen", "version_chosen", "result", None),
+)
+
+
+@rule("handshake")
+def handshake(protocol: Protocol) -> Iterator[Issue]:
+    """A declared handshake names a client request, an initialized notification, fields of the
+    right type that exist in its params and result, and errors of the error table."""
+    declared = protocol.handshake
+    if declared is None:
+        return
+    base = "/x-protocol/handshake"
+    method = protocol.method(declared.method)
+    if method is None or method.direction is not Direction.CLIENT_TO_SERVER or not method.is_request:
+        method = None  # its fields cannot be judged either
+        yield (
+            base + "/method",
+            f"handshake method `{declared.method}` is not a client request of the method table",
+            "add it to `x-methods` (clientToServer, request) or fix the name",
+        )
+    if declared.initialized is not None:
+        initialized = protocol.method(declared.initialized)
+        if initialized is None or initialized.direction is not Direction.CLIENT_TO_SERVER or initialized.is_request:
+            yield (
+                base + "/initialized",
+                f"`{declared.initialized}` is not a client notification of the method table",
+                "add it to `x-methods` (clientToServer, notification) or fix the name",
+            )
+    if method is not None:
+        for key, attribute, side, expected in HANDSHAKE_FIELDS:
+            pointer = getattr(declared, attribute)
+            owner = method.params if side == "params" else method.result
+            if pointer is None:
+                continue
+            schema = _field_schema(protocol, owner, pointer) if owner else None
+            if schema is None:
+                yield base + "/" + key, f"`{pointer}` is not a field of `{owner}`", f"point at a property of the `{declared.method}` {side}"
+            elif expected and not _allows_type(protocol, schema, expected):
+                yield base + "/" + key, f"`{pointer}` in `{owner}` is not of type {expected}", f"point at a property of type {expected}"
+    for situation, error_name in declared.errors:
+        if protocol.error(error_name) is None:
+            yield (
+                pointer_join("x-protocol", "handshake", "errors", situation),
+                f"`{error_name}` is not in the error table",
+                "add it to `x-errors` or fix the name",
+            )
+
+
+def _field_schema(protocol: Protocol, definition: str, pointer: str) -> Any:
+    """The schema of the property a JSON pointer names inside values of `definition`, following
+    `$ref`s between definitions; None when some step is not a declared property."""
+    current = protocol.definitions.get(definition)
+    schema: Any = None
+    for part in (part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]):
+        prop = current.property(part) if current else None
+        if prop is None:
+            return None
+        schema = prop.schema
+        target = schema.get("$ref")
+        current = protocol.definitions.get(ref_name(target)) if isinstance(target, str) else None
+    return schema
+
+
+def _allows_type(protocol: Protocol, schema: Any, expected: str) -> bool:
+    target = schema.get("$ref") if isinstance(schema, dict) else None
+    if isinstance(target, str) and ref_name(target) in protocol.definitions:
+        schema = protocol.definitions[ref_name(target)].schema
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    if kind is None:
+        return True  # a schema without a plain type (anyOf, const...) is given the benefit of the doubt
+    return expected == kind or (isinstance(kind, list) and expected in kind)
+
+
+@rule("framing")
+def framing(protocol: Protocol) -> Iterator[Issue]:
+    """Wire messages agree with `x-protocol.framing`: `jsonrpc` present exactly when declared,
+    notification extras allowed on every notification and distinct from JSON-RPC's own members."""
+    declared = protocol.framing
+    for index, extra in enumerate(declared.notification_extras):
+        if extra in JSONRPC_MEMBERS:
+            yield (
+                pointer_join("x-protocol", "framing", "notificationExtras", index),
+                f"`{extra}` is a JSON-RPC member, not an extra",
+                "remove it from `notificationExtras`",
+            )
+    for union_name, kind in (
+        ("ClientRequest", Kind.REQUEST),
+        ("ClientNotification", Kind.NOTIFICATION),
+        ("ServerRequest", Kind.REQUEST),
+        ("ServerNotification", Kind.NOTIFICATION),
+    ):
+        union = protocol.definitions.get(union_name)
+        for variant in union.variants if union else ():
+            message = protocol.definitions.get(variant.definition)
+            if message is None or message.kind is not DefinitionKind.OBJECT:
+                continue
+            has_jsonrpc = message.property("jsonrpc") is not None
+            if has_jsonrpc != declared.jsonrpc_member:
+                what = "carries `jsonrpc`, but the framing says messages do not" if has_jsonrpc else "lacks `jsonrpc`, which the framing requires"
+                yield message.pointer, f"`{variant.definition}` {what}", "make the wire message and `x-protocol.framing.jsonrpcMember` agree"
+            if kind is Kind.NOTIFICATION and message.closed:
+                for extra in declared.notification_extras:
+                    if extra not in JSONRPC_MEMBERS and message.property(extra) is None:
+                        yield (
+                            message.pointer,
+                            f"`{variant.definition}` is closed and does not allow the framing extra `{extra}`",
+                            f"add an optional `{extra}` property",
+                        )
 
 
 def lint(protocol: Protocol) -> Iterator[tuple[str, Issue]]:

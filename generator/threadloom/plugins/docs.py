@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from threadloom.generate import Context, Target, banner
+from threadloom.generate import Context, Target
 from threadloom.jsonio import dumps_stable, read_json
 from threadloom.model import Definition, DefinitionKind, Method, Protocol, Stability, envelope_name, ref_name
 
@@ -15,24 +15,21 @@ DIRECTION_LABEL = {"clientToServer": "client → server", "serverToClient": "ser
 
 
 def generate(context: Context) -> dict[str, str]:
-    files = {f"docs/reference/{p.label}.md": render(p, context.root) for p in context.protocols}
-    files["docs/reference/README.md"] = render_index(context.protocols)
+    head = context.banner("<!-- ", " -->").rstrip("\n")
+    files = {f"docs/reference/{p.label}.md": render(p, head) for p in context.protocols}
+    files["docs/reference/README.md"] = render_index(context.protocols, head)
     return files
 
 
-def render_index(protocols: list[Protocol]) -> str:
-    lines = [_banner(), "# Protocol reference", ""]
+def render_index(protocols: list[Protocol], head: str) -> str:
+    lines = [head, "# Protocol reference", ""]
     lines += [f"- [{p.label}]({p.label}.md): {len(p.methods)} methods, {len(p.definitions)} definitions" for p in protocols]
     return "\n".join(lines) + "\n"
 
 
-def _banner() -> str:
-    return banner("threadloom generate docs", "<!-- ", " -->").rstrip("\n")
-
-
-def render(protocol: Protocol, root: Path) -> str:
-    examples = _examples(root / "protocol" / protocol.label / "examples")
-    out = [_banner(), f"# {protocol.document.get('title', protocol.name)}", "", protocol.document.get("description", ""), ""]
+def render(protocol: Protocol, head: str) -> str:
+    examples = _examples(protocol.examples_dir)
+    out = [head, f"# {protocol.document.get('title', protocol.name)}", "", protocol.document.get("description", ""), ""]
     out += _transports(protocol)
     out += ["## Methods", ""]
     areas = sorted({m.area for m in protocol.methods})

@@ -1,0 +1,82 @@
+"""`threadloom init DIR`: a minimal protocol that passes `check` and generates packages."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from threadloom.cli import main
+from threadloom.jsonio import read_json
+from threadloom.loader import load_protocol
+from threadloom.model import DefinitionKind, Direction, Kind
+
+
+def _cli(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    result = _cli("init", str(tmp_path / "todo-agent"))
+    assert result.exit_code == 0, result.output
+    return tmp_path / "todo-agent"
+
+
+@pytest.fixture
+def inside(project: Path) -> Iterator[Path]:
+    here = Path.cwd()
+    os.chdir(project)
+    try:
+        yield project
+    finally:
+        os.chdir(here)
+
+
+def test_init_writes_the_minimal_authored_form(project: Path) -> None:
+    document = read_json(project / "protocol/v1/protocol.json")
+    assert document["x-protocol"] == {"name": "todo-agent", "version": 1}  # no `messages`: envelopes are derived
+    assert "anyOf" not in document
+    assert not any(name.endswith(("Request", "Notification", "Message", "Response")) for name in document["$defs"])
+    protocol = load_protocol(project / "protocol/v1")
+    assert protocol.methods_by(Direction.SERVER_TO_CLIENT, Kind.REQUEST), "a server->client request"
+    assert protocol.definitions["TaskContent"].kind is DefinitionKind.UNION and protocol.definitions["TaskContent"].open
+    assert protocol.definitions["TaskStatus"].kind is DefinitionKind.ENUM and protocol.definitions["TaskStatus"].open
+    assert protocol.handshake is None
+
+
+def test_init_output_passes_check(project: Path) -> None:
+    result = _cli("check", "--protocol", str(project / "protocol"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"ok": True, "findings": []}
+
+
+def test_init_output_generates_python_and_typescript(inside: Path, tmp_path: Path) -> None:
+    project, out = inside, tmp_path / "out"  # run from the new project, as its author would
+    result = _cli("generate", "python", "typescript", "--protocol", str(project / "protocol"), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    written = [line.removeprefix("wrote ") for line in result.stdout.splitlines()]
+    assert any(path.endswith(".py") for path in written) and any(path.endswith(".ts") for path in written)
+    for path in written:
+        assert (out / path if not Path(path).is_absolute() else Path(path)).is_file()
+    assert _cli("generate", "python", "typescript", "--protocol", str(project / "protocol"), "--out", str(out), "--check").exit_code == 0
+
+
+def test_init_writes_a_config_that_plain_generate_follows(inside: Path) -> None:
+    result = _cli("generate", "--check")
+    assert result.exit_code == 1  # nothing generated yet: every file is missing
+    assert all(line.endswith("(missing)") for line in result.stdout.splitlines())
+    assert _cli("generate").exit_code == 0
+    assert _cli("generate", "--check").exit_code == 0
+    assert (inside / ".threadloom-cache").is_dir()
+
+
+def test_init_refuses_a_folder_that_is_not_empty_and_a_bad_name(project: Path, tmp_path: Path) -> None:
+    again = _cli("init", str(project))
+    assert again.exit_code == 2 and "is not empty" in again.stderr
+    bad = _cli("init", str(tmp_path / "x"), "--name", "Bad_Name")
+    assert bad.exit_code == 2 and "not a protocol name" in bad.stderr
