@@ -56,3 +56,14 @@ def test_method_added_does_not_mention_marks_a_release_lacks() -> None:
 def test_additions_marked_does_not_apply_to_formats_without_marks() -> None:
     old, new = pair("property-optional-added")
     assert unmarked_additions(old, new, diff_protocols(old, new)) == []
+
+
+def test_cli_diffs_another_vendors_export_labelled_by_release() -> None:
+    from tests.diff.helpers import ROOT, run
+
+    export = ROOT / "tests" / "formats" / "codex" / "fixtures" / "release@1.2.3" / "schema"
+    result = run("--source-format", "codex", export, export)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith("1.2.3 -> 1.2.3: 0 change(s): 0 ERR, 0 WARN, 0 INFO")
+    unknown = run("--source-format", "no-such-format", export, export)
+    assert unknown.exit_code == 2 and "no-such-format" in unknown.stderr

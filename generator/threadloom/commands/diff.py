@@ -39,6 +39,9 @@ def _list_rules(ctx: click.Context, _param: click.Parameter, value: bool) -> Non
 @click.option("--audience", type=click.Choice(["all", "old-clients", "new-clients"]), default="all", show_default=True, help="Only findings for this group.")
 @click.option("--include-experimental", is_flag=True, help="Judge experimental methods and fields like stable ones.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
+@click.option(
+    "--source-format", metavar="NAME", default=None, help="Read both sides as this source format (threadloom, codex, acp, ...) instead of recognising it."
+)
 @click.option("--list-rules", is_flag=True, expose_value=False, is_eager=True, callback=_list_rules, help="List the rules and exit.")
 def command(
     paths: tuple[Path, ...],
@@ -51,6 +54,7 @@ def command(
     audience: str,
     include_experimental: bool,
     output: Path | None,
+    source_format: str | None,
 ) -> None:
     """Classify every change from OLD to NEW (documents, version folders, or folders of versions:
     their latest), or from PATH at GIT_REF to PATH in the working tree (--against).
@@ -67,7 +71,7 @@ def command(
     overrides = parse_overrides(levels)
     ignores = load_ignore_file(ignore_file) if ignore_file else {}
     with tempfile.TemporaryDirectory(prefix="threadloom-against-") as scratch:
-        (before, old_side), (after, new_side) = _sides(paths, against, Path(scratch))
+        (before, old_side), (after, new_side) = _sides(paths, against, Path(scratch), source_format)
         findings = diff_protocols(before, after, Options(include_experimental=include_experimental))
     findings = apply_overrides(findings, overrides)
     if audience != "all":
@@ -93,7 +97,7 @@ def command(
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
 
-def _sides(paths: tuple[Path, ...], against: str | None, scratch: Path) -> list[tuple[Protocol, Side]]:
+def _sides(paths: tuple[Path, ...], against: str | None, scratch: Path, source_format: str | None) -> list[tuple[Protocol, Side]]:
     """(protocol, Side) for OLD and NEW: two paths, or one path at --against and in the working tree."""
     from threadloom.diff import load_side
     from threadloom.diff.report import Side
@@ -101,7 +105,7 @@ def _sides(paths: tuple[Path, ...], against: str | None, scratch: Path) -> list[
     if against is None:
         if len(paths) != 2:
             raise click.UsageError("give OLD and NEW, or --against GIT_REF [PATH]")
-        loaded = [load_side(path) for path in paths]
+        loaded = [load_side(path, source_format) for path in paths]
         return [(protocol, Side.of(protocol)) for protocol in loaded]
     if len(paths) > 1:
         raise click.UsageError("--against takes at most one PATH (the working-tree side)")
@@ -110,7 +114,7 @@ def _sides(paths: tuple[Path, ...], against: str | None, scratch: Path) -> list[
     path = paths[0] if paths else DEFAULT_PROTOCOL
     if not path.exists():
         raise InputError(path, "not found", hint="--against compares this path in the working tree with the same path at the ref")
-    old, new = load_side(export_at_ref(path, against, scratch)), load_side(path)
+    old, new = load_side(export_at_ref(path, against, scratch), source_format), load_side(path, source_format)
     shown = old.source.resolve().relative_to(scratch.resolve()).as_posix()
     old_side = Side.of(old, label=f"{Side.of(old).label}@{against}", source=f"{against}:{shown}")
     return [(old, old_side), (new, Side.of(new))]
