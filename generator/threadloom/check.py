@@ -8,6 +8,7 @@ pointer. A document that cannot be read at all is an input error (exit 2), not a
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from threadloom.loader import discover_versions, resolve_format
 from threadloom.model import Protocol
 
 LOCK_NAME = "versions.lock.json"
+HASH_OF, CANONICAL = "hashOf", "canonical-json"  # lock entries without hashOf hash bytes (the original format)
 
 
 def check_protocol(path: Path, format: str | None = None) -> list[Finding]:
@@ -124,13 +126,37 @@ def definition_validator(protocol: Protocol, name: str) -> jsonschema.Draft20201
     return jsonschema.Draft202012Validator(schema)
 
 
-def version_hash(version_dir: Path) -> str:
-    """Hash of every file of a version folder (paths and bytes), independent of file-system order."""
+def version_hash(version_dir: Path, canonical: bool = True) -> str:
+    """Hash of every file of a version folder (paths and contents), independent of file-system order.
+
+    Canonical (the default): a JSON file counts by its parsed value (sorted keys, no whitespace),
+    so re-indenting a released document is not a change; other files count by their bytes.
+    `canonical=False` is the original byte hash, still accepted in lock entries written before.
+    """
     digest = hashlib.sha256()
     for path in sorted(p for p in version_dir.rglob("*") if p.is_file()):
         digest.update(path.relative_to(version_dir).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        digest.update((canonical_bytes(path) if canonical else path.read_bytes()) + b"\0")
     return digest.hexdigest()
+
+
+def canonical_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    if path.suffix != ".json":
+        return data
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return data  # not JSON after all: its bytes (check reports the syntax error elsewhere)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def lock_matches(entry: Any, version_dir: Path) -> bool:
+    """A lock entry records `sha256` and, since canonical hashing, `"hashOf": "canonical-json"`."""
+    if not isinstance(entry, dict):
+        return False
+    canonical = entry.get(HASH_OF) == CANONICAL
+    return entry.get("sha256") == version_hash(version_dir, canonical=canonical)
 
 
 def read_lock(root: Path) -> dict[str, Any]:
@@ -156,7 +182,7 @@ def check_lock(root: Path, versions: list[Path]) -> list[Finding]:
             findings.append(
                 Finding(lock_file, pointer_join(name), "frozen", f"released version `{name}` is missing", "restore it: released versions are never deleted")
             )
-        elif entry.get("sha256") != version_hash(present[name]):
+        elif not lock_matches(entry, present[name]):
             findings.append(
                 Finding(
                     lock_file,
@@ -178,6 +204,6 @@ def freeze(root: Path, version: str) -> str:
         raise InputError(root, f"no version folder `{version}`", hint=f"existing: {', '.join(versions) or 'none'}")
     lock = read_lock(root)
     digest = version_hash(versions[version])
-    lock[version] = {"sha256": digest}
+    lock[version] = {"sha256": digest, HASH_OF: CANONICAL}
     (root / LOCK_NAME).write_text(dumps_stable(dict(sorted(lock.items()))), encoding="utf-8")
     return digest

@@ -19,7 +19,8 @@ def test_json_report_lists_findings_with_locations_and_fingerprints() -> None:
     code, data = run_json(*TYPE_CHANGED)
     assert code == 1
     assert data["failed"] is True
-    assert data["summary"] == {"ERR": 2, "WARN": 0, "INFO": 0}
+    assert data["summary"] == {"ERR": 1, "WARN": 0, "INFO": 0, "declared": 0}  # one change, judged for two populations
+    assert [len(c["verdicts"]) for c in data["changes"]] == [2]
     assert {f["audience"] for f in data["findings"]} == {"old-clients", "new-clients"}
     for finding in data["findings"]:
         assert finding["rule"] == "type-changed"
@@ -28,38 +29,42 @@ def test_json_report_lists_findings_with_locations_and_fingerprints() -> None:
         assert re.fullmatch(r"[0-9a-f]{16}", finding["fingerprint"])
 
 
-def test_junit_report_is_valid_xml_with_one_failure_per_breaking_finding() -> None:
+def test_junit_report_is_valid_xml_with_one_failure_per_breaking_change() -> None:
     result = run(*TYPE_CHANGED, "--format", "junit")
     assert result.exit_code == 1
     root = ET.fromstring(result.stdout)
     suite = root.find("testsuite")
     assert suite is not None
-    assert suite.get("failures") == "2"
-    assert len(suite.findall("testcase/failure")) == 2
+    assert suite.get("failures") == "1"
+    failures = suite.findall("testcase/failure")
+    assert len(failures) == 1
+    assert "old clients ERR (read by the server)" in (failures[0].text or "")
+    assert "new clients ERR (read by the server)" in (failures[0].text or "")
 
 
 def test_junit_report_passes_findings_below_the_threshold() -> None:
     result = run(*WARN_ONLY, "--format", "junit")
     suite = ET.fromstring(result.stdout).find("testsuite")
     assert suite is not None and suite.get("failures") == "0"
-    assert len(suite.findall("testcase")) == 2
+    assert len(suite.findall("testcase")) == 1  # one change (WARN for old clients, INFO for new ones)
 
 
 def test_github_annotations_point_at_the_changed_line() -> None:
     result = run(*TYPE_CHANGED, "--format", "github")
     lines = result.stdout.splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 1  # one change, both verdicts in its message
     for line in lines:
-        match = re.fullmatch(r"::error file=([^,]+),line=(\d+),title=type-changed \((old|new)-clients\)::(.+)", line)
+        match = re.fullmatch(r"::error file=([^,]+),line=(\d+),title=type-changed::(.+)", line)
         assert match, line
+        assert "new clients ERR (read by the server); old clients ERR (read by the server)" in match.group(3)
         source = Path(match.group(1))
         text = source.read_text(encoding="utf-8").splitlines()[int(match.group(2)) - 1]
         assert '"name"' in text
 
 
 def test_github_annotations_use_warning_and_notice_for_lower_levels() -> None:
-    commands = [line.split(" ", 1)[0] for line in run(*WARN_ONLY, "--format", "github").stdout.splitlines()]
-    assert sorted(commands) == ["::notice", "::warning"]
+    commands = [line.split(" ", 1)[0] for pair in (WARN_ONLY, INFO_ONLY) for line in run(*pair, "--format", "github").stdout.splitlines()]
+    assert commands == ["::warning", "::notice"]
 
 
 def test_markdown_groups_by_compatibility_then_area() -> None:
@@ -72,8 +77,9 @@ def test_markdown_groups_by_compatibility_then_area() -> None:
 def test_text_output_is_plain_when_not_a_terminal() -> None:
     result = run(*TYPE_CHANGED)
     assert "\x1b[" not in result.stdout
-    assert "ERR  old-clients type-changed" in result.stdout
-    assert result.stdout.rstrip().endswith("v1 -> v2: 2 ERR, 0 WARN, 0 INFO")
+    assert "ERR  type-changed: " in result.stdout
+    assert "new clients ERR (read by the server) [" in result.stdout and "old clients ERR (read by the server) [" in result.stdout
+    assert result.stdout.rstrip().endswith("v1 -> v2: 1 change(s): 1 ERR, 0 WARN, 0 INFO")
 
 
 @pytest.mark.parametrize(

@@ -59,15 +59,26 @@ def test_check_reports_undeclared_breaks_for_old_clients(tmp_path: Path) -> None
     assert "x-protocol.breaks" in findings[0].hint
 
 
-def test_declared_break_is_reported_at_info_with_its_reason(tmp_path: Path) -> None:
+def test_declared_break_stays_a_break_with_its_reason(tmp_path: Path) -> None:
     def declare(previous: dict[str, Any], current: dict[str, Any]) -> None:
-        current["x-protocol"]["breaks"] = [{"rule": "type-changed", "pointer": "/$defs/PingParams", "reason": "names became numeric ids"}]
+        current["x-protocol"]["breaks"] = [{"rule": "type-changed", "pointer": "/$defs/PingParams/properties/name", "reason": "names became numeric ids"}]
 
     old, new = _pair(tmp_path, "type-changed", declare)
     findings = _diff(old, new)
-    assert {f.level for f in findings} == {Level.INFO}
-    assert all("declared break: names became numeric ids" in f.notes for f in findings)
+    assert {f.level for f in findings} == {Level.ERR}
+    assert {f.declared for f in findings} == {"names became numeric ids"}
     assert compat_findings([old.parent, new.parent]) == []
+
+
+def test_declaration_at_a_parent_pointer_declares_nothing(tmp_path: Path) -> None:
+    def declare(previous: dict[str, Any], current: dict[str, Any]) -> None:
+        current["x-protocol"]["breaks"] = [{"rule": "type-changed", "pointer": "/$defs/PingParams", "reason": "too broad"}]
+
+    old, new = _pair(tmp_path, "type-changed", declare)
+    assert {f.declared for f in _diff(old, new)} == {""}
+    findings = compat_findings([old.parent, new.parent])
+    assert [f.rule for f in findings] == ["compat/type-changed", "compat/declaration"]
+    assert "/$defs/PingParams/properties/name" in findings[1].hint
 
 
 def test_declared_break_for_another_rule_changes_nothing(tmp_path: Path) -> None:
@@ -232,7 +243,7 @@ def test_pointer_lines_skip_brackets_inside_strings() -> None:
 
 
 def test_github_annotation_escapes_separators() -> None:
-    from threadloom.diff.report.github import _escape_data, _escape_property
+    from threadloom.diff.report.github import escape_data, escape_property
 
-    assert _escape_data("50% done\nnext") == "50%25 done%0Anext"
-    assert _escape_property("a,b: c") == "a%2Cb%3A c"
+    assert escape_data("50% done\nnext") == "50%25 done%0Anext"
+    assert escape_property("a,b: c") == "a%2Cb%3A c"

@@ -10,6 +10,8 @@ from threadloom.diff.findings import Hit, Role
 from threadloom.diff.reach import Reach
 from threadloom.model import Definition, DefinitionKind, Method, Protocol, Stability
 
+FORMATS_WITH_SINCE = frozenset({"threadloom"})  # formats whose `since` / `x-since` marks are meaningful
+
 
 @dataclass(frozen=True)
 class Options:
@@ -39,9 +41,16 @@ class DiffContext:
     def method(self, name: str) -> Method | None:
         return self.new.method(name) or self.old.method(name)
 
-    def is_gated(self, since: int) -> bool:
+    @property
+    def tracks_since(self) -> bool:
+        """Whether the new version's format marks additions with the version they appeared in.
+        Other vendors' exports (identified by release strings such as "0.169.0") have no such
+        marks: nothing in them is gated, and messages do not mention marks."""
+        return self.new.format in FORMATS_WITH_SINCE
+
+    def is_gated(self, since: int | None) -> bool:
         """Marked as newer than the old version: only sent on connections that negotiated it."""
-        return since > self.old.version
+        return self.tracks_since and isinstance(since, int) and since > self.old.version
 
     def all_experimental(self, methods: Iterable[str]) -> bool:
         found = [m for name in methods if (m := self.method(name))]

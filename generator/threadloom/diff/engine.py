@@ -5,12 +5,14 @@
    then by best structural match, and method payloads pair through the method table.
 3. Each pair of definitions is walked once; every schema rule judges every pair of sub-schemas.
    Identical sub-trees are skipped, which keeps large, mostly unchanged documents fast.
-4. Levels are then adjusted: experimental members, and breaks the new version declares.
+4. Levels are then adjusted for experimental members; breaks the new version declares are marked
+   (they keep their level).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from threadloom.diff.context import DiffContext, Options, Placed, SchemaPair, Scope
@@ -57,9 +59,18 @@ def diff_protocols(old: Protocol, new: Protocol, options: Options | None = None)
             findings += _place_protocol(ctx, rule_id, placed)
     for old_name, new_name in definition_pairs(ctx):
         findings += walk_definitions(ctx, old_name, new_name)
-    findings = apply_declared_breaks(new, findings)
-    unique = {(f.fingerprint, f.level, f.message): f for f in findings}
-    return sorted(unique.values(), key=lambda f: f.sort_key)
+    return sorted(apply_declared_breaks(new, unique(findings)), key=lambda f: f.sort_key)
+
+
+def unique(findings: Iterable[DiffFinding]) -> list[DiffFinding]:
+    """One finding per change and population: a schema reached along several paths is judged once
+    (the most serious verdict wins)."""
+    kept: dict[tuple[str, str], DiffFinding] = {}
+    for finding in findings:
+        key = (finding.fingerprint, finding.message)
+        if key not in kept or finding.level > kept[key].level:
+            kept[key] = finding
+    return list(kept.values())
 
 
 def definition_pairs(ctx: DiffContext) -> list[tuple[str, str]]:
@@ -267,24 +278,31 @@ def _place_protocol(ctx: DiffContext, rule_id: str, placed: Placed) -> list[Diff
 
 
 def declared_breaks(new: Protocol) -> list[dict[str, Any]]:
-    breaks = new.document.get("x-protocol", {}).get("breaks", [])
+    """The new version's `x-protocol.breaks` entries (formats without them declare none)."""
+    header = new.document.get("x-protocol") if isinstance(new.document, dict) else None
+    breaks = header.get("breaks", []) if isinstance(header, dict) else []
     return [b for b in breaks if isinstance(b, dict) and isinstance(b.get("rule"), str)]
 
 
 def apply_declared_breaks(new: Protocol, findings: Iterable[DiffFinding]) -> list[DiffFinding]:
-    """Breaks the new version declares on purpose (x-protocol.breaks) are reported at INFO, with the reason."""
+    """Mark the breaks the new version declares on purpose (x-protocol.breaks) with their reason.
+
+    The level stays: a declared break is still a break, and every report says so; declaring only
+    lets `threadloom check` pass.
+    """
     declared = declared_breaks(new)
     out = []
     for finding in findings:
-        entry = next((b for b in declared if finding.level is Level.ERR and _declares(b, finding)), None)
-        out.append(finding.with_level(Level.INFO, f"declared break: {entry.get('reason', '')}") if entry else finding)
+        entry = next((b for b in declared if finding.level > Level.INFO and declares(b, finding)), None)
+        out.append(replace(finding, declared=str(entry.get("reason") or "no reason given")) if entry else finding)
     return out
 
 
-def _declares(entry: dict[str, Any], finding: DiffFinding) -> bool:
-    if entry["rule"] != finding.rule:
-        return False
-    pointer = entry.get("pointer")
-    if not pointer:
-        return True
-    return any(p == pointer or p.startswith(pointer + "/") for p in (finding.new_pointer, finding.old_pointer))
+def declares(entry: dict[str, Any], finding: DiffFinding) -> bool:
+    """A declaration names one change: its rule and the change's own pointer, matched exactly.
+
+    The pointer is the member that changed (`subject_pointer`: in the new document, or in the old
+    one for something removed), never a parent: a parent would silence every later break under it.
+    A declaration without a pointer matches nothing (`threadloom check` reports it).
+    """
+    return entry["rule"] == finding.rule and entry.get("pointer") == finding.subject_pointer

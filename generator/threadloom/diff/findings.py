@@ -101,7 +101,10 @@ class DiffFinding:
     new_pointer: str
     methods: tuple[str, ...] = ()
     area: str = ""
-    notes: tuple[str, ...] = ()  # why the level differs from the rule's verdict (experimental, declared, ...)
+    notes: tuple[str, ...] = ()  # why the level differs from the rule's verdict (experimental, --level, ...)
+    # The reason the new version gives in `x-protocol.breaks` when it declares this change on
+    # purpose. A declared break keeps its level: declaring only lets `threadloom check` pass.
+    declared: str = ""
     fingerprint: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -110,6 +113,15 @@ class DiffFinding:
 
     def with_level(self, level: Level, note: str) -> DiffFinding:
         return replace(self, level=level, notes=(*self.notes, note))
+
+    @property
+    def subject_pointer(self) -> str:
+        """Where the change itself is: the deeper of the two pointers (the new one on a tie).
+
+        For an addition the old pointer is only the parent it was added to, for a removal the new
+        pointer is only the parent it was removed from; the other pointer names the member itself.
+        """
+        return self.old_pointer if self.old_pointer.count("/") > self.new_pointer.count("/") else self.new_pointer
 
     @property
     def sort_key(self) -> tuple[object, ...]:
@@ -127,6 +139,7 @@ class DiffFinding:
             "oldPointer": self.old_pointer,
             "newPointer": self.new_pointer,
             "notes": list(self.notes),
+            "declared": self.declared or None,
             "fingerprint": self.fingerprint,
         }
 

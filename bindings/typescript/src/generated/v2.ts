@@ -232,7 +232,10 @@ export interface ErrorResponse {
   error: ErrorObject;
 }
 
-/** Data of the ExperimentalApiRequired error. */
+/**
+ * Data of the ExperimentalApiRequired error.
+ * @since v2
+ */
 export interface ExperimentalApiRequiredErrorData {
   /** The experimental method or field that was used (`method` or `method#/json/pointer`). */
   feature: string;
@@ -1078,7 +1081,10 @@ export interface TurnSteerResult {
   turnId: string;
 }
 
-/** Data of the UnsupportedProtocolVersion error. */
+/**
+ * Data of the UnsupportedProtocolVersion error.
+ * @since v2
+ */
 export interface UnsupportedProtocolVersionErrorData {
   /** The versions the client offered. */
   requested: number[];

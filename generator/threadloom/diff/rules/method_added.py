@@ -21,6 +21,10 @@ def check(ctx: DiffContext) -> Iterator[Placed]:
     for method in added(ctx):
         if method.direction is Direction.CLIENT_TO_SERVER:
             gated = ctx.is_gated(method.since)
-            note = f" (since v{method.since})" if gated else f" (marked since v{method.since}: old servers answer MethodNotFound)"
+            if gated:
+                note = f" (since v{method.since})"
+            else:
+                marked = f"marked since v{method.since}: " if ctx.tracks_since else ""
+                note = f" ({marked}old servers answer MethodNotFound)"
             hit = method_hit(f"new {describe(method)}{note}", Level.INFO, Level.INFO if gated else Level.WARN)
             yield Placed(hit, "/x-methods", method.pointer, (method.name,), is_experimental(method))
