@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from threadloom.cli import main
-from threadloom.model import Framing
 from threadloom.loader import load_protocols
+from threadloom.model import Framing
 from threadloom.validate import validate_files
 
 ROOT = Path(__file__).parents[2]
