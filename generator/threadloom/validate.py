@@ -262,9 +262,15 @@ class Checker:
             self._add(outcome, recorded, "/id" if not method.is_request else "", f"`{name}` is {expected}", name, direction)
         if is_request:
             self.pending[(direction, message["id"])] = name
-        params = message.get("params", {})
-        for pointer, text in self.schemas.errors(method.params, params):
+        for pointer, text in self._params_errors(method, message):
             self._add(outcome, recorded, "/params" + pointer, text, name, direction)
+
+    def _params_errors(self, method: Method, message: dict[str, Any]) -> list[tuple[str, str]]:
+        """JSON-RPC lets a sender omit `params`: fine when the params type takes null or `{}`."""
+        if "params" in message:
+            return self.schemas.errors(method.params, message["params"])
+        as_empty = self.schemas.errors(method.params, {})
+        return [] if not as_empty or not self.schemas.errors(method.params, None) else as_empty
 
     def _both_ways(self, method: Method) -> bool:
         """ACP's protocol-level methods (`x-side: protocol`, e.g. `$/cancel_request`) go both ways."""
