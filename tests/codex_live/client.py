@@ -71,20 +71,20 @@ class StdioSession:
 
     def wait_for(self, predicate: Callable[[Message], bool], what: str) -> Message:
         """The first message (seen earlier or arriving now) that matches; each is returned once."""
-        for message in self._seen:
-            if predicate(message):
-                self._seen.remove(message)
-                return message
+        for seen in self._seen:
+            if predicate(seen):
+                self._seen.remove(seen)
+                return seen
         while True:
             try:
-                message = self._inbox.get(timeout=HANG_SECONDS)
+                arrived = self._inbox.get(timeout=HANG_SECONDS)
             except queue.Empty:
                 raise AssertionError(f"no {what} within {HANG_SECONDS:.0f}s (hang); stderr:\n{self.stderr_tail()}") from None
-            if message is None:
+            if arrived is None:
                 raise ServerGone(f"the server exited (status {self.process.wait()}) before {what}; stderr:\n{self.stderr_tail()}")
-            if predicate(message):
-                return message
-            self._seen.append(message)
+            if predicate(arrived):
+                return arrived
+            self._seen.append(arrived)
 
     def close(self) -> int:
         assert self.process.stdin is not None
