@@ -1,9 +1,12 @@
 // stdio transport (Node only): spawns the server and speaks JSON Lines over its stdin/stdout.
+// The server's output is read as an async stream: while the client is saturated nothing more is
+// read, the pipe fills, and the server feels it (backpressure instead of unbounded buffering).
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 
 import { ConnectionClosedError, TransportError } from "./errors.js";
-import { DEFAULT_MAX_LINE_BYTES, encodeLine, JsonlDecoder } from "./jsonl.js";
+import { encodeLine, JsonlDecoder, type Line } from "./jsonl.js";
 import type { Message } from "./jsonrpc.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, type ProtocolInfo } from "./protocol.js";
 import type { Transport, TransportEvents } from "./transport.js";
 
 export interface StdioOptions {
@@ -11,7 +14,7 @@ export interface StdioOptions {
   args?: readonly string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Longest line accepted from the server. Default 8 MiB, the protocol's limit. */
+  /** Longest line accepted from the server. Default: the protocol's stdio `maxMessageBytes`. */
   maxLineBytes?: number;
   /** How long `close()` waits for the server to exit after stdin closes before SIGTERM. Default 2000. */
   exitGraceMs?: number;
@@ -32,13 +35,12 @@ export class StdioTransport implements Transport {
     return this.child?.pid;
   }
 
-  start(events: TransportEvents): Promise<void> {
+  start(events: TransportEvents, protocol: ProtocolInfo): Promise<void> {
     const { command, args = [], cwd, env } = this.options;
     const child = spawn(command, [...args], { cwd, env: env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
     this.child = child;
-    const decoder = new JsonlDecoder(this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    child.stdout.on("data", (chunk: Buffer) => this.onData(decoder, chunk, events));
-    child.stdout.on("end", () => this.deliver(decoder.end(), events));
+    const limit = this.options.maxLineBytes ?? protocol.transports.stdio?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const pumped = this.pump(child, new JsonlDecoder(limit), events);
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (text: string) => {
       this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
@@ -48,8 +50,11 @@ export class StdioTransport implements Transport {
     this.exited = new Promise((resolve) => {
       // "close" (not "exit"): it comes after stdout is drained, so no response is lost.
       child.on("close", (code, signal) => {
-        resolve();
-        if (!this.closing) events.close(new ConnectionClosedError(this.describeExit(code, signal)));
+        // Every line read before the exit is delivered first, so no response is lost.
+        void pumped.then(() => {
+          resolve();
+          if (!this.closing) events.close(new ConnectionClosedError(this.describeExit(code, signal)));
+        });
       });
     });
     return new Promise((resolve, reject) => {
@@ -84,30 +89,34 @@ export class StdioTransport implements Transport {
     clearTimeout(killTimer);
   }
 
-  private onData(decoder: JsonlDecoder, chunk: Buffer, events: TransportEvents): void {
-    let lines: string[];
+  private async pump(child: ChildProcessWithoutNullStreams, decoder: JsonlDecoder, events: TransportEvents): Promise<void> {
     try {
-      lines = decoder.push(chunk);
-    } catch (error) {
-      events.close(error instanceof Error ? error : new TransportError(String(error)));
-      this.closing = true;
-      this.child?.kill("SIGTERM");
-      return;
+      for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+        for (const line of decoder.push(chunk)) {
+          const saturated = this.deliver(line, decoder.maxLineBytes, events);
+          if (saturated) await saturated;
+        }
+      }
+    } catch {
+      // A broken pipe ends the stream; the child's "close" reports why.
     }
-    this.deliver(lines, events);
+    for (const line of decoder.end()) await this.deliver(line, decoder.maxLineBytes, events);
   }
 
-  private deliver(lines: string[], events: TransportEvents): void {
-    for (const line of lines) {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        events.protocolError(new TransportError(`the server wrote a line that is not JSON: ${line.slice(0, 200)}`));
-        continue;
-      }
-      events.message(value);
+  // Returns a promise only when the client asked to wait (awaiting nothing would cost a tick per line).
+  private deliver(line: Line, limit: number, events: TransportEvents): void | Promise<void> {
+    if (line.kind === "oversized") {
+      events.oversized(line.head, line.size, limit);
+      return;
     }
+    let value: unknown;
+    try {
+      value = JSON.parse(line.text);
+    } catch {
+      events.protocolError(new TransportError(`the server wrote a line that is not JSON: ${line.text.slice(0, 200)}`));
+      return;
+    }
+    return events.message(value);
   }
 
   private describeExit(code: number | null, signal: NodeJS.Signals | null): string {

@@ -1,0 +1,85 @@
+// The stdio transport over real pipes against a Node server of the PLAIN protocol.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { Client, type ConnectOptions } from "../src/client.js";
+import { ConnectionClosedError, MessageTooLargeError } from "../src/errors.js";
+import { StdioTransport } from "../src/stdio.js";
+import { PLAIN, type PlainSpec } from "./fixtures/protocols.js";
+
+const SERVER = fileURLToPath(new URL("./fixtures/plain-server.js", import.meta.url));
+
+class PlainClient extends Client<PlainSpec> {
+  static connect(options: ConnectOptions<PlainSpec>): Promise<PlainClient> {
+    return new PlainClient(PLAIN, options).open(options);
+  }
+}
+
+function connect(options: Partial<ConnectOptions<PlainSpec>> = {}): Promise<PlainClient> {
+  return PlainClient.connect({ transport: new StdioTransport({ command: process.execPath, args: [SERVER] }), ...options });
+}
+
+test("a response beyond the protocol's maxMessageBytes fails its call with a clear error; the connection goes on", async () => {
+  const client = await connect();
+  try {
+    const error = await client.call.noteDump({ size: 50_000 }).catch((e: unknown) => e);
+    assert.ok(error instanceof MessageTooLargeError, String(error));
+    assert.equal(error.limit, 4096);
+    assert.ok(error.size > 50_000);
+    assert.match(error.message, /^note\/dump: the peer sent a message of more than 4096 bytes/);
+    assert.equal((await client.call.noteDump({ size: 100 })).blob.length, 100);
+  } finally {
+    await client.close();
+  }
+});
+
+test("an explicit maxLineBytes overrides the protocol's limit", async () => {
+  const transport = new StdioTransport({ command: process.execPath, args: [SERVER], maxLineBytes: 100_000 });
+  const client = await PlainClient.connect({ transport });
+  try {
+    assert.equal((await client.call.noteDump({ size: 50_000 })).blob.length, 50_000);
+  } finally {
+    await client.close();
+  }
+});
+
+test("1,000 requests written at once are all answered", async () => {
+  const client = await connect();
+  try {
+    const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => client.call.noteAdd({ text: `n${i}` })));
+    assert.deepEqual(new Set(answers.map((a) => a.id)).size, 1000);
+  } finally {
+    await client.close();
+  }
+});
+
+test("2,000 server requests in one write are all answered with at most maxConcurrentHandlers at once", async () => {
+  const client = await connect({ maxConcurrentHandlers: 8 });
+  let running = 0;
+  let peak = 0;
+  let answered = 0;
+  client.handle("note/confirm", async () => {
+    running += 1;
+    peak = Math.max(peak, running);
+    await new Promise((resolve) => setImmediate(resolve));
+    running -= 1;
+    answered += 1;
+    return { ok: true };
+  });
+  try {
+    await client.call.noteAdd({ text: "confirm:2000" }, { timeoutMs: 0 });
+    assert.equal(answered, 2000);
+    assert.equal(peak, 8);
+  } finally {
+    await client.close();
+  }
+});
+
+test("the server exiting rejects pending calls instead of leaving them waiting", async () => {
+  const transport = new StdioTransport({ command: process.execPath, args: ["-e", "process.stdin.once('data', () => process.exit(5))"] });
+  const client = await PlainClient.connect({ transport });
+  const error = await client.call.noteAdd({ text: "x" }).catch((e: unknown) => e);
+  assert.ok(error instanceof ConnectionClosedError);
+  assert.match(String((error.cause as Error).message), /exited with code 5/);
+});
