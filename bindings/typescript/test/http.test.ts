@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { AppServerClient } from "../src/runtime/client.js";
-import { TransportError } from "../src/runtime/errors.js";
-import { HttpSseTransport } from "../src/runtime/http.js";
+import { AppServerClient } from "../src/index.js";
+import { TransportError } from "@threadloom/runtime";
+import { HttpSseTransport } from "@threadloom/runtime";
 import { FakeHttpServer } from "./fixtures/fake-http-server.js";
 import { CLIENT_INFO, httpHarness, runTurn } from "./helpers.js";
 

@@ -26,6 +26,7 @@ export type {
   RequestMethod,
   ResultOf,
   ServerRequestMethod,
+  StdioTransportInfo,
   TransportsInfo,
 } from "./protocol.js";
 export { SseParser } from "./sse.js";

@@ -53,12 +53,22 @@ export interface HttpTransportInfo {
   readonly events: string;
   readonly sessionHeader: string;
   readonly maxMessageBytes?: number;
+  /** Settings the runtime does not use (auth scheme, default bind address, ...). */
+  readonly [setting: string]: unknown;
+}
+
+export interface StdioTransportInfo {
+  readonly framing?: string;
+  readonly maxMessageBytes?: number;
+  readonly [setting: string]: unknown;
 }
 
 /** `x-protocol.transports`: which transports the protocol defines, with paths and size limits. */
 export interface TransportsInfo {
-  readonly stdio?: { readonly framing?: string; readonly maxMessageBytes?: number };
+  readonly stdio?: StdioTransportInfo;
   readonly http?: HttpTransportInfo;
+  /** Transports this runtime does not implement. */
+  readonly [name: string]: unknown;
 }
 
 /** Everything the runtime needs at run time about one protocol version. */
