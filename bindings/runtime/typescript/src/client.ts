@@ -406,7 +406,12 @@ export class Client<S extends AnySpec> {
     try {
       const reply = await this.answer(message);
       if (this.closedBy) return;
-      await this.transport.send(reply).catch((error: unknown) => this.reportError(asError(error)));
+      await this.transport.send(reply).catch((error: unknown) => {
+        this.reportError(asError(error));
+        // The server still gets an answer, so its request does not wait forever.
+        if (error instanceof MessageTooLargeError) return this.transport.send(this.frame<FailureMessage>({ id: message.id, error: { code: -32603, message: error.message } }));
+        return undefined;
+      }).catch((error: unknown) => this.reportError(asError(error)));
     } finally {
       this.releaseHandlerSlot();
     }
@@ -455,6 +460,7 @@ function camel(method: string): string {
 }
 
 function sendError(method: string, error: unknown): Error {
+  if (error instanceof MessageTooLargeError) return error;
   const cause = asError(error);
   const status = cause instanceof TransportError ? cause.status : undefined;
   return new TransportError(`${method}: the request could not be sent: ${cause.message}`, status, { cause });

@@ -28,18 +28,24 @@ export class RpcError<Errors extends Record<string, unknown> = Record<string, un
   }
 }
 
-/** The peer sent a message larger than the protocol's `maxMessageBytes`; it was not read. */
+/**
+ * A message larger than the protocol's `maxMessageBytes`: one the peer sent (discarded unread), or
+ * one this client was about to send (not sent: the peer may refuse it).
+ */
 export class MessageTooLargeError extends Error {
   override readonly name = "MessageTooLargeError";
 
   constructor(
-    /** Bytes seen before giving up (at least the limit + 1). */
+    /** Its size in bytes (for a discarded one, the bytes seen: at least the limit + 1). */
     readonly size: number,
     readonly limit: number,
-    /** The method of the request whose response it was, when known. */
+    /** The method of the request it belonged to, when known. */
     readonly method: string | undefined = undefined,
+    /** Who wrote it. */
+    readonly writer: "the peer" | "the client" = "the peer",
   ) {
-    super(`${method === undefined ? "" : `${method}: `}the peer sent a message of more than ${limit} bytes (the protocol's maxMessageBytes); it was discarded`);
+    const what = writer === "the peer" ? "it was discarded" : "it was not sent";
+    super(`${method === undefined ? "" : `${method}: `}${writer} wrote a message of ${size > limit + 1 ? size : `more than ${limit}`} bytes, above the protocol's maxMessageBytes (${limit}); ${what}`);
   }
 }
 

@@ -4,7 +4,8 @@
 // with Last-Event-ID to get what was missed; DELETE {base}/session ends it. Bearer auth throughout.
 // The paths and the session header come from the protocol's `x-protocol.transports.http`. Events are
 // read one `read()` at a time, and not at all while the client is saturated (backpressure).
-import { ConnectionClosedError, TransportError } from "./errors.js";
+import { ConnectionClosedError, MessageTooLargeError, TransportError } from "./errors.js";
+import { utf8Length } from "./jsonl.js";
 import type { Message } from "./jsonrpc.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, type HttpTransportInfo, type ProtocolInfo } from "./protocol.js";
 import { SseParser } from "./sse.js";
@@ -75,7 +76,10 @@ export class HttpSseTransport implements Transport {
   async send(message: Message): Promise<void> {
     if (this.closed || this.sessionId === undefined) throw new ConnectionClosedError("the HTTP session is closed");
     const path = this.paths().post;
-    const response = await this.request("POST", path, JSON.stringify(message));
+    const body = JSON.stringify(message);
+    const size = utf8Length(body, this.maxEventSize);
+    if (size > this.maxEventSize) throw new MessageTooLargeError(size, this.maxEventSize, "method" in message ? message.method : undefined, "the client");
+    const response = await this.request("POST", path, body);
     if (response.status !== 202) throw new TransportError(`POST ${path} answered ${response.status}, expected 202`, response.status);
   }
 

@@ -82,6 +82,11 @@ function concat(parts: Uint8Array[], size: number): Uint8Array {
   return joined;
 }
 
+/** The UTF-8 size of `text`, computed only when it could exceed `limit` (a character is at most 3 bytes). */
+export function utf8Length(text: string, limit: number): number {
+  return text.length * 3 <= limit ? text.length : new TextEncoder().encode(text).length;
+}
+
 export function encodeLine(message: unknown): string {
   return JSON.stringify(message) + "\n";
 }

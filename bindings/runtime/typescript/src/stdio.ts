@@ -3,8 +3,8 @@
 // read, the pipe fills, and the server feels it (backpressure instead of unbounded buffering).
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 
-import { ConnectionClosedError, TransportError } from "./errors.js";
-import { encodeLine, JsonlDecoder, type Line } from "./jsonl.js";
+import { ConnectionClosedError, MessageTooLargeError, TransportError } from "./errors.js";
+import { encodeLine, JsonlDecoder, type Line, utf8Length } from "./jsonl.js";
 import type { Message } from "./jsonrpc.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, type ProtocolInfo } from "./protocol.js";
 import type { Transport, TransportEvents } from "./transport.js";
@@ -27,6 +27,7 @@ export class StdioTransport implements Transport {
   private stderrTail = "";
   private closing = false;
   private exited: Promise<void> = Promise.resolve();
+  private limit = DEFAULT_MAX_MESSAGE_BYTES;
 
   constructor(private readonly options: StdioOptions) {}
 
@@ -40,6 +41,7 @@ export class StdioTransport implements Transport {
     const child = spawn(command, [...args], { cwd, env: env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
     this.child = child;
     const limit = this.options.maxLineBytes ?? protocol.transports.stdio?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.limit = limit;
     const pumped = this.pump(child, new JsonlDecoder(limit), events);
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (text: string) => {
@@ -70,7 +72,11 @@ export class StdioTransport implements Transport {
   async send(message: Message): Promise<void> {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed || !stdin.writable) throw new ConnectionClosedError("the server's stdin is closed");
-    if (!stdin.write(encodeLine(message))) {
+    const line = encodeLine(message);
+    // Never send what the peer may refuse: the limit holds in both directions.
+    const size = utf8Length(line, this.limit) - 1;
+    if (size > this.limit) throw new MessageTooLargeError(size, this.limit, "method" in message ? message.method : undefined, "the client");
+    if (!stdin.write(line)) {
       await new Promise<void>((resolve) => stdin.once("drain", resolve));
     }
   }

@@ -27,8 +27,33 @@ test("a response beyond the protocol's maxMessageBytes fails its call with a cle
     assert.ok(error instanceof MessageTooLargeError, String(error));
     assert.equal(error.limit, 4096);
     assert.ok(error.size > 50_000);
-    assert.match(error.message, /^note\/dump: the peer sent a message of more than 4096 bytes/);
+    assert.match(error.message, /^note\/dump: the peer wrote a message of \d+ bytes, above the protocol's maxMessageBytes \(4096\); it was discarded$/);
     assert.equal((await client.call.noteDump({ size: 100 })).blob.length, 100);
+  } finally {
+    await client.close();
+  }
+});
+
+test("a request above the limit is not sent: its call fails with a clear error and the connection goes on", async () => {
+  const client = await connect();
+  try {
+    const error = await client.call.noteAdd({ text: "é".repeat(3000) }).catch((e: unknown) => e);
+    assert.ok(error instanceof MessageTooLargeError, String(error));
+    assert.equal(error.writer, "the client");
+    assert.match(error.message, /^note\/add: the client wrote a message of 60\d\d bytes, above the protocol's maxMessageBytes \(4096\); it was not sent$/);
+    assert.equal(typeof (await client.call.noteAdd({ text: "fits" })).id, "number");
+  } finally {
+    await client.close();
+  }
+});
+
+test("a handler result above the limit is replaced by an error answer, so the server's request does not wait forever", async () => {
+  const errors: Error[] = [];
+  const client = await connect({ onError: (e) => errors.push(e) });
+  client.handle("note/confirm", ({ id }) => ({ ok: true, padding: "p".repeat(id === 0 ? 10_000 : 0) }));
+  try {
+    await client.call.noteAdd({ text: "confirm:2" });
+    assert.deepEqual(errors.map((e) => e.name), ["MessageTooLargeError"]);
   } finally {
     await client.close();
   }
