@@ -42,7 +42,7 @@ TARGET = Target(
     name="typescript",
     description="the TypeScript package bindings/typescript (package.json, types, method maps, tables, typed clients) and type-level example tests",
     owned_dirs=(GENERATED_SRC, GENERATED_TESTS),
-    inputs=("protocol", CORPUS, f"{PACKAGE}/{package_files.EXTRA_MANIFEST}"),
+    inputs=("protocol", CORPUS, f"{PACKAGE}/{package_files.EXTRA_MANIFEST}", f"{PACKAGE}/{package_files.EXTRA_README}"),
 )
 
 IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
@@ -85,7 +85,8 @@ def generate(context: Context) -> dict[str, str]:
 
 def generate_package(protocols: list[Protocol], package: str, out: Path, *, client_class: str | None = None, version: str = "0.1.0") -> dict[str, str]:
     """Every file of an npm package for `protocols` (the versions, oldest first), keyed by its path
-    under `out`. A hand-written `out/package.extra.json` is merged into the generated package.json."""
+    under `out`. A hand-written `out/package.extra.json` is merged into the generated package.json, and
+    `out/README.extra.md` appended to the README."""
     if not protocols:
         raise InputError("threadloom generate", "no protocol versions to generate TypeScript for")
     package_files.check_package_name(package)
@@ -93,7 +94,7 @@ def generate_package(protocols: list[Protocol], package: str, out: Path, *, clie
     relative = {
         "package.json": package_files.render_manifest(protocols, package, version, out),
         "tsconfig.json": package_files.render_tsconfig(),
-        "README.md": package_files.render_readme(protocols, package, client),
+        "README.md": package_files.render_readme(protocols, package, client, out),
         "src/index.ts": package_files.render_index(protocols, client),
         "src/stdio.ts": package_files.render_stdio_entry(),
     }

@@ -26,6 +26,8 @@ TYPES_NODE_VERSION = "20.19.43"
 # A hand-written file next to the generated package.json whose members are merged into it (extra
 # scripts, dev dependencies, a local path for the runtime).
 EXTRA_MANIFEST = "package.extra.json"
+# Likewise a hand-written README.extra.md is appended to the generated README.md.
+EXTRA_README = "README.extra.md"
 REGENERATE = "threadloom generate typescript"
 NPM_NAME = re.compile(r"^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$")
 
@@ -119,7 +121,7 @@ def render_tsconfig() -> str:
     return f"// {GENERATED_MARKER} -- DO NOT EDIT.\n// Regenerate with: {REGENERATE}\n" + json.dumps(TSCONFIG, indent=2) + "\n"
 
 
-def render_readme(protocols: list[Protocol], package: str, client_class: str) -> str:
+def render_readme(protocols: list[Protocol], package: str, client_class: str, out: Path) -> str:
     newest = protocols[-1]
     title = newest.document.get("title", newest.name)
     handshake = newest.handshake.method if newest.handshake else None
@@ -168,7 +170,8 @@ def render_readme(protocols: list[Protocol], package: str, client_class: str) ->
         "  at run time, and a typo against a known literal does not compile.",
         "",
     ]
-    return "\n".join(lines)
+    extra = out / EXTRA_README
+    return "\n".join(lines) + (f"\n{extra.read_text(encoding='utf-8')}" if extra.is_file() else "")
 
 
 # --- src/index.ts, src/stdio.ts ---------------------------------------------------------------
