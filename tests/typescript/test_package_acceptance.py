@@ -136,11 +136,11 @@ def test_packed_installed_compiled_and_run_against_a_server_over_pipes(generated
             "keep me: open, none",
             "from a newer server: unknown status snoozed, unknown attachment voice",
         ],
-        "changed": ["write tests", "keep me", "small again"],
+        "changed": ["write tests", "keep me", "small again"],  # the oversized todo/changed went to onError
         "removed": True,
         "refused": False,
         "missing": "TodoNotFound t404",
-        "oversized": "MessageTooLargeError 65536",
+        "oversized": ["todo/add the client 65536", "todo/add the peer 65536"],
         "afterOversized": "small again",
         "problems": ["MessageTooLargeError"],
     }
