@@ -68,8 +68,11 @@ export class SseParser {
     this.skipping = { head: this.skipping?.head ?? head.slice(0, OVERSIZED_HEAD), size };
     this.data = [];
     this.dataSize = 0;
-    this.buffer = "";
-    if (pending !== "") this.inLineTail = true;
+    // Dropping the unfinished line of the buffer (never what `drain` is still reading).
+    if (pending !== "") {
+      this.buffer = "";
+      this.inLineTail = true;
+    }
   }
 
   private drain(final: boolean): SseEvent[] {

@@ -57,3 +57,12 @@ test("an event larger than the limit is skipped, reported with its size and head
   assert.ok(events[0]?.data.startsWith('{"id":3,'), events[0]?.data.slice(0, 20));
   assert.deepEqual(events[1], { type: "message", data: '{"small":1}', lastEventId: "2" });
 });
+
+test("an oversized event that arrives whole in one chunk is reported at once, and the event after it survives", () => {
+  const parser = new SseParser("", 100);
+  const big = `id: 1\nevent: message\ndata: {"id":5,"r":"${"x".repeat(300)}"}\n\n`;
+  const first = parser.push(encoder.encode(big));
+  assert.equal(first.length, 1);
+  assert.ok(first[0]?.oversized !== undefined && first[0].data.startsWith('{"id":5,'));
+  assert.deepEqual(parser.push(encoder.encode('id: 2\nevent: message\ndata: {"small":1}\n\n')), [{ type: "message", data: '{"small":1}', lastEventId: "2" }]);
+});
