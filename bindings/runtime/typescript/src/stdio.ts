@@ -28,6 +28,9 @@ export class StdioTransport implements Transport {
   private closing = false;
   private exited: Promise<void> = Promise.resolve();
   private limit = DEFAULT_MAX_MESSAGE_BYTES;
+  // The reader waits for a saturated client; `onStall` runs when it starts to (see "exit").
+  private waitingForClient = false;
+  private onStall: (() => void) | undefined = undefined;
 
   constructor(private readonly options: StdioOptions) {}
 
@@ -50,13 +53,20 @@ export class StdioTransport implements Transport {
     // Writing to a dead child raises EPIPE on stdin; `close` below reports the exit instead.
     child.stdin.on("error", () => undefined);
     this.exited = new Promise((resolve) => {
-      // "close" (not "exit"): it comes after stdout is drained, so no response is lost.
-      child.on("close", (code, signal) => {
-        // Every line read before the exit is delivered first, so no response is lost.
-        void pumped.then(() => {
-          resolve();
-          if (!this.closing) events.close(new ConnectionClosedError(this.describeExit(code, signal)));
-        });
+      let finished = false;
+      const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+        if (finished) return;
+        finished = true;
+        resolve();
+        if (!this.closing) events.close(new ConnectionClosedError(this.describeExit(code, signal)));
+      };
+      // "close" comes after stdout is drained: every line read before the exit is delivered
+      // first, so no response is lost. But a reader waiting for a saturated client (handlers that
+      // may never finish) never drains stdout; then the exit is reported as soon as it waits.
+      child.on("close", (code, signal) => void pumped.then(() => finish(code, signal)));
+      child.on("exit", (code, signal) => {
+        if (this.waitingForClient) finish(code, signal);
+        else this.onStall = () => finish(code, signal);
       });
     });
     return new Promise((resolve, reject) => {
@@ -100,7 +110,12 @@ export class StdioTransport implements Transport {
       for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
         for (const line of decoder.push(chunk)) {
           const saturated = this.deliver(line, decoder.maxLineBytes, events);
-          if (saturated) await saturated;
+          if (saturated) {
+            this.waitingForClient = true;
+            this.onStall?.();
+            await saturated;
+            this.waitingForClient = false;
+          }
         }
       }
     } catch {

@@ -108,3 +108,18 @@ test("the server exiting rejects pending calls instead of leaving them waiting",
   assert.ok(error instanceof ConnectionClosedError);
   assert.match(String((error.cause as Error).message), /exited with code 5/);
 });
+
+test("a server that exits while the client is saturated by handlers that never finish still ends the connection", async () => {
+  const script = [
+    "process.stdin.once('data', () => {",
+    "  for (const id of ['a', 'b', 'c']) process.stdout.write(JSON.stringify({ id, method: 'note/confirm', params: { id: 1 } }) + '\\n');",
+    "  setTimeout(() => process.exit(4), 50);",
+    "});",
+  ].join("\n");
+  const transport = new StdioTransport({ command: process.execPath, args: ["-e", script] });
+  const client = await PlainClient.connect({ transport, maxConcurrentHandlers: 1 });
+  client.handle("note/confirm", () => new Promise<never>(() => undefined));
+  const error = await client.call.noteAdd({ text: "x" }, { timeoutMs: 0 }).catch((e: unknown) => e);
+  assert.ok(error instanceof ConnectionClosedError, String(error));
+  assert.match(String((error.cause as Error).message), /exited with code 4/);
+});
