@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import pytest
 from threadloom.errors import InputError
 from threadloom.generate import Context, run_targets
 from threadloom.plugins import typescript
+from threadloom.plugins import typescript_package as package
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "bindings" / "typescript"
@@ -193,3 +195,41 @@ def test_a_definition_named_like_a_generated_helper_of_another_is_an_input_error
     protocol.definitions = definitions
     with pytest.raises(InputError, match="KnownTurnStatus"):
         typescript.render_module(protocol)
+
+
+# --- the package around the types: handshake tables, names ------------------------------------
+
+
+def test_handshake_tables_follow_the_declaration_and_what_each_version_has() -> None:
+    v1, v2 = _context().protocols
+    assert package.handshake_info(v2, v2.handshake) == {
+        "method": "initialize",
+        "initialized": "initialized",
+        "versionOffer": "/protocolVersions",
+        "versionOfferIsList": True,
+        "versionChosen": "/protocolVersion",
+        "experimentalOptIn": "/capabilities/experimentalApi",
+        "optOutNotifications": "/capabilities/optOutNotificationMethods",
+    }
+    # Frozen v1 declares none: it follows v2's, without the fields v1 does not have.
+    inherited = package.handshake_info(v1, package.effective_handshake(v1, [v2]))
+    assert inherited is not None
+    assert (inherited["method"], inherited["versionOffer"], inherited["versionChosen"]) == ("initialize", None, None)
+    assert package.effective_handshake(v1, []) is None
+
+
+def test_a_single_version_offer_is_sent_as_a_scalar() -> None:
+    v2 = copy.copy(_context().protocol(2))
+    assert v2.handshake is not None
+    handshake = dataclasses.replace(v2.handshake, version_offer="/clientInfo/version", version_chosen="/nowhere")
+    info = package.handshake_info(v2, handshake)
+    assert info is not None
+    assert (info["versionOffer"], info["versionOfferIsList"], info["versionChosen"]) == ("/clientInfo/version", False, None)
+
+
+def test_package_and_client_names() -> None:
+    protocol = copy.copy(_context().protocol(2))
+    protocol.name = "todo-agent"
+    assert package.client_class_name(protocol) == "TodoAgentClient"
+    with pytest.raises(InputError, match="not a valid npm package name"):
+        typescript.generate_package([protocol], "Not A Name", Path("/tmp/unused"))
