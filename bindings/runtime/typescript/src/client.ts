@@ -18,7 +18,7 @@ import type {
 } from "./protocol.js";
 import type { Transport } from "./transport.js";
 
-/** `thread/name/set` -> `threadNameSet`: the names of the typed call proxy. */
+/** `note/tag/add` -> `noteTagAdd`: the names of the typed call proxy. */
 export type CamelMethod<M extends string> = M extends `${infer Head}/${infer Tail}` ? `${Head}${Capitalize<CamelMethod<Tail>>}` : M;
 
 export type CallProxy<S extends AnySpec> = {
@@ -98,7 +98,7 @@ type NotificationListener = (params: unknown, method: string, message: Notificat
 export class Client<S extends AnySpec> {
   /** The negotiated protocol version, once the handshake succeeded (at start without a handshake). */
   protocolVersion: number | undefined = undefined;
-  /** Typed one-method-per-request proxy: `client.call.threadStart({})`. */
+  /** Typed one-method-per-request proxy: `client.call.noteAdd({ text })` for `note/add`. */
   readonly call: CallProxy<S>;
 
   private readonly transport: Transport;
