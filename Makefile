@@ -10,6 +10,8 @@ TL := $(BIN)/threadloom
 STAMP := $(VENV)/.installed
 
 NODE_STAMP := bindings/typescript/node_modules/.installed
+TS_RUNTIME := bindings/runtime/typescript
+TS_RUNTIME_STAMP := $(TS_RUNTIME)/node_modules/.installed
 
 .PHONY: run test lint typecheck pytest check generate bench clean browser
 
@@ -22,7 +24,14 @@ $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(DISTRIBUTIONS))
 	  -e . $(addprefix -e ,$(DISTRIBUTIONS))
 	touch $(STAMP)
 
-$(NODE_STAMP): bindings/typescript/package.json bindings/typescript/package-lock.json
+# The TypeScript runtime (@threadloom/runtime) is its own npm package; the generated package links
+# it (file:../runtime/typescript), so it is installed and built first.
+$(TS_RUNTIME_STAMP): $(TS_RUNTIME)/package.json $(TS_RUNTIME)/package-lock.json
+	cd $(TS_RUNTIME) && npm ci --no-audit --no-fund
+	touch $(TS_RUNTIME_STAMP)
+
+$(NODE_STAMP): bindings/typescript/package.json bindings/typescript/package-lock.json $(TS_RUNTIME_STAMP)
+	cd $(TS_RUNTIME) && npm run build
 	cd bindings/typescript && npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 

@@ -10,7 +10,7 @@ const text = Array.from({ length: words }, (_, i) => `w${i % 1000}`).join(" ");
 
 async function viaClient() {
   const { AppServerClient } = await import(new URL("../bindings/typescript/dist/src/index.js", import.meta.url));
-  const { StdioTransport } = await import(new URL("../bindings/typescript/dist/src/runtime/stdio.js", import.meta.url));
+  const { StdioTransport } = await import(new URL("../bindings/typescript/dist/src/stdio.js", import.meta.url));
   const client = await AppServerClient.connect({
     transport: new StdioTransport({ command, args }),
     clientInfo: { name: "bench", version: "1" },

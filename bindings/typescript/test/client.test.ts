@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import type * as v2 from "../src/generated/v2.js";
-import { ConnectionClosedError, RequestAbortedError, RequestTimeoutError, RpcError } from "../src/runtime/errors.js";
+import type * as v2 from "../src/v2.js";
+import { ConnectionClosedError, RequestAbortedError, RequestTimeoutError, RpcError } from "@threadloom/runtime";
 import { CLIENT_INFO, next, runTurn, TRANSPORTS, type Harness } from "./helpers.js";
 import { describeItem } from "./narrowing.js";
 
@@ -28,7 +28,7 @@ for (const [name, make] of Object.entries(TRANSPORTS)) {
       withHarness(make, async ({ client }) => {
         const outcome = await client.initialize({ clientInfo: CLIENT_INFO, capabilities: { experimentalApi: false } });
         assert.equal(outcome.protocolVersion, 2);
-        assert.equal(outcome.serverInfo.name, "fake-app-server");
+        assert.equal(outcome.result.serverInfo.name, "fake-app-server");
         assert.equal(client.protocolVersion, 2);
       }));
 

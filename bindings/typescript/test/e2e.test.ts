@@ -3,11 +3,11 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 
-import type * as v2 from "../src/generated/v2.js";
-import { AppServerClient } from "../src/runtime/client.js";
-import { ConnectionClosedError, RpcError, TransportError } from "../src/runtime/errors.js";
-import { HttpSseTransport } from "../src/runtime/http.js";
-import { StdioTransport } from "../src/runtime/stdio.js";
+import type * as v2 from "../src/v2.js";
+import { AppServerClient } from "../src/index.js";
+import { ConnectionClosedError, RpcError, TransportError } from "@threadloom/runtime";
+import { HttpSseTransport } from "@threadloom/runtime";
+import { StdioTransport } from "@threadloom/runtime/stdio";
 import { CLIENT_INFO, next, runTurn } from "./helpers.js";
 import { httpServer, NO_SERVER_REASON, serveCommand, stdioServer, type HttpServer } from "./reference-server.js";
 

@@ -1,10 +1,10 @@
 // Shared set-up for the client tests: a client on a fake server over either transport.
 import { fileURLToPath } from "node:url";
 
-import type * as v2 from "../src/generated/v2.js";
-import { AppServerClient, type ClientOptions } from "../src/runtime/client.js";
-import { HttpSseTransport } from "../src/runtime/http.js";
-import { StdioTransport } from "../src/runtime/stdio.js";
+import type * as v2 from "../src/v2.js";
+import { AppServerClient, type ClientOptions } from "../src/index.js";
+import { HttpSseTransport } from "@threadloom/runtime";
+import { StdioTransport } from "@threadloom/runtime/stdio";
 import { FakeHttpServer } from "./fixtures/fake-http-server.js";
 
 export const FAKE_STDIO_SERVER = fileURLToPath(new URL("./fixtures/fake-stdio-server.js", import.meta.url));

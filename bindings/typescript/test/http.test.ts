@@ -2,9 +2,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { AppServerClient } from "../src/runtime/client.js";
-import { TransportError } from "../src/runtime/errors.js";
-import { HttpSseTransport } from "../src/runtime/http.js";
+import { AppServerClient } from "../src/index.js";
+import { MessageTooLargeError, TransportError } from "@threadloom/runtime";
+import { HttpSseTransport } from "@threadloom/runtime";
+import * as v2 from "../src/v2.js";
 import { FakeHttpServer } from "./fixtures/fake-http-server.js";
 import { CLIENT_INFO, httpHarness, runTurn } from "./helpers.js";
 
@@ -79,5 +80,23 @@ test("close() ends the session on the server (DELETE /session)", async () => {
     assert.equal(http.sessions.size, 0);
   } finally {
     await h.dispose();
+  }
+});
+
+test("an event beyond the message limit fails the call it answered, and the session goes on", async () => {
+  const http = await new FakeHttpServer().listen();
+  const contract = { ...v2.TRANSPORTS.http, maxMessageBytes: 4096 };
+  const client = new AppServerClient({ transport: new HttpSseTransport({ baseUrl: http.url, token: http.token, contract }), onError: () => undefined });
+  try {
+    await client.initialize({ clientInfo: CLIENT_INFO });
+    for (let i = 0; i < 3; i++) await client.call.threadStart({ cwd: "/" + "d".repeat(1500) });
+    const error = await client.call.threadList({}).catch((e: unknown) => e);
+    assert.ok(error instanceof MessageTooLargeError, String(error));
+    assert.equal(error.method, "thread/list");
+    assert.equal(error.writer, "the peer");
+    assert.equal((await client.call.threadStart({})).thread.cwd, "/workspace");
+  } finally {
+    await client.close();
+    await http.close();
   }
 });

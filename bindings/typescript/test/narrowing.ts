@@ -1,5 +1,5 @@
 // Narrowing helpers, also a compile-time test: switches over closed and open unions and enums.
-import type * as v2 from "../src/generated/v2.js";
+import type * as v2 from "../src/v2.js";
 
 function assertNever(value: never): never {
   throw new Error(`unexpected ${JSON.stringify(value)}`);
@@ -71,4 +71,24 @@ export function decisionLabel(decision: v2.ApprovalDecision): string {
     default:
       return assertNever(decision);
   }
+}
+
+// Typos against known literals do not compile, for open enums as for open union tags; unknown values
+// from a newer server stay representable.
+export function typosAreCaught(status: v2.TurnStatus, item: v2.ThreadItem): boolean[] {
+  const fromNewerServer = JSON.parse('"paused"') as v2.TurnStatus;
+  switch (status) {
+    // @ts-expect-error a misspelt case of an open enum
+    case "complted":
+      break;
+  }
+  return [
+    status === "completed",
+    // @ts-expect-error a misspelt value of an open enum
+    status === "complted",
+    item.type === "agentMessage",
+    // @ts-expect-error a misspelt tag of an open union
+    item.type === "agentMesage",
+    String(fromNewerServer) === "paused",
+  ];
 }

@@ -1,7 +1,7 @@
 // The README's minimal client, kept here so the build type-checks it (it is not run: it needs
 // `threadloom` on PATH). Keep the two in step.
 import { AppServerClient, HttpSseTransport, RpcError, type v2 } from "../src/index.js";
-import { StdioTransport } from "../src/runtime/stdio.js";
+import { StdioTransport } from "@threadloom/runtime/stdio";
 
 export async function readmeExample(): Promise<void> {
   const client = await AppServerClient.connect({

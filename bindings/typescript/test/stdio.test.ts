@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import type * as v1 from "../src/generated/v1.js";
-import { AppServerClient } from "../src/runtime/client.js";
-import { ConnectionClosedError } from "../src/runtime/errors.js";
-import { StdioTransport } from "../src/runtime/stdio.js";
+import * as v1 from "../src/v1.js";
+import { AppServerClient } from "../src/index.js";
+import { ConnectionClosedError } from "@threadloom/runtime";
+import { StdioTransport } from "@threadloom/runtime/stdio";
 import { CLIENT_INFO, FAKE_STDIO_SERVER, runTurn, stdioHarness } from "./helpers.js";
 
 test("output written 1-7 bytes at a time (split UTF-8, CRLF, blank lines) still yields every message", async () => {
@@ -28,8 +28,12 @@ test("output written 1-7 bytes at a time (split UTF-8, CRLF, blank lines) still 
 });
 
 test("a v1 server that ignores protocolVersions is taken as version 1", async () => {
-  const transport = new StdioTransport({ command: process.execPath, args: [FAKE_STDIO_SERVER], env: { ...process.env, FAKE_SUPPORTED: "1" } });
-  const client = await AppServerClient.connect<v1.Spec>({ transport, clientInfo: CLIENT_INFO });
+  const v1Server = (): StdioTransport => new StdioTransport({ command: process.execPath, args: [FAKE_STDIO_SERVER], env: { ...process.env, FAKE_SUPPORTED: "1" } });
+  const newest = await AppServerClient.connect({ transport: v1Server(), clientInfo: CLIENT_INFO });
+  assert.equal(newest.protocolVersion, 1);
+  await newest.close();
+  // The v1 client: v1 declares no handshake of its own, it follows v2's (initialize + initialized), without a version offer.
+  const client = await v1.AppServerClient.connect({ transport: v1Server(), clientInfo: CLIENT_INFO });
   try {
     assert.equal(client.protocolVersion, 1);
     const { thread } = await client.request("thread/start", {});

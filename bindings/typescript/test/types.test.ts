@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import type * as v1 from "../src/generated/v1.js";
-import * as v2 from "../src/generated/v2.js";
-import type { AppServerClient } from "../src/runtime/client.js";
+import type * as v1 from "../src/v1.js";
+import * as v2 from "../src/v2.js";
+import type { AppServerClient } from "../src/index.js";
 import { describeItem, describeStatus } from "./narrowing.js";
 
 export const validThreadListParams: v2.ThreadListParams = { cursor: null, limit: 10, archiveFilter: "all" };
@@ -72,7 +72,7 @@ test("the method table matches the method maps", () => {
 });
 
 // The client's API is typed by the method maps. These functions are never called: compiling is the test.
-export function clientTyping(client: AppServerClient, v1client: AppServerClient<v1.Spec>): void {
+export function clientTyping(client: AppServerClient, v1client: v1.AppServerClient): void {
   void client.request("thread/start", { cwd: "/x", approvalPolicy: "never" }).then((r) => r.thread.id);
   // @ts-expect-error wrong params type for thread/start
   void client.request("thread/start", { cwd: 1 });

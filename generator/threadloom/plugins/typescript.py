@@ -1,14 +1,20 @@
-"""TypeScript bindings: one module of types per protocol version, plus type-level tests from the examples.
+"""TypeScript bindings: a complete npm package for any protocol, on the runtime `@threadloom/runtime`.
 
-Emitted with plain Python code builders (no node at generation time). Per version the module holds:
+Emitted with plain Python code builders (no node at generation time). `generate_package` writes, for
+any list of protocol versions, a package (package.json, tsconfig.json, README.md, `src/index.ts`,
+`src/stdio.ts`) with one module per version holding:
 - a type for every definition: objects as interfaces (`field?: T` for optional members, `T | null`
   only where the schema allows null), tagged unions that narrow in a `switch`, enums as string
   literal unions;
 - for open unions and enums (`x-open: true`) an explicit unknown member (`UnknownValue` for enums,
-  `Unknown<Union>` with an `UnknownTag` tag for unions; no literal matches either), so a value added
-  by a newer server type-checks and reaches the `default:` branch instead of breaking the client;
+  `Unknown<Union>` with an `UnknownTag` tag for unions; both branded `String` objects, so no literal
+  matches them and a typo against a known literal is a compile error), so a value added by a newer
+  server type-checks and reaches the `default:` branch instead of breaking the client;
 - method maps per direction (method -> params and result types), the method table and the error
-  table as `const`s for runtime use, and a `Spec` type that the hand-written client is generic over.
+  table as `const`s, a `Spec` type, the runtime tables `PROTOCOL`, and the version's client class.
+
+This repository's own package (`bindings/typescript`) is generated the same way by `generate`, which
+adds the type-level tests from the protocol examples and the shared corpus.
 """
 
 from __future__ import annotations
@@ -22,17 +28,21 @@ from threadloom.errors import InputError
 from threadloom.generate import Context, Target, banner
 from threadloom.jsonio import json_type, read_json
 from threadloom.model import Definition, DefinitionKind, Direction, Kind, Method, Property, Protocol, ref_name
+from threadloom.plugins import typescript_package as package_files
 
+# This repository's own package (until the committed generate config names it).
 PACKAGE = "bindings/typescript"
+PACKAGE_NAME = "@threadloom/client"
+CLIENT_CLASS = "AppServerClient"
 CORPUS = "bindings/corpus"
-GENERATED_SRC = f"{PACKAGE}/src/generated"
+GENERATED_SRC = f"{PACKAGE}/src"
 GENERATED_TESTS = f"{PACKAGE}/test/generated"
 
 TARGET = Target(
     name="typescript",
-    description="TypeScript types, method maps and tables (bindings/typescript/src/generated/) and type-level example tests",
+    description="the TypeScript package bindings/typescript (package.json, types, method maps, tables, typed clients) and type-level example tests",
     owned_dirs=(GENERATED_SRC, GENERATED_TESTS),
-    inputs=("protocol", CORPUS),
+    inputs=("protocol", CORPUS, f"{PACKAGE}/{package_files.EXTRA_MANIFEST}", f"{PACKAGE}/{package_files.EXTRA_README}"),
 )
 
 IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
@@ -52,21 +62,47 @@ RESERVED = {
     "MethodInfo",
     "METHODS",
     "ERRORS",
+    "PROTOCOL",
     "PROTOCOL_VERSION",
     "TRANSPORTS",
+    "runtime",
 }
 
 
 def generate(context: Context) -> dict[str, str]:
-    files: dict[str, str] = {}
+    package = context.root / PACKAGE
+    files = {
+        Path(path).relative_to(context.root).as_posix(): content
+        for path, content in generate_package(context.protocols, PACKAGE_NAME, package, client_class=CLIENT_CLASS).items()
+    }
     for protocol in context.protocols:
-        files[f"{GENERATED_SRC}/{protocol.label}.ts"] = render_module(protocol)
         files[f"{GENERATED_TESTS}/examples_{protocol.label}.ts"] = render_example_tests(protocol, context.root)
         corpus = render_corpus_tests(protocol, context.root)
         if corpus is not None:
             files[f"{GENERATED_TESTS}/corpus_{protocol.label}.ts"] = corpus
-    files[f"{GENERATED_SRC}/index.ts"] = render_index(context.protocols)
     return files
+
+
+def generate_package(protocols: list[Protocol], package: str, out: Path, *, client_class: str | None = None, version: str = "0.1.0") -> dict[str, str]:
+    """Every file of an npm package for `protocols` (the versions, oldest first), keyed by its path
+    under `out`. A hand-written `out/package.extra.json` is merged into the generated package.json, and
+    `out/README.extra.md` appended to the README."""
+    if not protocols:
+        raise InputError("threadloom generate", "no protocol versions to generate TypeScript for")
+    package_files.check_package_name(package)
+    client = client_class or package_files.client_class_name(protocols[-1])
+    relative = {
+        "package.json": package_files.render_manifest(protocols, package, version, out),
+        "tsconfig.json": package_files.render_tsconfig(),
+        "README.md": package_files.render_readme(protocols, package, client, out),
+        "src/index.ts": package_files.render_index(protocols, client),
+        "src/stdio.ts": package_files.render_stdio_entry(),
+    }
+    for index, protocol in enumerate(protocols):
+        versions = [p.version for p in reversed(protocols[: index + 1])]
+        handshake = package_files.effective_handshake(protocol, protocols[index + 1 :])
+        relative[f"src/{protocol.label}.ts"] = render_module(protocol, client, versions, handshake)
+    return {(out / name).as_posix(): content for name, content in relative.items()}
 
 
 def _banner() -> str:
@@ -76,9 +112,13 @@ def _banner() -> str:
 # --- the types module -------------------------------------------------------------------------
 
 
-def render_module(protocol: Protocol) -> str:
-    _check_names(protocol)
-    out = [_banner(), f"// {protocol.document.get('title', protocol.name)}: types, method maps and tables.", ""]
+def render_module(protocol: Protocol, client_class: str | None = None, versions: list[int] | None = None, handshake: Any = None) -> str:
+    """One version's module. Without `versions` the version offers only itself; `handshake` is the
+    one the runtime performs (default the version's own)."""
+    client = client_class or package_files.client_class_name(protocol)
+    _check_names(protocol, client)
+    out = [_banner(), f"// {protocol.document.get('title', protocol.name)}: types, method maps, tables and the typed client.", ""]
+    out += [f"import * as runtime from '{package_files.RUNTIME_PACKAGE}';", ""]
     out += [f"export const PROTOCOL_VERSION = {protocol.version} as const;", ""]
     out += ["/** Transport settings from the protocol header (paths, header names, size limits). */"]
     out += [f"export const TRANSPORTS = {_literal(protocol.transports or {})} as const;", ""]
@@ -88,7 +128,9 @@ def render_module(protocol: Protocol) -> str:
     out += _method_maps(protocol)
     out += _method_table(protocol)
     out += _error_table(protocol)
-    out += _spec(protocol)
+    handshake = protocol.handshake if handshake is None else handshake
+    out += _spec(protocol, package_files.handshake_info(protocol, handshake))
+    out += package_files.render_runtime_part(protocol, client, versions or [protocol.version], handshake)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -105,10 +147,10 @@ def _emitted_names(definition: Definition) -> set[str]:
     return names
 
 
-def _check_names(protocol: Protocol) -> None:
+def _check_names(protocol: Protocol, client_class: str) -> None:
     for name, definition in protocol.definitions.items():
         emitted = _emitted_names(definition)
-        clash = emitted & RESERVED or (emitted - {name}) & set(protocol.definitions)
+        clash = emitted & (RESERVED | {client_class}) or (emitted - {name}) & set(protocol.definitions)
         if clash or not IDENTIFIER.match(name):
             raise InputError(
                 protocol.source,
@@ -125,17 +167,18 @@ def _unknown_value() -> list[str]:
         " * A member of an open enum or union that this version of the bindings does not know (added by a",
         " * newer server). No string literal is assignable to it, so a `switch` still narrows the known",
         " * members, and the `default:` branch gets the unknown ones.",
+        " *",
+        " * A branded `String` object rather than a branded `string`: any `string` subtype is comparable",
+        ' * with every string literal, so `status === "complted"` would compile. Against this type it does',
+        " * not, and a tagged union with it as the tag still narrows. It has the string methods;",
+        " * `String(value)` gives the plain string.",
         " */",
-        f"export type {UNKNOWN_VALUE} = string & {{ readonly [unknownBrand]: never }};",
-        "",
-        "/**",
-        " * The tag of a union variant this version does not know. A branded `String` rather than a branded",
-        " * `string`: TypeScript only narrows a tagged union whose unknown member's tag is not a primitive.",
-        " * It has the string methods; `String(tag)` gives the plain string.",
-        " */",
-        f"export interface {UNKNOWN_TAG} extends String {{",
+        f"export interface {UNKNOWN_VALUE} extends String {{",
         "  readonly [unknownBrand]: never;",
         "}",
+        "",
+        "/** The tag of a union variant this version does not know: an unknown value, see above. */",
+        f"export type {UNKNOWN_TAG} = {UNKNOWN_VALUE};",
         "",
     ]
 
@@ -195,7 +238,7 @@ def _enum(definition: Definition) -> list[str]:
         f"export type Known{name} = {literals};",
         *out,
         f"export function isKnown{name}(value: {name}): value is Known{name} {{",
-        f"  return ({constant} as readonly string[]).includes(value);",
+        f"  return ({constant} as readonly string[]).includes(String(value));",
         "}",
     ]
 
@@ -334,7 +377,7 @@ def _error_table(protocol: Protocol) -> list[str]:
     return [*out, "};", ""]
 
 
-def _spec(protocol: Protocol) -> list[str]:
+def _spec(protocol: Protocol, handshake: dict[str, Any] | None) -> list[str]:
     return [
         "/** Everything the generic client needs to know about this protocol version, as types. */",
         "export type Spec = {",
@@ -344,14 +387,10 @@ def _spec(protocol: Protocol) -> list[str]:
         "  serverRequests: ServerRequestMethods;",
         "  serverNotifications: ServerNotificationMethods;",
         "  errors: ErrorDataByName;",
+        f"  handshake: {json.dumps(handshake['method']) if handshake else 'never'};",
         "};",
+        "",
     ]
-
-
-def render_index(protocols: list[Protocol]) -> str:
-    out = [_banner()]
-    out += [f"export * as {p.label} from './{p.label}.js';" for p in protocols]
-    return "\n".join(out) + "\n"
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -393,7 +432,7 @@ def render_example_tests(protocol: Protocol, root: Path) -> str:
     """Every example of the protocol, as a literal typed with its definition: it must compile."""
     label = protocol.label
     out = [_banner(), f"// Every example in protocol/{label}/examples/, typed with its definition: this file must compile.", ""]
-    out += [f"import type * as {label} from '../../src/generated/{label}.js';", ""]
+    out += [f"import type * as {label} from '../../src/{label}.js';", ""]
     folder = root / "protocol" / label / "examples"
     names = []
     for path in sorted(folder.glob("*/*.json")) if folder.is_dir() else []:
@@ -450,7 +489,7 @@ def render_corpus_tests(protocol: Protocol, root: Path) -> str | None:
             why = reason if verdict != ACCEPT else "TypeScript types cannot express why the schema rejects it"
             skipped.append(f"// skipped {path.name}{f' ({case})' if case else ''}: {why}")
     out = [_banner(), f"// The shared corpus bindings/corpus/{label}/ as type-level tests: this file must compile.", ""]
-    out += [f"import type * as {label} from '../../src/generated/{label}.js';", ""]
+    out += [f"import type * as {label} from '../../src/{label}.js';", ""]
     checked = sum(1 for line in body if line.startswith("export"))
     out += [*body, "", *skipped, "", f"export const corpusChecked = {checked};", f"export const corpusSkipped = {len(skipped)};"]
     return "\n".join(out) + "\n"

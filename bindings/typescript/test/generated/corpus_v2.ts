@@ -3,7 +3,7 @@
 
 // The shared corpus bindings/corpus/v2/ as type-level tests: this file must compile.
 
-import type * as v2 from '../../src/generated/v2.js';
+import type * as v2 from '../../src/v2.js';
 
 // @ts-expect-error not the literal '2.0'
 export const agentMessageDeltaNotification_c_0710669355_invalid: v2.AgentMessageDeltaNotification = {"jsonrpc": null, "method": "item/agentMessage/delta", "params": {"threadId": "s", "turnId": "s", "itemId": "s", "delta": "s"}};

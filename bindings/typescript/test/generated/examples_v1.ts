@@ -3,7 +3,7 @@
 
 // Every example in protocol/v1/examples/, typed with its definition: this file must compile.
 
-import type * as v1 from '../../src/generated/v1.js';
+import type * as v1 from '../../src/v1.js';
 
 export const agentMessageDeltaNotification_chunk: v1.AgentMessageDeltaNotification = {"jsonrpc": "2.0", "method": "item/agentMessage/delta", "params": {"threadId": "thr_01", "turnId": "turn_01", "itemId": "item_02", "delta": "Running the "}};
 export const approvalResult_accept: v1.ApprovalResult = {"decision": "accept"};

@@ -3,7 +3,7 @@
 
 // Every example in protocol/v2/examples/, typed with its definition: this file must compile.
 
-import type * as v2 from '../../src/generated/v2.js';
+import type * as v2 from '../../src/v2.js';
 
 export const agentMessageDeltaNotification_chunk: v2.AgentMessageDeltaNotification = {"jsonrpc": "2.0", "method": "item/agentMessage/delta", "params": {"threadId": "thr_01", "turnId": "turn_01", "itemId": "item_02", "delta": "Running the "}};
 export const approvalResult_accept_for_session: v2.ApprovalResult = {"decision": "acceptForSession"};

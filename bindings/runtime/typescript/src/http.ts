@@ -2,15 +2,14 @@
 // Contract (see README.md): POST {base}/session -> {"sessionId"}; POST {base}/rpc with one message
 // -> 202; GET {base}/events?session=<id> -> SSE `message` events with increasing ids; reconnect
 // with Last-Event-ID to get what was missed; DELETE {base}/session ends it. Bearer auth throughout.
-import { TRANSPORTS } from "../generated/v2.js";
-import { ConnectionClosedError, TransportError } from "./errors.js";
+// The paths and the session header come from the protocol's `x-protocol.transports.http`. Events are
+// read one `read()` at a time, and not at all while the client is saturated (backpressure).
+import { ConnectionClosedError, MessageTooLargeError, TransportError } from "./errors.js";
+import { utf8Length } from "./jsonl.js";
 import type { Message } from "./jsonrpc.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, type HttpTransportInfo, type ProtocolInfo } from "./protocol.js";
 import { SseParser } from "./sse.js";
 import type { Transport, TransportEvents } from "./transport.js";
-
-export const SESSION_HEADER = TRANSPORTS.http.sessionHeader;
-const RPC_PATH = TRANSPORTS.http.post;
-const EVENTS_PATH = TRANSPORTS.http.events;
 
 export interface HttpSseOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:8765` (a path prefix is kept). */
@@ -23,6 +22,8 @@ export interface HttpSseOptions {
   reconnectDelayMs?: number;
   /** Reconnections in a row that bring no event before giving up. Default 5. */
   maxReconnectAttempts?: number;
+  /** Paths and header; default the protocol's `transports.http`. */
+  contract?: HttpTransportInfo;
 }
 
 // Statuses after which reconnecting cannot help: bad token, unknown session, history gone.
@@ -41,6 +42,8 @@ export class HttpSseTransport implements Transport {
   private readonly stream = new AbortController();
   private closed = false;
   private retryMs: number;
+  private contract: HttpTransportInfo | undefined = undefined;
+  private maxEventSize = DEFAULT_MAX_MESSAGE_BYTES;
 
   constructor(private readonly options: HttpSseOptions) {
     this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -57,7 +60,11 @@ export class HttpSseTransport implements Transport {
     }
   }
 
-  async start(events: TransportEvents): Promise<void> {
+  async start(events: TransportEvents, protocol: ProtocolInfo): Promise<void> {
+    const contract = this.options.contract ?? protocol.transports.http;
+    if (contract === undefined) throw new TransportError(`protocol ${protocol.name} defines no HTTP transport (x-protocol.transports.http)`);
+    this.contract = contract;
+    this.maxEventSize = contract.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const response = await this.request("POST", "/session");
     const body = (await response.json()) as { sessionId?: unknown };
     if (typeof body.sessionId !== "string") throw new TransportError("POST /session did not return a sessionId", response.status);
@@ -68,8 +75,12 @@ export class HttpSseTransport implements Transport {
 
   async send(message: Message): Promise<void> {
     if (this.closed || this.sessionId === undefined) throw new ConnectionClosedError("the HTTP session is closed");
-    const response = await this.request("POST", RPC_PATH, JSON.stringify(message));
-    if (response.status !== 202) throw new TransportError(`POST ${RPC_PATH} answered ${response.status}, expected 202`, response.status);
+    const path = this.paths().post;
+    const body = JSON.stringify(message);
+    const size = utf8Length(body, this.maxEventSize);
+    if (size > this.maxEventSize) throw new MessageTooLargeError(size, this.maxEventSize, "method" in message ? message.method : undefined, "the client");
+    const response = await this.request("POST", path, body);
+    if (response.status !== 202) throw new TransportError(`POST ${path} answered ${response.status}, expected 202`, response.status);
   }
 
   async close(): Promise<void> {
@@ -82,10 +93,15 @@ export class HttpSseTransport implements Transport {
     }
   }
 
+  private paths(): HttpTransportInfo {
+    if (this.contract === undefined) throw new ConnectionClosedError("the HTTP transport is not started");
+    return this.contract;
+  }
+
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     const headers: Record<string, string> = { ...extra };
     if (this.options.token !== undefined) headers["Authorization"] = `Bearer ${this.options.token}`;
-    if (this.sessionId !== undefined) headers[SESSION_HEADER] = this.sessionId;
+    if (this.sessionId !== undefined && this.contract !== undefined) headers[this.contract.sessionHeader] = this.sessionId;
     return headers;
   }
 
@@ -107,11 +123,12 @@ export class HttpSseTransport implements Transport {
   private async openEvents(): Promise<Response> {
     const headers = this.headers({ Accept: "text/event-stream" });
     if (this.lastEventId !== undefined) headers["Last-Event-ID"] = this.lastEventId;
-    const url = `${this.base}${EVENTS_PATH}?session=${encodeURIComponent(this.sessionId ?? "")}`;
+    const eventsPath = this.paths().events;
+    const url = `${this.base}${eventsPath}?session=${encodeURIComponent(this.sessionId ?? "")}`;
     const response = await this.fetch(url, { headers, signal: this.stream.signal, cache: "no-store" });
     if (!response.ok || !response.body) {
       const text = await response.text().catch(() => "");
-      throw new TransportError(`GET ${EVENTS_PATH} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`, response.status);
+      throw new TransportError(`GET ${eventsPath} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`, response.status);
     }
     return response;
   }
@@ -148,7 +165,7 @@ export class HttpSseTransport implements Transport {
 
   /** Deliver the events of one stream; returns how many messages it brought. */
   private async read(response: Response, events: TransportEvents): Promise<number> {
-    const parser = new SseParser(this.lastEventId ?? "");
+    const parser = new SseParser(this.lastEventId ?? "", this.maxEventSize);
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     let delivered = 0;
     try {
@@ -159,7 +176,12 @@ export class HttpSseTransport implements Transport {
           if (event.type !== "message" || this.isReplayed(event.lastEventId)) continue;
           if (event.lastEventId !== "") this.lastEventId = event.lastEventId;
           delivered += 1;
-          this.deliver(event.data, events);
+          if (event.oversized !== undefined) {
+            events.oversized(event.data, event.oversized, this.maxEventSize);
+            continue;
+          }
+          const saturated = this.deliver(event.data, events);
+          if (saturated) await saturated;
         }
         if (parser.retryMs !== undefined) this.retryMs = parser.retryMs;
       }
@@ -176,7 +198,7 @@ export class HttpSseTransport implements Transport {
     return Number(id) <= Number(this.lastEventId);
   }
 
-  private deliver(data: string, events: TransportEvents): void {
+  private deliver(data: string, events: TransportEvents): void | Promise<void> {
     let value: unknown;
     try {
       value = JSON.parse(data);
@@ -184,7 +206,7 @@ export class HttpSseTransport implements Transport {
       events.protocolError(new TransportError(`an event's data is not JSON: ${data.slice(0, 200)}`));
       return;
     }
-    events.message(value);
+    return events.message(value);
   }
 }
 

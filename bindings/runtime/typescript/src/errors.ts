@@ -1,9 +1,12 @@
 // Errors the client raises. Every failure a caller can see is one of these classes, so callers can
 // branch with `instanceof` and never need to parse a message.
-import { ERRORS, type ErrorDataByName, type ErrorName } from "../generated/v2.js";
 
-/** A JSON-RPC error response from the peer: `code` identifies it, `data` is typed per code. */
-export class RpcError<D = unknown> extends Error {
+/**
+ * A JSON-RPC error response from the peer: `code` identifies it, `data` is typed per code.
+ * `Errors` maps the protocol's error names to the types of their `data` (the generated
+ * `ErrorDataByName`); `error instanceof RpcError` gives an `RpcError<any>` whose `is()` takes any name.
+ */
+export class RpcError<Errors extends Record<string, unknown> = Record<string, unknown>, D = unknown> extends Error {
   override readonly name = "RpcError";
 
   constructor(
@@ -13,13 +16,36 @@ export class RpcError<D = unknown> extends Error {
     readonly data: D | undefined = undefined,
     /** The method of the request that failed, when known. */
     readonly method: string | undefined = undefined,
+    /** The protocol's error table (name -> code), which `is()` consults. */
+    readonly table: Readonly<Record<string, number>> = {},
   ) {
     super(method === undefined ? `${rpcMessage} (code ${code})` : `${method}: ${rpcMessage} (code ${code})`);
   }
 
-  /** Whether this is the named error of the error table; narrows `data` to its typed shape. */
-  is<N extends ErrorName>(name: N): this is RpcError<ErrorDataByName[N]> {
-    return this.code === ERRORS[name];
+  /** Whether this is the named error of the protocol's error table; narrows `data` to its type. */
+  is<N extends keyof Errors & string>(name: N): this is RpcError<Errors, Errors[N]> {
+    return this.table[name] === this.code;
+  }
+}
+
+/**
+ * A message larger than the protocol's `maxMessageBytes`: one the peer sent (discarded unread), or
+ * one this client was about to send (not sent: the peer may refuse it).
+ */
+export class MessageTooLargeError extends Error {
+  override readonly name = "MessageTooLargeError";
+
+  constructor(
+    /** Its size in bytes (for a discarded one, the bytes seen: at least the limit + 1). */
+    readonly size: number,
+    readonly limit: number,
+    /** The method of the request it belonged to, when known. */
+    readonly method: string | undefined = undefined,
+    /** Who wrote it. */
+    readonly writer: "the peer" | "the client" = "the peer",
+  ) {
+    const what = writer === "the peer" ? "it was discarded" : "it was not sent";
+    super(`${method === undefined ? "" : `${method}: `}${writer} wrote a message of ${size > limit + 1 ? size : `more than ${limit}`} bytes, above the protocol's maxMessageBytes (${limit}); ${what}`);
   }
 }
 
