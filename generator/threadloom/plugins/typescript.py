@@ -30,19 +30,15 @@ from threadloom.jsonio import json_type, read_json
 from threadloom.model import Definition, DefinitionKind, Direction, Kind, Method, Property, Protocol, ref_name
 from threadloom.plugins import typescript_package as package_files
 
-# This repository's own package (until the committed generate config names it).
-PACKAGE = "bindings/typescript"
-PACKAGE_NAME = "@threadloom/client"
-CLIENT_CLASS = "AppServerClient"
+# Where this repository's shared corpus lives (type-level tests of our own package, option `corpusTests`).
 CORPUS = "bindings/corpus"
-GENERATED_SRC = f"{PACKAGE}/src"
-GENERATED_TESTS = f"{PACKAGE}/test/generated"
+GENERATED_TESTS = "test/generated"
 
 TARGET = Target(
     name="typescript",
-    description="the TypeScript package bindings/typescript (package.json, types, method maps, tables, typed clients) and type-level example tests",
-    owned_dirs=(GENERATED_SRC, GENERATED_TESTS),
-    inputs=("protocol", CORPUS, f"{PACKAGE}/{package_files.EXTRA_MANIFEST}", f"{PACKAGE}/{package_files.EXTRA_README}"),
+    description="an npm package (package.json, types, method maps, tables, typed clients) on @threadloom/runtime",
+    owned_dirs=("src", GENERATED_TESTS),
+    inputs=("protocol", CORPUS),
 )
 
 IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
@@ -70,17 +66,21 @@ RESERVED = {
 
 
 def generate(context: Context) -> dict[str, str]:
-    package = context.root / PACKAGE
-    files = {
-        Path(path).relative_to(context.root).as_posix(): content
-        for path, content in generate_package(context.protocols, PACKAGE_NAME, package, client_class=CLIENT_CLASS).items()
-    }
-    for protocol in context.protocols:
+    """The package for `--protocol`/`--out`/`--package`. Options (from the generate config):
+    `clientClass` names the client class; `exampleTests` and `corpusTests` add type-level tests
+    from the protocol's examples and from this repository's shared corpus (our own package)."""
+    out = context.out_dir
+    options = context.options
+    package = generate_package(context.protocols, context.npm_package(), out, client_class=options.get("clientClass"))
+    files = {Path(path).relative_to(out).as_posix(): content for path, content in package.items()}
+    for protocol in context.protocols if options.get("exampleTests") else []:
         files[f"{GENERATED_TESTS}/examples_{protocol.label}.ts"] = render_example_tests(protocol, context.root)
+    for protocol in context.protocols if options.get("corpusTests") else []:
         corpus = render_corpus_tests(protocol, context.root)
         if corpus is not None:
             files[f"{GENERATED_TESTS}/corpus_{protocol.label}.ts"] = corpus
-    return files
+    head, wanted = _banner(), context.banner("// ")
+    return {path: text.replace(head, wanted, 1) for path, text in files.items()}
 
 
 def generate_package(protocols: list[Protocol], package: str, out: Path, *, client_class: str | None = None, version: str = "0.1.0") -> dict[str, str]:
@@ -433,7 +433,7 @@ def render_example_tests(protocol: Protocol, root: Path) -> str:
     label = protocol.label
     out = [_banner(), f"// Every example in protocol/{label}/examples/, typed with its definition: this file must compile.", ""]
     out += [f"import type * as {label} from '../../src/{label}.js';", ""]
-    folder = root / "protocol" / label / "examples"
+    folder = protocol.examples_dir
     names = []
     for path in sorted(folder.glob("*/*.json")) if folder.is_dir() else []:
         definition = path.parent.name
