@@ -2,10 +2,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from threadloom.errors import EXIT_FINDINGS, EXIT_OK, InputError
+
+if TYPE_CHECKING:
+    from threadloom.diff.report import Side
+    from threadloom.model import Protocol
 
 LEVELS = ["ERR", "WARN", "INFO"]
 
@@ -19,6 +24,16 @@ def _list_rules(ctx: click.Context, _param: click.Parameter, value: bool) -> Non
     for rule in all_rules():
         click.echo(f"{rule.info.id:<30} {rule.info.scope:<9} {rule.info.summary}")
     ctx.exit(EXIT_OK)
+
+
+def _side(protocol: Protocol) -> Side:
+    """A vendor's release is named by its identity (`0.169.0`), not by the ordinal `v1` its
+    adapter gives every release; our own versions keep `v1`, `v2`."""
+    from threadloom.diff.report import Side
+    from threadloom.findings import display_path
+
+    label = protocol.label if protocol.format == "threadloom" else protocol.identity
+    return Side(label, display_path(protocol.source), protocol.source)
 
 
 @click.command(name="diff")
@@ -51,7 +66,7 @@ def command(
     from threadloom.diff import Options, diff_paths
     from threadloom.diff.findings import Level
     from threadloom.diff.policy import apply_ignores, apply_overrides, load_ignore_file, parse_overrides
-    from threadloom.diff.report import Report, Side, render
+    from threadloom.diff.report import Report, render
 
     overrides = parse_overrides(levels)
     ignores = load_ignore_file(ignore_file) if ignore_file else {}
@@ -61,7 +76,7 @@ def command(
         findings = [f for f in findings if f.audience == audience]
     findings, ignored = apply_ignores(findings, ignores)
     findings.sort(key=lambda f: f.sort_key)
-    report = Report(Side.of(before), Side.of(after), findings, Level.parse(fail_on), ignored, after.name)
+    report = Report(_side(before), _side(after), findings, Level.parse(fail_on), ignored, after.name)
     if ignore_file:
         used = {f.fingerprint for f, _ in ignored}
         for stale in sorted(set(ignores) - used):
