@@ -11,13 +11,22 @@ so every command and plugin sees one shape. The rules, each documented where it 
 - methods come from the four unions `ClientRequest`, `ClientNotification`, `ServerRequest`,
   `ServerNotification`; their inline variants become envelopes named after the method
   (`thread/start` -> `ThreadStartRequest`; `...Message` when the export already uses the name).
-- results: `codex_results.json` (data read from Codex's source), else the naming rule
-  `XParams` -> `XResponse`, else `UntypedResult` (any JSON value) and a `codex-untyped-result` note.
+- results: the user's table (`"results": "FILE"` in the marker, FILE relative to it), then
+  `codex_results.json` (data read from Codex's source), else the naming rule `XParams` ->
+  `XResponse`, else `UntypedResult` (any JSON value) and a `codex-untyped-result` warning.
 - unions: a `oneOf`/`anyOf` of strings only becomes an enum; of objects sharing a one-value string
-  property (the tag; `type` first) a tagged union with a discriminator and `const` tags; anything
-  else (mixed string-or-object, untagged, nullable wrappers) a named alias. Inline objects and
-  multi-value string enums anywhere are lifted to named definitions (from the title, else the tag
-  and the parent, else the property path: never numbers, never `/`).
+  property (the tag; `type` first) a tagged union with a discriminator and `const` tags; shared
+  members plus alternatives that only add members (serde's untagged enum flattened into a
+  variant: an image by `url` or by `fileId`) one object with every member, the alternatives kept
+  as `anyOf` of what each requires; anything else (mixed string-or-object, untagged, nullable
+  wrappers) a named alias, and an untagged union of objects a `codex-untagged-union` info note.
+  Inline objects and multi-value string enums anywhere are lifted to named definitions (from the
+  title, else the tag and the parent, else the property path: never numbers, never `/`); an
+  inline one-value enum (`{"enum": [1]}`) is a `const`.
+- handshake: `initialize` / `initialized`, no version negotiation; the experimental opt-in and
+  notification opt-out pointers only where `InitializeParams.capabilities` has those members.
+- notes (`Protocol.notes`, shown by `check`, pointing into the export): warnings for what was
+  guessed or is unknown, infos for facts of the export a client author should know.
 - openness: the export has no marker, so every tagged union and enum the server writes (reachable
   from results, server notifications and server requests) is open; what only clients write is
   closed.
