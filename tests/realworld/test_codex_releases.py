@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from threadloom.check import check_source
 from threadloom.diff import DiffFinding, diff_protocols
 from threadloom.diff.findings import Level
 from threadloom.diff.reach import compute_reach, refs_in
@@ -98,6 +99,41 @@ def test_no_numbered_or_placeholder_names(version: str) -> None:
         assert "/" not in name and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name), name
         if name not in exported:  # names the adapter made: never a number, never a placeholder
             assert not name[-1].isdigit() and not PLACEHOLDERS.match(name), name
+
+
+NOTE_RULES = {"codex-untyped-result", "codex-untagged-union"}  # facts of an export, never failures
+
+
+@pytest.mark.parametrize("experimental", [False, True], ids=["stable", "experimental"])
+@pytest.mark.parametrize("version", VERSIONS)
+def test_check_finds_no_structural_problem_only_notes_about_the_export(version: str, experimental: bool) -> None:
+    report = check_source(codex_export(version, experimental))
+    assert report.subjects == [f"codex {version}"]
+    assert [f.render() for f in report.findings if f.fails] == []
+    assert {f.rule for f in report.findings} <= NOTE_RULES
+    for note in report.findings:
+        assert note.file.endswith(codex.BUNDLE) and note.pointer.startswith("/definitions/"), note
+        assert resolve(raw(version, experimental), note.pointer) is not None, note  # points into the export
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_untyped_results_are_genuinely_unknown(version: str) -> None:
+    """A `codex-untyped-result` warning only where neither the naming rule nor the table knows the type."""
+    bundle, protocol = raw(version, True), loaded(version, True)
+    defined = set(raw_definitions(bundle))
+    table = codex.read_overrides(codex.RESULTS_FILE)
+    for note in (n for n in protocol.notes if n.rule == "codex-untyped-result"):
+        variant = resolve(bundle, note.pointer)
+        method = raw_methods_entry(variant)
+        assert table.get(method) is None and raw_result(bundle, variant) not in defined, method
+        assert protocol.method(method).result == codex.UNTYPED_RESULT  # type: ignore[union-attr]
+
+
+def resolve(document: Any, pointer: str) -> Any:
+    for part in pointer.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        document = document[int(part)] if isinstance(document, list) else document.get(part) if isinstance(document, dict) else None
+    return document
 
 
 @pytest.mark.parametrize("version", VERSIONS)
