@@ -7,10 +7,14 @@ the cache is shared and written atomically).
 
 from __future__ import annotations
 
+import ast
 import functools
 import itertools
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -226,3 +230,21 @@ def wire_closure(protocol: Protocol, name: str) -> dict[str, Any]:
         out[current] = codex._strip_docs(protocol.definitions[current].schema)
         stack += list(refs_in(out[current]))
     return out
+
+
+def test_generated_python_of_the_newest_release_has_no_numbered_classes(tmp_path: Path) -> None:
+    """The adapter's shapes (flattened variants included) reach datamodel-code-generator without
+    making it invent `Name1`, `Name2` (the official SDK has 7 such classes)."""
+    version = VERSIONS[-1]
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("threadloom")), "generate", "python", "--protocol", str(codex_export(version, True)), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    [models] = tmp_path.rglob("models.py")
+    classes = {node.name for node in ast.parse(models.read_text()).body if isinstance(node, ast.ClassDef)}
+    exported = set(raw_definitions(raw(version, True)))
+    assert sorted(c for c in classes if c[-1].isdigit() and c not in exported) == []

@@ -17,8 +17,8 @@ so every command and plugin sees one shape. The rules, each documented where it 
 - unions: a `oneOf`/`anyOf` of strings only becomes an enum; of objects sharing a one-value string
   property (the tag; `type` first) a tagged union with a discriminator and `const` tags; shared
   members plus alternatives that only add members (serde's untagged enum flattened into a
-  variant: an image by `url` or by `fileId`) one object with every member, the alternatives kept
-  as `anyOf` of what each requires; anything else (mixed string-or-object, untagged, nullable
+  variant: an image by `url` or by `fileId`) one object with every member, "one of them is
+  there" kept as a `not` validators enforce; anything else (mixed string-or-object, untagged, nullable
   wrappers) a named alias, and an untagged union of objects a `codex-untagged-union` info note.
   Inline objects and multi-value string enums anywhere are lifted to named definitions (from the
   title, else the tag and the parent, else the property path: never numbers, never `/`); an
@@ -803,12 +803,15 @@ SHAPE_KEYWORDS = {"type", "properties", "required", "title", "description"}
 def _flatten_shapes(schema: dict[str, Any], key: str) -> dict[str, Any] | None:
     """serde's untagged enum flattened into a variant: `{properties: P, anyOf: [{url}, {fileId}]}`
     (an image given by URL or by file id) is one object with P and every alternative's members
-    optional, the alternatives kept as `anyOf` of what each requires. None when that would say
-    something else: no shared members, alternatives that are not plain objects or that give one
-    member two schemas."""
+    optional. That one of the alternatives must be there stays a validation rule, spelled
+    `not: {allOf: [{not: {required: [url]}}, ...]}` ("not missing them all", the same as `anyOf`
+    of what each requires) because code generators take an `anyOf` for variants and would split
+    the object into numbered classes, while they leave `not` to validators. None when flattening
+    would say something else: no shared members, an exclusive `oneOf`, alternatives that are not
+    plain objects or that give one member two schemas."""
     base = schema.get("properties")
     options = schema[key]
-    if not isinstance(base, dict) or not base or not all(_is_object(o) and set(o) <= SHAPE_KEYWORDS for o in options):
+    if key != "anyOf" or not isinstance(base, dict) or not base or not all(_is_object(o) and set(o) <= SHAPE_KEYWORDS for o in options):
         return None
     members = dict(base)
     for option in options:
@@ -819,14 +822,10 @@ def _flatten_shapes(schema: dict[str, Any], key: str) -> dict[str, Any] | None:
     required = [o.get("required", []) for o in options]
     out = {k: v for k, v in schema.items() if k not in (key, "properties")}
     out.update(type="object", properties=members)
-    if all(required):
+    if all(required):  # an alternative requiring nothing makes the choice no constraint at all
         choices = " or ".join(" and ".join(f"`{m}`" for m in r) for r in required)
         out["description"] = "\n\n".join(filter(None, [str(schema.get("description", "")).strip(), f"Carries {choices}."]))
-        choice = [{"required": r} for r in required]
-        if key == "anyOf":
-            out["anyOf"] = choice
-        else:  # exactly one: kept, inside `allOf` so the definition stays an object for the model
-            out["allOf"] = [{"oneOf": choice}]
+        out["not"] = {"allOf": [{"not": {"required": r}} for r in required]}
     return out
 
 
