@@ -3,12 +3,19 @@
 Per version: the format's metaschema, the lint rules, the examples; across versions: the
 frozen-version lock and undeclared breaks. Each problem is a `Finding` naming the file and JSON
 pointer. A document that cannot be read at all is an input error (exit 2), not a finding.
+
+Another vendor's export (a Codex export, an ACP schema) is judged by the structural lint rules
+only (`lint.rules.Scope`: the vendor's naming and documentation style are not ours to judge),
+plus the notes its adapter made (`Protocol.notes`, mostly warnings and infos). Only findings of
+level `error` fail the check (`findings.Level`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +26,7 @@ from threadloom.findings import Finding, display_path
 from threadloom.formats import threadloom as threadloom_format
 from threadloom.formats.threadloom_envelopes import derive
 from threadloom.jsonio import dumps_stable, read_json
-from threadloom.lint.rules import lint
+from threadloom.lint.rules import lint, scopes_for
 from threadloom.loader import discover_versions, resolve_format
 from threadloom.model import Protocol
 
@@ -27,13 +34,39 @@ LOCK_NAME = "versions.lock.json"
 HASH_OF, CANONICAL = "hashOf", "canonical-json"  # lock entries without hashOf hash bytes (the original format)
 
 
+@dataclass
+class CheckReport:
+    findings: list[Finding]
+    # What was checked, for the summary line: "codex 0.169.0" per vendor export; empty for
+    # Threadloom's own documents (their files and `vN` folders already say it).
+    subjects: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.fails for f in self.findings)
+
+    def summary(self) -> str:
+        errors = sum(f.fails for f in self.findings)
+        text = f"{errors} finding(s)" if errors else "protocol OK"
+        others = Counter(f.level.value for f in self.findings if not f.fails)
+        if others:
+            text += " (" + ", ".join(f"{count} {level}(s)" for level, count in sorted(others.items(), reverse=True)) + ")"
+        return f"{', '.join(self.subjects)}: {text}" if self.subjects else text
+
+
 def check_protocol(path: Path, format: str | None = None) -> list[Finding]:
     """All findings for a `--protocol PATH`. What cannot be read at all (a missing file, invalid
     JSON, a broken cross-file reference, not a protocol) raises `InputError`: exit 2, as in every
     command."""
+    return check_source(path, format).findings
+
+
+def check_source(path: Path, format: str | None = None) -> CheckReport:
+    """`check_protocol` with what was checked, for the command's summary line."""
     module = resolve_format(path, format)
     if module is not threadloom_format:
-        return _check_models(module.load(path))
+        protocols = module.load(path)
+        return CheckReport(_check_models(protocols), [f"{p.format} {p.identity}" for p in protocols])
     findings: list[Finding] = []
     for file in threadloom_format.document_files(path):
         findings += check_document(file)
@@ -43,7 +76,7 @@ def check_protocol(path: Path, format: str | None = None) -> list[Finding]:
         from threadloom.compat import compat_findings  # here: the diff engine loads only when checking
 
         findings += compat_findings(versions)
-    return sorted(findings)
+    return CheckReport(sorted(findings))
 
 
 def check_protocol_dir(root: Path) -> list[Finding]:
@@ -72,11 +105,16 @@ def check_document(file: Path) -> list[Finding]:
 
 
 def _check_models(protocols: list[Protocol]) -> list[Finding]:
-    """Another vendor's export: lint what its adapter produced, plus the adapter's own notes."""
+    """Another vendor's export: the structural rules on what its adapter produced, plus the
+    adapter's own notes. A rule's pointer is in the adapter's translation of the export (the
+    document `threadloom bundle` prints), which the hint says."""
     findings: list[Finding] = []
     for protocol in protocols:
         shown = display_path(protocol.source)
-        findings += [Finding(shown, pointer, rule_id, message, hint) for rule_id, (pointer, message, hint) in lint(protocol)]
+        where = f"the pointer is in the {protocol.format} adapter's translation: `threadloom bundle --protocol {shown}`"
+        findings += [
+            Finding(shown, pointer, rule_id, message, f"{hint}; {where}") for rule_id, (pointer, message, hint) in lint(protocol, scopes_for(protocol.format))
+        ]
         findings += protocol.notes
     return sorted(findings)
 

@@ -104,7 +104,7 @@ def test_allow_declared_passes_the_run_but_still_reports_the_break() -> None:
 def test_declaring_lets_check_pass(tmp_path: Path) -> None:
     out = check_outputs("declared-break", tmp_path)
     assert out["text"][0] == out["json"][0] == 0
-    assert json.loads(out["json"][1]) == {"ok": True, "findings": []}
+    assert json.loads(out["json"][1]) == {"ok": True, "checked": [], "findings": []}
 
 
 # --- One change appears once, with its roles (it used to be 4 identical lines, duplicate JUnit names).

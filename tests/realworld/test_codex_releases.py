@@ -7,14 +7,19 @@ the cache is shared and written atomically).
 
 from __future__ import annotations
 
+import ast
 import functools
 import itertools
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from threadloom.check import check_source
 from threadloom.diff import DiffFinding, diff_protocols
 from threadloom.diff.findings import Level
 from threadloom.diff.reach import compute_reach, refs_in
@@ -98,6 +103,41 @@ def test_no_numbered_or_placeholder_names(version: str) -> None:
         assert "/" not in name and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name), name
         if name not in exported:  # names the adapter made: never a number, never a placeholder
             assert not name[-1].isdigit() and not PLACEHOLDERS.match(name), name
+
+
+NOTE_RULES = {"codex-untyped-result", "codex-untagged-union"}  # facts of an export, never failures
+
+
+@pytest.mark.parametrize("experimental", [False, True], ids=["stable", "experimental"])
+@pytest.mark.parametrize("version", VERSIONS)
+def test_check_finds_no_structural_problem_only_notes_about_the_export(version: str, experimental: bool) -> None:
+    report = check_source(codex_export(version, experimental))
+    assert report.subjects == [f"codex {version}"]
+    assert [f.render() for f in report.findings if f.fails] == []
+    assert {f.rule for f in report.findings} <= NOTE_RULES
+    for note in report.findings:
+        assert note.file.endswith(codex.BUNDLE) and note.pointer.startswith("/definitions/"), note
+        assert resolve(raw(version, experimental), note.pointer) is not None, note  # points into the export
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_untyped_results_are_genuinely_unknown(version: str) -> None:
+    """A `codex-untyped-result` warning only where neither the naming rule nor the table knows the type."""
+    bundle, protocol = raw(version, True), loaded(version, True)
+    defined = set(raw_definitions(bundle))
+    table = codex.read_overrides(codex.RESULTS_FILE)
+    for note in (n for n in protocol.notes if n.rule == "codex-untyped-result"):
+        variant = resolve(bundle, note.pointer)
+        method = raw_methods_entry(variant)
+        assert table.get(method) is None and raw_result(bundle, variant) not in defined, method
+        assert protocol.method(method).result == codex.UNTYPED_RESULT  # type: ignore[union-attr]
+
+
+def resolve(document: Any, pointer: str) -> Any:
+    for part in pointer.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        document = document[int(part)] if isinstance(document, list) else document.get(part) if isinstance(document, dict) else None
+    return document
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -190,3 +230,21 @@ def wire_closure(protocol: Protocol, name: str) -> dict[str, Any]:
         out[current] = codex._strip_docs(protocol.definitions[current].schema)
         stack += list(refs_in(out[current]))
     return out
+
+
+def test_generated_python_of_the_newest_release_has_no_numbered_classes(tmp_path: Path) -> None:
+    """The adapter's shapes (flattened variants included) reach datamodel-code-generator without
+    making it invent `Name1`, `Name2` (the official SDK has 7 such classes)."""
+    version = VERSIONS[-1]
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("threadloom")), "generate", "python", "--protocol", str(codex_export(version, True)), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    [models] = tmp_path.rglob("models.py")
+    classes = {node.name for node in ast.parse(models.read_text()).body if isinstance(node, ast.ClassDef)}
+    exported = set(raw_definitions(raw(version, True)))
+    assert sorted(c for c in classes if c[-1].isdigit() and c not in exported) == []

@@ -170,10 +170,10 @@ def test_corpus_tests_compile_with_tsc(tmp_path: Path) -> None:
     ensure_node_packages()
     tsc = PACKAGE / "node_modules" / ".bin" / "tsc"
     root = _corpus_project(tmp_path)
-    files = typescript.generate(Context(root=root))
     package = tmp_path / "package"
+    files = typescript.generate(Context(root=root, out=package, options={"corpusTests": True}))
     for relative, content in files.items():
-        target = package / relative.removeprefix("bindings/typescript/")
+        target = package / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
     assert (package / "test" / "generated" / "corpus_v2.ts").exists()

@@ -15,18 +15,20 @@ from threadloom.errors import EXIT_FINDINGS, EXIT_OK
 def command(protocol_path: Path, source_format: str | None, output_format: str) -> None:
     """Validate, lint and verify the frozen hashes of every protocol version.
 
-    Exit 0 when clean, 1 with findings, 2 when the input cannot be read (missing file, invalid
-    JSON, a broken cross-file reference, not a protocol).
+    On another vendor's export (Codex, ACP): the structural lint rules and what its adapter could
+    not map. Exit 0 when no finding is an error (warnings and infos are printed), 1 with errors,
+    2 when the input cannot be read (missing file, invalid JSON, a broken cross-file reference,
+    not a protocol).
     """
-    from threadloom.check import check_protocol
+    from threadloom.check import check_source
     from threadloom.jsonio import dumps_stable
 
-    findings = check_protocol(protocol_path, source_format)
+    report = check_source(protocol_path, source_format)
     if output_format == "json":
-        click.echo(dumps_stable({"ok": not findings, "findings": [f.as_json() for f in findings]}), nl=False)
+        body = {"ok": not report.failed, "checked": report.subjects, "findings": [f.as_json() for f in report.findings]}
+        click.echo(dumps_stable(body), nl=False)
     else:
-        for finding in findings:
+        for finding in report.findings:
             click.echo(finding.render())
-        summary = f"{len(findings)} finding(s)" if findings else "protocol OK"
-        click.echo(click.style(summary, fg="red" if findings else "green"), err=bool(findings))
-    sys.exit(EXIT_FINDINGS if findings else EXIT_OK)
+        click.echo(click.style(report.summary(), fg="red" if report.failed else "green"), err=report.failed)
+    sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)

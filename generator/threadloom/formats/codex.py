@@ -11,13 +11,22 @@ so every command and plugin sees one shape. The rules, each documented where it 
 - methods come from the four unions `ClientRequest`, `ClientNotification`, `ServerRequest`,
   `ServerNotification`; their inline variants become envelopes named after the method
   (`thread/start` -> `ThreadStartRequest`; `...Message` when the export already uses the name).
-- results: `codex_results.json` (data read from Codex's source), else the naming rule
-  `XParams` -> `XResponse`, else `UntypedResult` (any JSON value) and a `codex-untyped-result` note.
+- results: the user's table (`"results": "FILE"` in the marker, FILE relative to it), then
+  `codex_results.json` (data read from Codex's source), else the naming rule `XParams` ->
+  `XResponse`, else `UntypedResult` (any JSON value) and a `codex-untyped-result` warning.
 - unions: a `oneOf`/`anyOf` of strings only becomes an enum; of objects sharing a one-value string
-  property (the tag; `type` first) a tagged union with a discriminator and `const` tags; anything
-  else (mixed string-or-object, untagged, nullable wrappers) a named alias. Inline objects and
-  multi-value string enums anywhere are lifted to named definitions (from the title, else the tag
-  and the parent, else the property path: never numbers, never `/`).
+  property (the tag; `type` first) a tagged union with a discriminator and `const` tags; shared
+  members plus alternatives that only add members (serde's untagged enum flattened into a
+  variant: an image by `url` or by `fileId`) one object with every member, "one of them is
+  there" kept as a `not` validators enforce; anything else (mixed string-or-object, untagged, nullable
+  wrappers) a named alias, and an untagged union of objects a `codex-untagged-union` info note.
+  Inline objects and multi-value string enums anywhere are lifted to named definitions (from the
+  title, else the tag and the parent, else the property path: never numbers, never `/`); an
+  inline one-value enum (`{"enum": [1]}`) is a `const`.
+- handshake: `initialize` / `initialized`, no version negotiation; the experimental opt-in and
+  notification opt-out pointers only where `InitializeParams.capabilities` has those members.
+- notes (`Protocol.notes`, shown by `check`, pointing into the export): warnings for what was
+  guessed or is unknown, infos for facts of the export a client author should know.
 - openness: the export has no marker, so every tagged union and enum the server writes (reachable
   from results, server notifications and server requests) is open; what only clients write is
   closed.
@@ -40,10 +49,10 @@ from pathlib import Path
 from typing import Any
 
 from threadloom.errors import InputError, pointer_join
-from threadloom.findings import Finding, display_path
+from threadloom.findings import Finding, Level, display_path
 from threadloom.formats import threadloom as threadloom_format
 from threadloom.jsonio import read_json
-from threadloom.model import DefinitionKind, Direction, Kind, Protocol
+from threadloom.model import DefinitionKind, Direction, Kind, Protocol, ref_name
 
 NAME = "codex"
 BUNDLE = "codex_app_server_protocol.schemas.json"
@@ -79,6 +88,7 @@ class Export:
     bundle: Path
     release: str
     stable_bundle: Path | None = None  # the stable export of the same release, for an experimental one
+    results: Path | None = None  # the user's results override table, named by the marker
 
 
 def recognises(source: Path) -> bool:
@@ -120,7 +130,7 @@ def locate(source: Path) -> Export:
     if marker.get("experimental") and isinstance(marker.get("stableExport"), str):
         candidate = (folder / marker["stableExport"] / BUNDLE).resolve()
         stable = candidate if candidate.is_file() else None
-    return Export(bundle=bundle, release=release, stable_bundle=stable)
+    return Export(bundle=bundle, release=release, stable_bundle=stable, results=_results_override(folder, marker))
 
 
 def _marker(folder: Path) -> dict[str, Any]:
@@ -131,6 +141,21 @@ def _marker(folder: Path) -> dict[str, Any]:
     if not isinstance(marker, dict):
         raise InputError(path, "expected a JSON object with `version` (and `experimental`, `stableExport`)", "")
     return marker
+
+
+def _results_override(folder: Path, marker: dict[str, Any]) -> Path | None:
+    """`"results": "FILE"` in the marker: the user's own `{"results": {method: type}}` table,
+    relative to the marker, consulted before the built-in one."""
+    if "results" not in marker:
+        return None
+    named = marker["results"]
+    if not isinstance(named, str) or not named:
+        raise InputError(folder / MARKER, "`results` must name a JSON file of result types", "/results")
+    path = folder / named
+    if not path.is_file():
+        hint = f'write {path} as {{"results": {{"method": "TypeName"}}}}, or drop the key'
+        raise InputError(folder / MARKER, f"the results override `{named}` does not exist", "/results", hint)
+    return path
 
 
 def _version_from_names(folder: Path) -> str:
@@ -147,8 +172,10 @@ def _version_from_names(folder: Path) -> str:
 def load_export(export: Export, results: Path = RESULTS_FILE) -> Protocol:
     bundle = _read_bundle(export.bundle)
     stable_methods = _method_names(_read_bundle(export.stable_bundle), export.stable_bundle) if export.stable_bundle else None
-    overrides = read_overrides(results)
-    builder = _Builder(bundle, export.bundle, overrides, results)
+    overrides = {method: (name, results) for method, name in read_overrides(results).items()}
+    if export.results is not None:
+        overrides.update({method: (name, export.results) for method, name in read_overrides(export.results).items()})
+    builder = _Builder(bundle, export.bundle, overrides)
     document = builder.document(stable_methods)
     notes = list(builder.notes)
     if not export.release:
@@ -219,8 +246,8 @@ def _with_openness(document: dict[str, Any], protocol: Protocol) -> dict[str, An
     return document
 
 
-def _note(file: Path, pointer: str, rule: str, message: str, hint: str = "") -> Finding:
-    return Finding(file=display_path(file), pointer=pointer, rule=rule, message=message, hint=hint)
+def _note(file: Path, pointer: str, rule: str, message: str, hint: str = "", level: Level = Level.WARNING) -> Finding:
+    return Finding(file=display_path(file), pointer=pointer, rule=rule, message=message, hint=hint, level=level)
 
 
 # -- names -------------------------------------------------------------------------------------
@@ -292,13 +319,13 @@ def _same(a: Any, b: Any) -> bool:
 class _Builder:
     bundle: dict[str, Any]
     file: Path
-    overrides: dict[str, str]
-    results_file: Path
+    overrides: dict[str, tuple[str, Path]]  # method -> (result type in the export, table naming it)
     notes: list[Finding] = field(default_factory=list)
     raw: dict[Key, dict[str, Any]] = field(default_factory=dict)
     names: dict[Key, str] = field(default_factory=dict)
     defs: dict[str, Any] = field(default_factory=dict)
     origin: dict[str, Any] = field(default_factory=dict)  # lifted name -> the inline schema it came from
+    source: dict[str, str] = field(default_factory=dict)  # definition name -> its pointer in the export
 
     def document(self, stable_methods: set[str] | None) -> dict[str, Any]:
         self.raw = self._namespaces()
@@ -307,11 +334,12 @@ class _Builder:
             name = self.names[key]
             if key[1] not in METHOD_UNIONS and name not in self.defs:
                 self.defs[name] = self._convert(self.raw[key], self._pointer(key))
+                self.source[name] = self._pointer(key)
         reserved = self._reserve_synthetic()
         methods = self._methods(stable_methods, reserved)
         for name in sorted(self.defs):
             if name not in METHOD_UNIONS and name not in reserved.values():
-                self.defs[name] = self._shape(name, self.defs[name], root=True)
+                self.defs[name] = self._shape(name, self.defs[name], True, self.source.get(name, ""))
         self._drop_titles()
         return self._assemble(methods, reserved)
 
@@ -430,6 +458,7 @@ class _Builder:
                 schema["properties"]["method"] = {"const": method, "type": "string"}
                 params = self._params(schema, reserved)
                 self.defs[envelope] = schema
+                self.source[envelope] = pointer
                 variants.append({"$ref": f"#/$defs/{envelope}"})
                 entry: dict[str, Any] = {
                     "method": method,
@@ -462,13 +491,13 @@ class _Builder:
         return reserved["noParams"]
 
     def _result(self, method: str, params: str, pointer: str, reserved: dict[str, str]) -> str:
-        override = self.overrides.get(method)
-        if override is not None:
+        if method in self.overrides:
+            override, table = self.overrides[method]
             for ns in ("v2", ""):
                 if (ns, override) in self.raw:
                     return self.names[(ns, override)]
             message = f"`{method}` is said to return `{override}`, which {self.file.name} does not define"
-            raise InputError(self.results_file, message, pointer_join("results", method))
+            raise InputError(table, message, pointer_join("results", method), "name a type of this export")
         origin = next((key for key, name in self.names.items() if name == params), None)
         if origin and origin[1].endswith("Params"):
             response = origin[1][: -len("Params")] + "Response"
@@ -481,44 +510,66 @@ class _Builder:
                 pointer,
                 "codex-untyped-result",
                 f"the result of `{method}` is not in the export and no override names it: typed as any JSON value",
-                f"add `{method}` to {RESULTS_FILE.name} (see Codex's codex-rs/app-server-protocol/src/protocol/common.rs)",
+                f'name its type in a results table: `"results": "FILE"` in {MARKER} beside the bundle, FILE holding {{"results": {{"{method}": "TypeName"}}}}',
             )
         )
         return reserved["untyped"]
 
     # unions, enums and inline objects
 
-    def _shape(self, name: str, schema: Any, root: bool) -> Any:
-        """Enums from string alternatives, tagged unions, and every inline object or enum lifted."""
+    def _shape(self, name: str, schema: Any, root: bool, at: str) -> Any:
+        """Enums from string alternatives, tagged unions, and every inline object or enum lifted.
+        `at` is where the schema sits in the export (for notes and errors)."""
         if not isinstance(schema, dict):
             return schema
         key = "oneOf" if isinstance(schema.get("oneOf"), list) else "anyOf" if isinstance(schema.get("anyOf"), list) else None
         if key and root:
-            return self._shape_union(name, schema, key)
-        return self._lift_children(name, schema)
+            return self._shape_union(name, schema, key, at)
+        return self._lift_children(name, schema, at)
 
-    def _shape_union(self, name: str, schema: dict[str, Any], key: str) -> dict[str, Any]:
+    def _shape_union(self, name: str, schema: dict[str, Any], key: str, at: str) -> dict[str, Any]:
         options = [_merge_base(o, schema) if _is_object(o) else o for o in schema[key]]
         rest = {k: v for k, v in schema.items() if k not in (key, "properties", "required", "type")}
+        where = [pointer_join_raw(pointer_join_raw(at, key), index) for index in range(len(options))]
         if options and all(_is_string_enum(o) for o in options):
             return {**rest, "type": "string", "enum": _enum_values(options), "description": _enum_description(schema, options)}
         tag = _common_tag(options)
         if tag:
-            refs = [{"$ref": f"#/$defs/{self._lift(_const_tag(o, tag), self._variant_names(name, o, tag, options))}"} for o in options]
-            return {**rest, key if key == "oneOf" else "oneOf": refs, "discriminator": {"propertyName": tag}}
+            names = [self._lift(_const_tag(o, tag), self._variant_names(name, o, tag, options), where[i]) for i, o in enumerate(options)]
+            return {**rest, "oneOf": [{"$ref": f"#/$defs/{n}"} for n in names], "discriminator": {"propertyName": tag}}
+        flattened = _flatten_shapes(schema, key)
+        if flattened is not None:
+            return self._lift_children(name, flattened, at)
         strings = [o for o in options if _is_string_enum(o)]
         shaped: list[Any] = []
         if strings and len(strings) < len(options):
             enum = {"type": "string", "enum": _enum_values(strings), "description": _enum_description({}, strings)}
-            shaped.append({"$ref": f"#/$defs/{self._lift(enum, [f'{name}Value', f'{name}Keyword'])}"})
-        for option in options:
+            shaped.append({"$ref": f"#/$defs/{self._lift(enum, [f'{name}Value', f'{name}Keyword'], pointer_join_raw(at, key))}"})
+        for index, option in enumerate(options):
             if strings and len(strings) < len(options) and any(option is s for s in strings):
                 continue
             if _is_object(option) and option.get("properties"):
-                shaped.append({"$ref": f"#/$defs/{self._lift(option, self._variant_names(name, option, None, options))}"})
+                shaped.append({"$ref": f"#/$defs/{self._lift(option, self._variant_names(name, option, None, options), where[index])}"})
             else:
-                shaped.append(self._lift_children(name, option))
+                shaped.append(self._lift_children(name, option, where[index]))
+        self._note_untagged(name, shaped, at)
         return {**rest, key: shaped}
+
+    def _note_untagged(self, name: str, options: list[Any], at: str) -> None:
+        """Objects with no tag between them: a fact of the export a client author should know."""
+        objects = [ref_name(o["$ref"]) for o in options if isinstance(o, dict) and "$ref" in o and _is_object(self.defs.get(ref_name(o["$ref"])))]
+        if len(objects) < 2 or len(objects) != len(options):
+            return
+        self.notes.append(
+            _note(
+                self.file,
+                at,
+                "codex-untagged-union",
+                f"`{name}` is a union of objects without a tag ({', '.join(f'`{o}`' for o in objects)}): decoders tell its members apart by shape",
+                "",
+                Level.INFO,
+            )
+        )
 
     def _variant_names(self, parent: str, option: dict[str, Any], tag: str | None, options: list[Any]) -> list[str]:
         """Readable names for an inline variant, best first: its title, its tag and the parent, the
@@ -539,54 +590,61 @@ class _Builder:
         names.append(parent + "Object")
         return [n for n in names if n]
 
-    def _lift_children(self, owner: str, schema: dict[str, Any]) -> dict[str, Any]:
+    def _lift_children(self, owner: str, schema: dict[str, Any], at: str) -> dict[str, Any]:
         out = dict(schema)
         props = schema.get("properties")
         if isinstance(props, dict):
-            out["properties"] = {p: self._lift_inline(_member_name(owner, p), s) for p, s in props.items()}
+            out["properties"] = {p: self._lift_inline(_member_name(owner, p), s, at + pointer_join("properties", p)) for p, s in props.items()}
         for key, suffix in (("items", "Item"), ("additionalProperties", "Value")):
             if isinstance(schema.get(key), dict):
-                out[key] = self._lift_inline(owner + suffix, schema[key])
+                out[key] = self._lift_inline(owner + suffix, schema[key], pointer_join_raw(at, key))
         for key in ("oneOf", "anyOf", "allOf"):
             if isinstance(schema.get(key), list):
                 objects = [o for o in schema[key] if _is_object(o) and o.get("properties")]
                 several = len(objects) > 1
                 out[key] = [
-                    self._lift_option(owner, o, schema[key]) if several and any(o is x for x in objects) else self._lift_inline(owner, o) for o in schema[key]
+                    self._lift_option(owner, o, schema[key], at + pointer_join(key, i))
+                    if several and any(o is x for x in objects)
+                    else self._lift_inline(owner, o, at + pointer_join(key, i))
+                    for i, o in enumerate(schema[key])
                 ]
         return out
 
-    def _lift_option(self, owner: str, option: dict[str, Any], options: list[Any]) -> dict[str, Any]:
-        return {"$ref": f"#/$defs/{self._lift(option, self._variant_names(owner, option, None, options))}"}
+    def _lift_option(self, owner: str, option: dict[str, Any], options: list[Any], at: str) -> dict[str, Any]:
+        return {"$ref": f"#/$defs/{self._lift(option, self._variant_names(owner, option, None, options), at)}"}
 
-    def _lift_inline(self, hint: str, schema: Any) -> Any:
+    def _lift_inline(self, hint: str, schema: Any, at: str) -> Any:
         """A property's (or item's) schema: an inline object with properties or a multi-value enum
-        becomes a definition named after where it sits (`<Owner><Property>`)."""
+        becomes a definition named after where it sits (`<Owner><Property>`); a one-value enum is
+        the constant it is."""
         if not isinstance(schema, dict):
             return schema
         if _is_nullable_string_enum(schema):
             values = [v for v in schema["enum"] if v is not None]
             enum = {**{k: v for k, v in schema.items() if k not in ("enum", "type", "default")}, "type": "string", "enum": values}
             doc = {k: schema[k] for k in ("default",) if k in schema}
-            return {"anyOf": [{"$ref": f"#/$defs/{self._lift(enum, [hint])}"}, {"type": "null"}], **doc}
+            return {"anyOf": [{"$ref": f"#/$defs/{self._lift(enum, [hint], at)}"}, {"type": "null"}], **doc}
         if (_is_object(schema) and schema.get("properties")) or (_is_string_enum(schema) and len(schema["enum"]) > 1):
             title = schema.get("title")
             names = [title_name(title), hint] if isinstance(title, str) and title else [hint]
             doc = {k: schema[k] for k in ("description", "default") if k in schema}
-            return {"$ref": f"#/$defs/{self._lift(schema, names)}", **doc}
-        return self._lift_children(hint, schema)
+            return {"$ref": f"#/$defs/{self._lift(schema, names, at)}", **doc}
+        if isinstance(schema.get("enum"), list) and len(schema["enum"]) == 1 and "const" not in schema:
+            constant = {k: v for k, v in schema.items() if k != "enum"}
+            return {**constant, "const": schema["enum"][0]}  # `{"enum": [1]}` (a format version) means exactly 1
+        return self._lift_children(hint, schema, at)
 
-    def _lift(self, schema: dict[str, Any], candidates: list[str]) -> str:
+    def _lift(self, schema: dict[str, Any], candidates: list[str], at: str) -> str:
         """Claim the first free name, or one already holding the same schema; then shape inside."""
         for name in candidates:
             if name not in self.defs:
                 self.origin[name] = schema
                 self.defs[name] = {}  # claimed before recursing: nested lifts must not take it
-                self.defs[name] = self._shape(name, schema, root=True)
+                self.defs[name] = self._shape(name, schema, True, at)
                 return name
             if name in self.origin and _same(self.origin[name], schema):
                 return name
-        raise InputError(self.file, f"cannot name an inline schema: {', '.join(candidates)} are all taken", "")
+        raise InputError(self.file, f"cannot name an inline schema: {', '.join(candidates)} are all taken", at)
 
     def _drop_titles(self) -> None:
         """Titles were naming material; left in place they would rename generated classes."""
@@ -626,15 +684,31 @@ class _Builder:
         return set(self.raw[("", "ServerNotification")].get("properties", {})) - {"method", "params"}
 
     def _handshake(self) -> dict[str, Any]:
-        """initialize / initialized, no version negotiation; capabilities where the export has them."""
+        """initialize / initialized, no version negotiation; the capability flags only where the
+        export's `InitializeParams.capabilities` has them (0.100.0 already does; a release without
+        them gets a handshake without them, not pointers to nothing)."""
         handshake: dict[str, Any] = {"method": "initialize", "initialized": "initialized"}
-        capabilities = next((self.raw[k] for k in (("", "InitializeCapabilities"), ("v2", "InitializeCapabilities")) if k in self.raw), {})
-        members = capabilities.get("properties", {})
+        members = self._capabilities()
         if "experimentalApi" in members:
             handshake["experimentalOptIn"] = "/capabilities/experimentalApi"
         if "optOutNotificationMethods" in members:
             handshake["optOutNotifications"] = "/capabilities/optOutNotificationMethods"
         return handshake
+
+    def _capabilities(self) -> dict[str, Any]:
+        """The members of the object `InitializeParams.capabilities` refers to (maybe nullable)."""
+        params = self._raw_named("InitializeParams")
+        capabilities = params.get("properties", {}).get("capabilities") if params else None
+        options = [capabilities, *capabilities.get("anyOf", [])] if isinstance(capabilities, dict) else []
+        for option in options:
+            if isinstance(option, dict) and isinstance(option.get("$ref"), str):
+                target = self.raw.get(self._ref_key(option["$ref"], ""), {})
+                members = target.get("properties")
+                return members if isinstance(members, dict) else {}
+        return {}
+
+    def _raw_named(self, name: str) -> dict[str, Any] | None:
+        return next((self.raw[k] for k in (("v2", name), ("", name)) if k in self.raw), None)
 
 
 # -- schema helpers ----------------------------------------------------------------------------
@@ -721,6 +795,38 @@ def _merge_base(option: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
         merged["required"] = required
     merged.setdefault("type", "object")
     return merged
+
+
+SHAPE_KEYWORDS = {"type", "properties", "required", "title", "description"}
+
+
+def _flatten_shapes(schema: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """serde's untagged enum flattened into a variant: `{properties: P, anyOf: [{url}, {fileId}]}`
+    (an image given by URL or by file id) is one object with P and every alternative's members
+    optional. That one of the alternatives must be there stays a validation rule, spelled
+    `not: {allOf: [{not: {required: [url]}}, ...]}` ("not missing them all", the same as `anyOf`
+    of what each requires) because code generators take an `anyOf` for variants and would split
+    the object into numbered classes, while they leave `not` to validators. None when flattening
+    would say something else: no shared members, an exclusive `oneOf`, alternatives that are not
+    plain objects or that give one member two schemas."""
+    base = schema.get("properties")
+    options = schema[key]
+    if key != "anyOf" or not isinstance(base, dict) or not base or not all(_is_object(o) and set(o) <= SHAPE_KEYWORDS for o in options):
+        return None
+    members = dict(base)
+    for option in options:
+        for member, sub in option.get("properties", {}).items():
+            if member in members and not _same(members[member], sub):
+                return None
+            members.setdefault(member, sub)
+    required = [o.get("required", []) for o in options]
+    out = {k: v for k, v in schema.items() if k not in (key, "properties")}
+    out.update(type="object", properties=members)
+    if all(required):  # an alternative requiring nothing makes the choice no constraint at all
+        choices = " or ".join(" and ".join(f"`{m}`" for m in r) for r in required)
+        out["description"] = "\n\n".join(filter(None, [str(schema.get("description", "")).strip(), f"Carries {choices}."]))
+        out["not"] = {"allOf": [{"not": {"required": r}} for r in required]}
+    return out
 
 
 def _without_titles(node: Any) -> Any:

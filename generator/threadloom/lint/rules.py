@@ -1,35 +1,58 @@
-"""Lint rules for a protocol document that already satisfies the metaschema.
+"""Lint rules for a protocol model (a document that satisfies the metaschema, or what a source
+format's adapter produced from another vendor's export).
 
-One rule = one small function registered with `@rule(id)`, yielding `(pointer, message, hint)`.
-Each rule has one broken fixture under tests/check/fixtures/<rule-id>/ that the tests load.
+One rule = one small function registered with `@rule(id, scope)`, yielding `(pointer, message,
+hint)`. Each rule has one broken fixture under tests/check/fixtures/<rule-id>/ that the tests load.
+
+A rule's scope says what it judges:
+
+- `Scope.STRUCTURE`: the wire and the model (references resolve, unions are tagged, every method
+  has its wire message, the handshake points at real fields...). A problem here makes generated
+  code or validation wrong, whatever format the protocol came from: judged on every source.
+- `Scope.STYLE`: how a document in Threadloom's own format is authored (names, descriptions,
+  unused definitions). A vendor's export is not ours to restyle: judged only on our own format.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from threadloom.errors import pointer_join
-from threadloom.model import DefinitionKind, Direction, Kind, Protocol, Stability, ref_name
+from threadloom.model import Definition, DefinitionKind, Direction, Kind, Protocol, Stability, ref_name
 
 Issue = tuple[str, str, str]  # pointer, message, hint
 Rule = Callable[[Protocol], Iterator[Issue]]
 
+
+class Scope(enum.StrEnum):
+    STRUCTURE = "structure"  # the wire and the model: every source format
+    STYLE = "style"  # authoring style of Threadloom's own documents only
+
+
 RULES: dict[str, Rule] = {}
+SCOPES: dict[str, Scope] = {}  # rule id -> scope
 
 PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 CAMEL = re.compile(r"^[a-z][A-Za-z0-9]*$")
 ENUM_VALUE = re.compile(r"^[a-z][A-Za-z0-9]*$")
 
 
-def rule(rule_id: str) -> Callable[[Rule], Rule]:
+def rule(rule_id: str, scope: Scope) -> Callable[[Rule], Rule]:
     def register(func: Rule) -> Rule:
         RULES[rule_id] = func
+        SCOPES[rule_id] = scope
         return func
 
     return register
+
+
+def scopes_for(source_format: str) -> frozenset[Scope]:
+    """Every rule for Threadloom's own documents; the structural ones for another vendor's export."""
+    return frozenset(Scope) if source_format == "threadloom" else frozenset({Scope.STRUCTURE})
 
 
 def walk(node: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
@@ -45,6 +68,34 @@ def walk(node: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
 
 def pointer_join_raw(base: str, part: object) -> str:
     return base + pointer_join(part)
+
+
+SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
+SCHEMA_LISTS = ("oneOf", "anyOf", "allOf", "prefixItems")
+SCHEMA_SINGLES = (
+    *("items", "additionalItems", "additionalProperties", "unevaluatedItems", "unevaluatedProperties"),
+    *("contains", "propertyNames", "not", "if", "then", "else"),
+)
+
+
+def subschemas(schema: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every (pointer, schema) reachable through schema keywords, depth first. Unlike `walk`, a
+    property *named* `enum` or `oneOf` (MCP's elicitation schemas have both) is not a keyword."""
+    if not isinstance(schema, dict):
+        return
+    yield pointer, schema
+    for key in SCHEMA_MAPS:
+        members = schema.get(key)
+        if isinstance(members, dict):
+            for name, sub in members.items():
+                yield from subschemas(sub, pointer_join_raw(pointer_join_raw(pointer, key), name))
+    for key in (*SCHEMA_LISTS, *SCHEMA_SINGLES):
+        value = schema.get(key)
+        if isinstance(value, list) and key in (*SCHEMA_LISTS, "items"):
+            for index, sub in enumerate(value):
+                yield from subschemas(sub, pointer_join_raw(pointer_join_raw(pointer, key), index))
+        elif isinstance(value, dict):
+            yield from subschemas(value, pointer_join_raw(pointer, key))
 
 
 def _refs(protocol: Protocol) -> Iterator[tuple[str, str]]:
@@ -65,7 +116,7 @@ def _method_refs(protocol: Protocol) -> Iterator[tuple[str, str]]:
         yield pointer_join("x-protocol", "messages", direction), target
 
 
-@rule("ref-resolves")
+@rule("ref-resolves", Scope.STRUCTURE)
 def ref_resolves(protocol: Protocol) -> Iterator[Issue]:
     for pointer, target in [*_refs(protocol), *_method_refs(protocol)]:
         if not target.startswith("#/$defs/"):
@@ -74,7 +125,7 @@ def ref_resolves(protocol: Protocol) -> Iterator[Issue]:
             yield pointer, f"`{target}` points to no definition", f"add `{ref_name(target)}` to `$defs` or fix the name"
 
 
-@rule("ref-cycle")
+@rule("ref-cycle", Scope.STRUCTURE)
 def ref_cycle(protocol: Protocol) -> Iterator[Issue]:
     """A definition that is only a `$ref` to another, around in a circle, describes no value."""
     alias_of = {}
@@ -94,7 +145,7 @@ def ref_cycle(protocol: Protocol) -> Iterator[Issue]:
             yield pointer_join("$defs", start), f"reference cycle: {' -> '.join([*seen, start])}", "give one of them a real schema"
 
 
-@rule("union-tagged")
+@rule("union-tagged", Scope.STRUCTURE)
 def union_tagged(protocol: Protocol) -> Iterator[Issue]:
     for name, definition in protocol.definitions.items():
         if definition.kind is not DefinitionKind.UNION:
@@ -119,7 +170,7 @@ def union_tagged(protocol: Protocol) -> Iterator[Issue]:
                 yield definition.pointer, f"union `{name}` uses tag `{tag}` for {count} variants", "every variant needs its own tag"
 
 
-@rule("open-declared")
+@rule("open-declared", Scope.STRUCTURE)
 def open_declared(protocol: Protocol) -> Iterator[Issue]:
     for name, definition in protocol.definitions.items():
         if definition.kind in (DefinitionKind.UNION, DefinitionKind.ENUM) and definition.open is None:
@@ -127,12 +178,12 @@ def open_declared(protocol: Protocol) -> Iterator[Issue]:
             yield definition.pointer, f"{kind} `{name}` does not declare `x-open`", 'add `"x-open": true` (clients tolerate unknown members) or `false`'
 
 
-@rule("inline-type")
+@rule("inline-type", Scope.STRUCTURE)
 def inline_type(protocol: Protocol) -> Iterator[Issue]:
     """Inline objects, enums and unions get invented names in generated code; name them in $defs."""
     for name, definition in protocol.definitions.items():
-        for pointer, node in walk(definition.schema, definition.pointer):
-            if pointer == definition.pointer or not isinstance(node, dict):
+        for pointer, node in subschemas(definition.schema, definition.pointer):
+            if pointer == definition.pointer:
                 continue
             if "properties" in node:
                 what = "object"
@@ -145,7 +196,7 @@ def inline_type(protocol: Protocol) -> Iterator[Issue]:
             yield pointer, f"inline {what} inside `{name}`", "move it to `$defs` under a stable name and `$ref` it"
 
 
-@rule("naming")
+@rule("naming", Scope.STYLE)
 def naming(protocol: Protocol) -> Iterator[Issue]:
     for name, definition in protocol.definitions.items():
         if not PASCAL.match(name):
@@ -158,7 +209,7 @@ def naming(protocol: Protocol) -> Iterator[Issue]:
                 yield definition.pointer + "/enum", f"enum value `{value}` of `{name}` is not a camelCase string", "use camelCase string values"
 
 
-@rule("documented")
+@rule("documented", Scope.STYLE)
 def documented(protocol: Protocol) -> Iterator[Issue]:
     for name, definition in protocol.definitions.items():
         for prop in definition.properties:
@@ -166,7 +217,7 @@ def documented(protocol: Protocol) -> Iterator[Issue]:
                 yield pointer_join("$defs", name, "properties", prop.name), f"property `{prop.name}` of `{name}` has no description", "add a `description`"
 
 
-@rule("method-table")
+@rule("method-table", Scope.STRUCTURE)
 def method_table(protocol: Protocol) -> Iterator[Issue]:
     seen: Counter[tuple[str, Direction]] = Counter()
     for method in protocol.methods:
@@ -196,7 +247,7 @@ def method_table(protocol: Protocol) -> Iterator[Issue]:
             yield "/x-errors", f"error code {code} is used by {count} entries", "give every error its own code"
 
 
-@rule("method-envelope")
+@rule("method-envelope", Scope.STRUCTURE)
 def method_envelope(protocol: Protocol) -> Iterator[Issue]:
     """Each method has exactly one wire message in its direction's union, and vice versa."""
     unions = {
@@ -215,17 +266,16 @@ def method_envelope(protocol: Protocol) -> Iterator[Issue]:
             continue
         for variant in union.variants:
             target = protocol.definitions.get(variant.definition)
-            params = target.property("params") if target else None
-            params_ref = params.schema.get("$ref", "") if params else ""
-            envelopes[f"{direction}:{variant.tag}"] = (union_name, ref_name(params_ref))
+            envelopes[f"{direction}:{variant.tag}"] = (union_name, _envelope_params(target))
         for method in protocol.methods_by(direction, kind):
             key = f"{direction}:{method.name}"
             if key not in envelopes or envelopes[key][0] != union_name:
                 yield method.pointer, f"`{method.name}` has no wire message in `{union_name}`", f'add a variant with `"method": {{"const": "{method.name}"}}`'
-            elif envelopes[key][1] != method.params:
+            elif not _params_agree(protocol, method.params, envelopes[key][1]):
+                carried = f"`{envelopes[key][1]}`" if envelopes[key][1] else "no `params` member"
                 yield (
                     method.pointer + "/params",
-                    f"`{method.name}` has params `{method.params}` but its wire message uses `{envelopes[key][1]}`",
+                    f"`{method.name}` has params `{method.params}` but its wire message has {carried}",
                     "make them agree",
                 )
     listed = {f"{m.direction}:{m.name}" for m in protocol.methods}
@@ -238,7 +288,36 @@ def method_envelope(protocol: Protocol) -> Iterator[Issue]:
             )
 
 
-@rule("since-valid")
+def nullable_ref(schema: Any) -> str | None:
+    """The target of `{"$ref": X}` or of `{"anyOf": [{"$ref": X}, {"type": "null"}]}` (a member that
+    may be null), else None."""
+    if not isinstance(schema, dict):
+        return None
+    if isinstance(schema.get("$ref"), str):
+        return str(schema["$ref"])
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if not isinstance(options, list) or len(options) != 2:
+        return None
+    refs = [o["$ref"] for o in options if isinstance(o, dict) and isinstance(o.get("$ref"), str)]
+    nulls = [o for o in options if isinstance(o, dict) and o.get("type") == "null" and len(o) == 1]
+    return str(refs[0]) if len(refs) == 1 and len(nulls) == 1 else None
+
+
+def _envelope_params(envelope: Definition | None) -> str:
+    """The params definition a wire message carries ("" when it has no `params` member)."""
+    params = envelope.property("params") if envelope else None
+    return ref_name(nullable_ref(params.schema) or "") if params else ""
+
+
+def _params_agree(protocol: Protocol, declared: str, carried: str) -> bool:
+    """A message without `params` carries a method whose params type is null (no params)."""
+    if carried:
+        return carried == declared
+    definition = protocol.definitions.get(declared)
+    return definition is not None and definition.schema.get("type") == "null"
+
+
+@rule("since-valid", Scope.STRUCTURE)
 def since_valid(protocol: Protocol) -> Iterator[Issue]:
     for name, definition in protocol.definitions.items():
         if definition.since > protocol.version:
@@ -252,7 +331,7 @@ def since_valid(protocol: Protocol) -> Iterator[Issue]:
                 )
 
 
-@rule("deprecated-field")
+@rule("deprecated-field", Scope.STYLE)
 def deprecated_field(protocol: Protocol) -> Iterator[Issue]:
     for name, definition in protocol.definitions.items():
         for prop in definition.properties:
@@ -263,7 +342,7 @@ def deprecated_field(protocol: Protocol) -> Iterator[Issue]:
                 yield pointer + "/x-deprecated", f"replacement `{prop.deprecation.replacement}` is not a property of `{name}`", "name a sibling property"
 
 
-@rule("unused-definition")
+@rule("unused-definition", Scope.STYLE)
 def unused_definition(protocol: Protocol) -> Iterator[Issue]:
     used: set[str] = set()
     pending = [ref_name(target) for _, target in _method_refs(protocol)]
@@ -294,7 +373,7 @@ HANDSHAKE_FIELDS = (
 )
 
 
-@rule("handshake")
+@rule("handshake", Scope.STRUCTURE)
 def handshake(protocol: Protocol) -> Iterator[Issue]:
     """A declared handshake names a client request, an initialized notification, fields of the
     right type that exist in its params and result, and errors of the error table."""
@@ -348,8 +427,8 @@ def _field_schema(protocol: Protocol, definition: str, pointer: str) -> Any:
         if prop is None:
             return None
         schema = prop.schema
-        target = schema.get("$ref")
-        current = protocol.definitions.get(ref_name(target)) if isinstance(target, str) else None
+        target = nullable_ref(schema)  # `capabilities` may be an optional, nullable reference
+        current = protocol.definitions.get(ref_name(target)) if target else None
     return schema
 
 
@@ -363,7 +442,7 @@ def _allows_type(protocol: Protocol, schema: Any, expected: str) -> bool:
     return expected == kind or (isinstance(kind, list) and expected in kind)
 
 
-@rule("framing")
+@rule("framing", Scope.STRUCTURE)
 def framing(protocol: Protocol) -> Iterator[Issue]:
     """Wire messages agree with `x-protocol.framing`: `jsonrpc` present exactly when declared,
     notification extras allowed on every notification and distinct from JSON-RPC's own members."""
@@ -400,7 +479,9 @@ def framing(protocol: Protocol) -> Iterator[Issue]:
                         )
 
 
-def lint(protocol: Protocol) -> Iterator[tuple[str, Issue]]:
+def lint(protocol: Protocol, scopes: frozenset[Scope] = frozenset(Scope)) -> Iterator[tuple[str, Issue]]:
+    """(rule id, issue) of every rule whose scope is among `scopes` (by default all)."""
     for rule_id, func in RULES.items():
-        for issue in func(protocol):
-            yield rule_id, issue
+        if SCOPES[rule_id] in scopes:
+            for issue in func(protocol):
+                yield rule_id, issue

@@ -6,9 +6,12 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 
+from threadloom.check import check_protocol
 from threadloom.errors import InputError
+from threadloom.findings import Level
 from threadloom.formats import codex
 from threadloom.model import DefinitionKind, Direction, Kind, Protocol, Stability
 
@@ -82,6 +85,39 @@ def test_results_by_naming_rule_override_table_or_untyped_with_a_note(protocol: 
     [note] = [n for n in protocol.notes if n.rule == "codex-untyped-result"]
     assert "mystery/call" in note.message and note.pointer == "/definitions/ClientRequest/oneOf/5"
     assert note.file.endswith(codex.BUNDLE)
+    assert note.level is Level.WARNING and "results" in note.hint  # printed by check, not a failure
+
+
+def test_a_results_table_named_by_the_marker_is_consulted_first(tmp_path: Path) -> None:
+    export = _marked_copy(tmp_path, {"version": "1.2.3", "results": "my-results.json"})
+    (export / "my-results.json").write_text(json.dumps({"results": {"mystery/call": "ThreadStartResponse"}}))
+    [loaded] = codex.load(export)
+    assert loaded.method("mystery/call").result == "ThreadStartResponse"  # type: ignore[union-attr]
+    assert loaded.method("account/logout").result == "LogoutAccountResponse"  # type: ignore[union-attr]  # built-in table still read
+    assert not [n for n in loaded.notes if n.rule == "codex-untyped-result"]
+
+
+def test_a_marker_naming_a_missing_results_table_names_the_marker_and_pointer(tmp_path: Path) -> None:
+    export = _marked_copy(tmp_path, {"version": "1.2.3", "results": "nowhere.json"})
+    with pytest.raises(InputError) as error:
+        codex.load(export)
+    assert Path(error.value.file) == export / codex.MARKER and error.value.pointer == "/results"
+    assert "nowhere.json" in error.value.message
+
+
+def test_a_users_override_naming_an_absent_type_names_that_table(tmp_path: Path) -> None:
+    export = _marked_copy(tmp_path, {"version": "1.2.3", "results": "my-results.json"})
+    (export / "my-results.json").write_text(json.dumps({"results": {"mystery/call": "MysteryCallResponse"}}))
+    with pytest.raises(InputError) as error:
+        codex.load(export)
+    assert Path(error.value.file) == export / "my-results.json" and error.value.pointer == "/results/mystery~1call"
+
+
+def _marked_copy(tmp_path: Path, marker: dict[str, object]) -> Path:
+    export = tmp_path / "export"
+    shutil.copytree(STABLE, export)
+    (export / codex.MARKER).write_text(json.dumps(marker))
+    return export
 
 
 def test_null_and_nullable_params(protocol: Protocol) -> None:
@@ -111,6 +147,15 @@ def test_handshake_without_version_negotiation(protocol: Protocol) -> None:
     assert (protocol.handshake.method, protocol.handshake.initialized) == ("initialize", "initialized")
     assert protocol.handshake.version_offer is None and protocol.handshake.version_chosen is None
     assert protocol.handshake.experimental_opt_in == "/capabilities/experimentalApi"
+
+
+def test_handshake_fields_only_where_initialize_params_has_them(tmp_path: Path) -> None:
+    bundle = json.loads((STABLE / codex.BUNDLE).read_text())
+    del bundle["definitions"]["InitializeParams"]["properties"]["capabilities"]
+    (tmp_path / codex.BUNDLE).write_text(json.dumps(bundle))
+    [loaded] = codex.load(tmp_path)
+    assert loaded.handshake is not None and loaded.handshake.method == "initialize"
+    assert loaded.handshake.experimental_opt_in is None and loaded.handshake.opt_out_notifications is None
 
 
 def test_methods_only_in_the_experimental_export_are_experimental(protocol: Protocol) -> None:
@@ -165,6 +210,41 @@ def test_string_alternatives_become_enums_and_mixed_unions_aliases(protocol: Pro
     assert protocol.definitions["AskForApprovalValue"].values == ("untrusted", "never", "on-request")
     sandbox = definition_schema(protocol, "ThreadStartParams")["properties"]["sandbox"]  # type: ignore[index]
     assert sandbox == {"anyOf": [{"$ref": "#/$defs/ThreadStartParamsSandbox"}, {"type": "null"}]}
+
+
+def test_a_variant_carrying_one_of_several_shapes_is_one_object(protocol: Protocol) -> None:
+    """serde's untagged enum flattened into a tagged variant (Codex's image and audio inputs)."""
+    variants = {v.tag: v.definition for v in protocol.definitions["UserInput"].variants}
+    assert variants["audio"] == "AudioUserInput"
+    audio = protocol.definitions["AudioUserInput"]
+    assert audio.kind is DefinitionKind.OBJECT
+    assert [(p.name, p.required) for p in audio.properties] == [("type", True), ("detail", False), ("url", False), ("fileId", False)]
+    assert audio.schema["properties"]["type"] == {"const": "audio", "type": "string"}
+    # one of them is still required, in a form code generators leave to validators (no numbered classes)
+    assert audio.schema["not"] == {"allOf": [{"not": {"required": ["url"]}}, {"not": {"required": ["fileId"]}}]}
+    assert "anyOf" not in audio.schema and "oneOf" not in audio.schema
+    assert "Carries `url` or `fileId`." in audio.description
+    validator = jsonschema.Draft202012Validator({"$ref": "#/$defs/AudioUserInput", "$defs": protocol.document["$defs"]})
+    assert validator.is_valid({"type": "audio", "fileId": "f1"}) and validator.is_valid({"type": "audio", "url": "u", "fileId": "f1"})
+    assert not validator.is_valid({"type": "audio", "detail": "high"})
+    assert not validator.is_valid({"type": "audio", "url": 3})
+
+
+def test_one_value_inline_enums_are_constants(protocol: Protocol) -> None:
+    assert definition_schema(protocol, "Thread")["properties"]["formatVersion"] == {"type": "integer", "format": "uint8", "minimum": 0.0, "const": 1}  # type: ignore[index]
+
+
+def test_untagged_unions_of_objects_are_info_notes_at_the_export_pointer(protocol: Protocol) -> None:
+    [note] = [n for n in protocol.notes if n.rule == "codex-untagged-union"]
+    assert note.level is Level.INFO and note.pointer == "/definitions/v2/ResourceContent"
+    assert "`TextResourceContent`, `BlobResourceContent`" in note.message
+
+
+def test_the_fixture_has_no_structural_finding_only_notes() -> None:
+    for export in (STABLE, EXPERIMENTAL):
+        found = check_protocol(export)
+        assert not [f for f in found if f.fails], export
+        assert {f.rule for f in found} == {"codex-untyped-result", "codex-untagged-union"}
 
 
 def test_all_of_wrappers_unwrapped(protocol: Protocol) -> None:
