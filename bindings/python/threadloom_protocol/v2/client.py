@@ -7,9 +7,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from threadloom_protocol.v2 import methods as _m
-from threadloom_protocol.v2.errors import ERROR_TYPES
-from threadloom_protocol.v2.models import (
+from threadloom_runtime.binding import default_limits
+from threadloom_runtime.client import ClientSession
+from threadloom_runtime.connection import Limits
+from threadloom_runtime.transport import SubprocessTransport, Transport
+
+from . import methods as _m
+from .errors import ERROR_TYPES
+from .models import (
     AgentMessageDeltaParams,
     ApprovalResult,
     CommandExecutionOutputDeltaParams,
@@ -50,16 +55,14 @@ from threadloom_protocol.v2.models import (
     TurnSteerParams,
     TurnSteerResult,
 )
-from threadloom_runtime.client import ClientSession
-from threadloom_runtime.connection import Limits
-from threadloom_runtime.transport import SubprocessTransport, Transport
 
 
 class Client:
     """A typed client over any transport. Use `spawn_server(command)` to run a server over stdio."""
 
     def __init__(self, transport: Transport, limits: Limits | None = None) -> None:
-        self.session = ClientSession(transport, version=_m.VERSION, methods=_m.METHODS, error_types=ERROR_TYPES, limits=limits)
+        limits = limits or default_limits(_m.PROTOCOL)
+        self.session = ClientSession(transport, protocol=_m.PROTOCOL, methods=_m.METHODS, error_types=ERROR_TYPES, limits=limits)
 
     @property
     def protocol_version(self) -> int | None:
@@ -78,79 +81,72 @@ class Client:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    async def connect(self, params: InitializeParams) -> InitializeResult:
+        """Start, and perform the protocol's handshake: `initialize` (offering this version unless `params` names one), then send `initialized`. Returns
+        the server's answer; `protocol_version` is then the negotiated version.
+        """
+        self.start()
+        result = await self.initialize(params)
+        await self.initialized()
+        return result
+
     async def initialize(self, params: InitializeParams) -> InitializeResult:
         """`initialize`: First request on every connection: identifies the client and negotiates the protocol version. Errors: AlreadyInitialized,
         UnsupportedProtocolVersion.
         """
-        if "protocol_versions" not in params.model_fields_set:
-            params = params.model_copy(update={"protocol_versions": [_m.VERSION]})
-        result = await self.session.request(_m.INITIALIZE, params, InitializeResult, defaults={"protocolVersion": 1})
-        self.session.protocol_version = result.protocol_version
-        return result
+        return await self.session.request(_m.INITIALIZE, params, InitializeResult)
 
     async def thread_start(self, params: ThreadStartParams | None = None) -> ThreadStartResult:
         """`thread/start`: Create a thread. The response comes before the `thread/started` notification. Errors: NotInitialized."""
-        result = await self.session.request(_m.THREAD_START, params or ThreadStartParams(), ThreadStartResult)
-        return result
+        return await self.session.request(_m.THREAD_START, params or ThreadStartParams(), ThreadStartResult)
 
     async def thread_resume(self, params: ThreadResumeParams) -> ThreadResumeResult:
         """`thread/resume`: Load a stored thread with its full history so turns can continue. Errors: NotInitialized, ThreadNotFound."""
-        result = await self.session.request(_m.THREAD_RESUME, params, ThreadResumeResult)
-        return result
+        return await self.session.request(_m.THREAD_RESUME, params, ThreadResumeResult)
 
     async def thread_fork(self, params: ThreadForkParams) -> ThreadForkResult:
         """`thread/fork`: Copy a thread's history into a new thread. Errors: NotInitialized, ThreadNotFound."""
-        result = await self.session.request(_m.THREAD_FORK, params, ThreadForkResult)
-        return result
+        return await self.session.request(_m.THREAD_FORK, params, ThreadForkResult)
 
     async def thread_list(self, params: ThreadListParams | None = None) -> ThreadListResult:
         """`thread/list`: Page through threads, newest first. Errors: NotInitialized."""
-        result = await self.session.request(_m.THREAD_LIST, params or ThreadListParams(), ThreadListResult)
-        return result
+        return await self.session.request(_m.THREAD_LIST, params or ThreadListParams(), ThreadListResult)
 
     async def thread_read(self, params: ThreadReadParams) -> ThreadReadResult:
         """`thread/read`: Read one thread, optionally with its history. Errors: NotInitialized, ThreadNotFound."""
-        result = await self.session.request(_m.THREAD_READ, params, ThreadReadResult)
-        return result
+        return await self.session.request(_m.THREAD_READ, params, ThreadReadResult)
 
     async def thread_archive(self, params: ThreadArchiveParams) -> EmptyResult:
         """`thread/archive`: Hide a thread from the default list. Archiving an archived thread is a no-op. Errors: NotInitialized, ThreadNotFound."""
-        result = await self.session.request(_m.THREAD_ARCHIVE, params, EmptyResult)
-        return result
+        return await self.session.request(_m.THREAD_ARCHIVE, params, EmptyResult)
 
     async def thread_unarchive(self, params: ThreadUnarchiveParams) -> EmptyResult:
         """`thread/unarchive`: Bring an archived thread back to the default list. Errors: NotInitialized, ThreadNotFound."""
-        result = await self.session.request(_m.THREAD_UNARCHIVE, params, EmptyResult)
-        return result
+        return await self.session.request(_m.THREAD_UNARCHIVE, params, EmptyResult)
 
     async def thread_name_set(self, params: ThreadNameSetParams) -> EmptyResult:
         """`thread/name/set`: Name or rename a thread. Errors: NotInitialized, ThreadNotFound."""
-        result = await self.session.request(_m.THREAD_NAME_SET, params, EmptyResult)
-        return result
+        return await self.session.request(_m.THREAD_NAME_SET, params, EmptyResult)
 
     async def thread_loaded_list(self, params: ThreadLoadedListParams | None = None) -> ThreadLoadedListResult:
         """`thread/loaded/list`: List the threads this server holds in memory. Errors: NotInitialized, ExperimentalApiRequired."""
-        result = await self.session.request(_m.THREAD_LOADED_LIST, params or ThreadLoadedListParams(), ThreadLoadedListResult)
-        return result
+        return await self.session.request(_m.THREAD_LOADED_LIST, params or ThreadLoadedListParams(), ThreadLoadedListResult)
 
     async def turn_start(self, params: TurnStartParams) -> TurnStartResult:
         """`turn/start`: Start a turn with user input. The response comes before `turn/started`; items then stream until `turn/completed`. Errors:
         NotInitialized, ThreadNotFound, TurnAlreadyActive.
         """
-        result = await self.session.request(_m.TURN_START, params, TurnStartResult)
-        return result
+        return await self.session.request(_m.TURN_START, params, TurnStartResult)
 
     async def turn_interrupt(self, params: TurnInterruptParams) -> EmptyResult:
         """`turn/interrupt`: Stop a running turn. Pending approval requests are resolved; the turn completes with status `interrupted`. Errors:
         NotInitialized, ThreadNotFound, TurnNotFound.
         """
-        result = await self.session.request(_m.TURN_INTERRUPT, params, EmptyResult)
-        return result
+        return await self.session.request(_m.TURN_INTERRUPT, params, EmptyResult)
 
     async def turn_steer(self, params: TurnSteerParams) -> TurnSteerResult:
         """`turn/steer`: Add input to the running turn. Errors: NotInitialized, ThreadNotFound, TurnNotFound."""
-        result = await self.session.request(_m.TURN_STEER, params, TurnSteerResult)
-        return result
+        return await self.session.request(_m.TURN_STEER, params, TurnSteerResult)
 
     async def initialized(self, params: InitializedParams | None = None) -> None:
         """`initialized` (notification): Sent by the client after the `initialize` response; the session is then ready."""
@@ -160,13 +156,29 @@ class Client:
         """Subscribe to `thread/started`: A thread was created (after the `thread/start` or `thread/fork` response). Returns an unsubscribe function."""
         return self.session.subscribe("thread/started", callback)
 
+    def wait_for_thread_started(self, predicate: Callable[[ThreadStartedParams], bool] | None = None) -> Awaitable[ThreadStartedParams]:
+        """The next `thread/started` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it
+        after.
+        """
+        return self.session.wait_for("thread/started", predicate)
+
     def on_thread_status_changed(self, callback: Callable[[ThreadStatusChangedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `thread/status/changed`: A loaded thread's status changed. Returns an unsubscribe function."""
         return self.session.subscribe("thread/status/changed", callback)
 
+    def wait_for_thread_status_changed(self, predicate: Callable[[ThreadStatusChangedParams], bool] | None = None) -> Awaitable[ThreadStatusChangedParams]:
+        """The next `thread/status/changed` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await
+        it after.
+        """
+        return self.session.wait_for("thread/status/changed", predicate)
+
     def on_turn_started(self, callback: Callable[[TurnStartedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `turn/started`: A turn began (after the `turn/start` response). Returns an unsubscribe function."""
         return self.session.subscribe("turn/started", callback)
+
+    def wait_for_turn_started(self, predicate: Callable[[TurnStartedParams], bool] | None = None) -> Awaitable[TurnStartedParams]:
+        """The next `turn/started` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it after."""
+        return self.session.wait_for("turn/started", predicate)
 
     def on_turn_completed(self, callback: Callable[[TurnCompletedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `turn/completed`: A turn ended: completed, interrupted or failed. Always the turn's last notification. Returns an unsubscribe
@@ -174,29 +186,73 @@ class Client:
         """
         return self.session.subscribe("turn/completed", callback)
 
+    def wait_for_turn_completed(self, predicate: Callable[[TurnCompletedParams], bool] | None = None) -> Awaitable[TurnCompletedParams]:
+        """The next `turn/completed` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it
+        after.
+        """
+        return self.session.wait_for("turn/completed", predicate)
+
     def on_turn_diff_updated(self, callback: Callable[[TurnDiffUpdatedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `turn/diff/updated`: The turn's aggregated diff changed. Returns an unsubscribe function."""
         return self.session.subscribe("turn/diff/updated", callback)
+
+    def wait_for_turn_diff_updated(self, predicate: Callable[[TurnDiffUpdatedParams], bool] | None = None) -> Awaitable[TurnDiffUpdatedParams]:
+        """The next `turn/diff/updated` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it
+        after.
+        """
+        return self.session.wait_for("turn/diff/updated", predicate)
 
     def on_item_started(self, callback: Callable[[ItemStartedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `item/started`: An item began. Returns an unsubscribe function."""
         return self.session.subscribe("item/started", callback)
 
+    def wait_for_item_started(self, predicate: Callable[[ItemStartedParams], bool] | None = None) -> Awaitable[ItemStartedParams]:
+        """The next `item/started` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it after."""
+        return self.session.wait_for("item/started", predicate)
+
     def on_item_completed(self, callback: Callable[[ItemCompletedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `item/completed`: An item reached its final state. Returns an unsubscribe function."""
         return self.session.subscribe("item/completed", callback)
+
+    def wait_for_item_completed(self, predicate: Callable[[ItemCompletedParams], bool] | None = None) -> Awaitable[ItemCompletedParams]:
+        """The next `item/completed` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it
+        after.
+        """
+        return self.session.wait_for("item/completed", predicate)
 
     def on_item_agent_message_delta(self, callback: Callable[[AgentMessageDeltaParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `item/agentMessage/delta`: Streamed text of an agent message. Returns an unsubscribe function."""
         return self.session.subscribe("item/agentMessage/delta", callback)
 
+    def wait_for_item_agent_message_delta(self, predicate: Callable[[AgentMessageDeltaParams], bool] | None = None) -> Awaitable[AgentMessageDeltaParams]:
+        """The next `item/agentMessage/delta` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it,
+        await it after.
+        """
+        return self.session.wait_for("item/agentMessage/delta", predicate)
+
     def on_item_command_execution_output_delta(self, callback: Callable[[CommandExecutionOutputDeltaParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `item/commandExecution/outputDelta`: Streamed output of a running command. Returns an unsubscribe function."""
         return self.session.subscribe("item/commandExecution/outputDelta", callback)
 
+    def wait_for_item_command_execution_output_delta(
+        self, predicate: Callable[[CommandExecutionOutputDeltaParams], bool] | None = None
+    ) -> Awaitable[CommandExecutionOutputDeltaParams]:
+        """The next `item/commandExecution/outputDelta` whose params satisfy `predicate`. Registered at the call: call it before the request that
+        triggers it, await it after.
+        """
+        return self.session.wait_for("item/commandExecution/outputDelta", predicate)
+
     def on_item_reasoning_summary_text_delta(self, callback: Callable[[ReasoningSummaryTextDeltaParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `item/reasoning/summaryTextDelta`: Streamed reasoning summary text. Returns an unsubscribe function."""
         return self.session.subscribe("item/reasoning/summaryTextDelta", callback)
+
+    def wait_for_item_reasoning_summary_text_delta(
+        self, predicate: Callable[[ReasoningSummaryTextDeltaParams], bool] | None = None
+    ) -> Awaitable[ReasoningSummaryTextDeltaParams]:
+        """The next `item/reasoning/summaryTextDelta` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers
+        it, await it after.
+        """
+        return self.session.wait_for("item/reasoning/summaryTextDelta", predicate)
 
     def on_server_request_resolved(self, callback: Callable[[ServerRequestResolvedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `serverRequest/resolved`: A server->client request is settled; sent after the client's reply is processed, or when the turn ends
@@ -204,9 +260,21 @@ class Client:
         """
         return self.session.subscribe("serverRequest/resolved", callback)
 
+    def wait_for_server_request_resolved(
+        self, predicate: Callable[[ServerRequestResolvedParams], bool] | None = None
+    ) -> Awaitable[ServerRequestResolvedParams]:
+        """The next `serverRequest/resolved` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await
+        it after.
+        """
+        return self.session.wait_for("serverRequest/resolved", predicate)
+
     def on_error(self, callback: Callable[[ErrorNotificationParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `error`: A problem the client should show; the turn may still go on. Returns an unsubscribe function."""
         return self.session.subscribe("error", callback)
+
+    def wait_for_error(self, predicate: Callable[[ErrorNotificationParams], bool] | None = None) -> Awaitable[ErrorNotificationParams]:
+        """The next `error` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it after."""
+        return self.session.wait_for("error", predicate)
 
     def handle_item_command_execution_request_approval(self, handler: Callable[[CommandExecutionRequestApprovalParams], Awaitable[ApprovalResult]]) -> None:
         """Answer `item/commandExecution/requestApproval`: Ask the client to approve a command. The turn waits for the answer. Without a handler the
@@ -225,11 +293,12 @@ class Client:
 async def spawn_server(
     command: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None, limits: Limits | None = None
 ) -> AsyncIterator[Client]:
-    """Start `command` as a server speaking JSON lines on its stdin/stdout and yield a started client.
-
-    On exit the server's stdin is closed (its graceful shutdown) and the process is awaited.
+    """Start `command` as a server speaking JSON lines on its stdin/stdout and yield a started client
+    (`await client.connect(...)` next). On exit the server's stdin is closed (its graceful
+    shutdown) and the process is awaited. If the server dies, waiting calls raise ConnectionClosed
+    naming its exit status and the end of its stderr.
     """
-    limits = limits or Limits()
+    limits = limits or default_limits(_m.PROTOCOL)
     transport = await SubprocessTransport.spawn(command, env=env, cwd=cwd, max_message_bytes=limits.max_message_bytes)
     client = Client(transport, limits)
     client.start()

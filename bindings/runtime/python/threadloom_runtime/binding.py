@@ -10,6 +10,9 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from threadloom_runtime.connection import Limits
+from threadloom_runtime.spec import ProtocolSpec
+
 CLIENT_TO_SERVER = "clientToServer"
 SERVER_TO_CLIENT = "serverToClient"
 
@@ -99,3 +102,10 @@ def _downgrade_member(table: dict[str, Shape], definition: str, value: Any, vers
         shaped = (downgrade(table, definition, item, version) for item in value)
         return [item for item in shaped if item is not OMIT]
     return downgrade(table, definition, value, version)
+
+
+def default_limits(protocol: ProtocolSpec) -> Limits:
+    """The runtime's limits, with the message size the protocol declares for its stdio transport."""
+    if protocol.max_message_bytes is None:
+        return Limits()
+    return Limits(max_message_bytes=protocol.max_message_bytes)
