@@ -142,7 +142,7 @@ def _not_null_edits(protocol: Protocol, tree: ast.Module) -> list[Edit]:
                 continue
             prop = definition.property(_wire_name(member))
             if prop is not None and not prop.nullable:
-                edits.append(_not_null(member.annotation))
+                edits += _not_null(member.annotation)
     return edits
 
 
@@ -156,13 +156,16 @@ def _wire_name(member: ast.AnnAssign) -> str:
     return member.target.id
 
 
-def _not_null(annotation: ast.expr) -> Edit:
+def _not_null(annotation: ast.expr) -> list[Edit]:
     if isinstance(annotation, ast.Subscript) and getattr(annotation.value, "id", "") == "Annotated" and isinstance(annotation.slice, ast.Tuple):
         last = annotation.slice.elts[-1]
         assert last.end_lineno is not None and last.end_col_offset is not None
         after = (last.end_lineno, last.end_col_offset)  # after the last metadata element, before any trailing comma
-        return Edit(after, after, ", NOT_NULL")
-    return _edit(annotation, f"Annotated[{ast.unparse(annotation)}, NOT_NULL]")
+        return [Edit(after, after, ", NOT_NULL")]
+    # Two insertions rather than one replacement, so edits inside the annotation (open enums) still apply.
+    start = (annotation.lineno, annotation.col_offset)
+    end = (annotation.end_lineno or 0, annotation.end_col_offset or 0)
+    return [Edit(start, start, "Annotated["), Edit(end, end, ", NOT_NULL]")]
 
 
 def _single_literal(annotation: ast.expr) -> ast.Constant | None:
