@@ -190,7 +190,12 @@ def test_experimental_fields_need_the_opt_in() -> None:
         transport = MemoryTransport()
         methods = {"initialize": methods2.INITIALIZE, "thread/read": replace(methods2.THREAD_READ, experimental_fields=("includeTurns",))}
         session: ServerSession[None] = ServerSession(
-            transport, protocol=methods2.PROTOCOL, methods=methods, shapes={}, handlers={"initialize": initialize, "thread/read": thread_read}, make_peer=lambda s: None
+            transport,
+            protocol=methods2.PROTOCOL,
+            methods=methods,
+            shapes={},
+            handlers={"initialize": initialize, "thread/read": thread_read},
+            make_peer=lambda s: None,
         )
         session.connection.start()
         await transport.incoming.put(

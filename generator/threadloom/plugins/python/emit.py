@@ -226,7 +226,7 @@ async def serve_stdio(handler: ServerHandler, *, supported_versions: Sequence[in
 
 def client_module(protocol: Protocol, banner: str) -> str:
     label = protocol.label
-    out = [banner, f'"""Typed client of protocol {label}: one async method per request, typed subscriptions and approval handlers."""\n\n']
+    out = [banner, f'"""Typed client of protocol {label}: one async method per request, typed subscriptions, waiters and handlers of server requests."""\n\n']
     out.append("from __future__ import annotations\n\nimport contextlib\n")
     out.append("from collections.abc import AsyncIterator, Awaitable, Callable, Sequence\n\n")
     out.append("from threadloom_runtime.binding import default_limits\n")
