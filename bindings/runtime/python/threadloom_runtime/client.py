@@ -59,7 +59,7 @@ class ClientSession:
         handshake = self.protocol.handshake
         opens = handshake is not None and info.name == handshake.method
         if handshake is not None and opens and handshake.version_offer is not None:
-            handshake.version_offer.set_default(data, [self.version])
+            handshake.version_offer.set_default(data, [self.version] if handshake.version_offer_is_list else self.version)
         try:
             reply = await self.connection.request(info.name, data)
         except ProtocolError as error:

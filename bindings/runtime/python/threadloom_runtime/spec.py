@@ -63,6 +63,7 @@ class HandshakeSpec:
     opt_out_notifications: Member | None = None  # params: notification methods the client does not want
     # What a client that omits the offer speaks: the version before the offer member existed.
     version_without_offer: int = 1
+    version_offer_is_list: bool = True  # the offer is a list of versions (else one integer)
 
 
 @dataclass(frozen=True, slots=True)

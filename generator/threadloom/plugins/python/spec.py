@@ -57,6 +57,8 @@ def _handshake_source(protocol: Protocol) -> str:
         fields.append(f"{field}=Member({path!r}, since={since})")
     if offer_since > 1:
         fields.append(f"version_without_offer={offer_since - 1}")
+    if handshake.version_offer and method.params and _schema_at(protocol, method.params, handshake.version_offer).get("type") == "integer":
+        fields.append("version_offer_is_list=False")
     return f"HandshakeSpec({', '.join(fields)})"
 
 
@@ -73,6 +75,22 @@ def member(protocol: Protocol, definition: str, pointer: str) -> tuple[tuple[str
         refs = _refs(prop.schema)
         current = protocol.definitions.get(refs[0]) if refs else None
     return keys, since
+
+
+def _schema_at(protocol: Protocol, definition: str, pointer: str) -> dict[str, Any]:
+    """The schema of the member a pointer names (following `$ref`s), or {} when it is not an object's member."""
+    current = protocol.definitions.get(definition)
+    schema: Any = {}
+    for key in pointer.split("/")[1:]:
+        prop = current.property(key.replace("~1", "/").replace("~0", "~")) if current is not None else None
+        if prop is None:
+            return {}
+        schema = prop.schema
+        refs = _refs(schema)
+        current = protocol.definitions.get(refs[0]) if refs else None
+        if current is not None:
+            schema = current.schema
+    return schema if isinstance(schema, dict) else {}
 
 
 def _refs(schema: Any) -> list[str]:
