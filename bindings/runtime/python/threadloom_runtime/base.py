@@ -17,11 +17,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StrictStr, model_validator
-from pydantic_core import PydanticCustomError, PydanticUndefined
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchemaHandler, RootModel, StrictStr
+from pydantic_core import CoreSchema, PydanticUndefined
 
 UNKNOWN_TAG = "__unknown__"
 
@@ -55,24 +55,33 @@ class TaggedModel(ProtocolModel):
     # Marked as pydantic's own __init__ so validation (model_validate, nested members) never calls it.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
-    @model_validator(mode="before")
     @classmethod
-    def wire_constants_present(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key in _wire_constants(cls):
-                if key not in data:
-                    raise PydanticCustomError("missing", "Field required: `{member}`", {"member": key})
-        return data
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """The constants' defaults are the constructor's: in the validator they are required members."""
+        schema = handler(source)
+        if cls is not TaggedModel:
+            _require(schema, _wire_constants(cls))
+        return schema
+
+
+def _require(schema: Any, names: Iterable[str]) -> None:
+    while schema.get("type") in ("definitions", "model"):
+        schema = schema["schema"]
+    fields = schema.get("fields", {}) if schema.get("type") == "model-fields" else {}
+    for name in names:
+        field = fields.get(name)
+        if field is not None and field["schema"].get("type") == "default":
+            field["schema"] = field["schema"]["schema"]
 
 
 def _wire_constants(model: type[BaseModel]) -> dict[str, Any]:
-    """Wire name -> value of the members typed `Literal[<one value>]` with a default (computed once per class)."""
+    """Attribute name -> value of the members typed `Literal[<one value>]` with a default (computed once per class)."""
     found = model.__dict__.get("_wire_constants")
     if found is None:
         found = {}
         for name, info in model.model_fields.items():
             if get_origin(info.annotation) is Literal and len(get_args(info.annotation)) == 1 and info.default is not PydanticUndefined:
-                found[info.alias or name] = info.default
+                found[name] = info.default
         type.__setattr__(model, "_wire_constants", found)
     return found
 

@@ -1,12 +1,12 @@
 """What a generated version package tells the runtime: its method table and downgrade table.
 
-Both are plain data computed by the generator, so the hot path does dictionary lookups only.
+Both are plain data computed by the generator, so the hot path does dictionary lookups only. They
+are NamedTuples rather than dataclasses because defining one is much cheaper at import.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel
 
@@ -17,8 +17,7 @@ CLIENT_TO_SERVER = "clientToServer"
 SERVER_TO_CLIENT = "serverToClient"
 
 
-@dataclass(frozen=True, slots=True)
-class MethodInfo:
+class MethodInfo(NamedTuple):
     name: str  # wire name, e.g. `thread/start`
     python_name: str  # e.g. `thread_start`
     direction: str  # clientToServer | serverToClient
@@ -41,16 +40,14 @@ class MethodInfo:
         return self.stability == "experimental"
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectShape:
+class ObjectShape(NamedTuple):
     """Members added after some version, and members whose value may itself need shaping."""
 
     added: dict[str, int]  # wire member name -> version that added it
     children: dict[str, str]  # wire member name -> definition name of its value (or of its items)
 
 
-@dataclass(frozen=True, slots=True)
-class UnionShape:
+class UnionShape(NamedTuple):
     discriminator: str
     variants: dict[str, tuple[int, str]]  # tag -> (since, definition name)
     omit_newer: bool  # `x-downgrade: omit`: a variant newer than the peer is left out

@@ -7,22 +7,19 @@ on the wire and how large a message may be: all of it comes from a `ProtocolSpec
 code builds from the protocol document (`x-protocol.handshake`, `x-protocol.framing`,
 `x-protocol.transports`, `x-errors`). A protocol without a handshake has `handshake=None`: every
 method is callable from the first message.
+
+The classes are NamedTuples, not dataclasses: they are defined at import of every generated
+package, and a NamedTuple costs a fraction of a dataclass to define (cold start matters).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from threadloom_runtime import errors
 
-# Codes the runtime answers with when a protocol declares none for a situation. JSON-RPC reserves
-# -32000..-32099 for implementation-defined server errors.
-GENERIC_SERVER_ERROR = -32000
 
-
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(NamedTuple):
     """A member inside the handshake's params or result: a JSON pointer split into its keys, and
     the protocol version that introduced it (a peer of an older version never sends it)."""
 
@@ -53,8 +50,7 @@ class Member:
         data.setdefault(self.path[-1], value)
 
 
-@dataclass(frozen=True, slots=True)
-class HandshakeSpec:
+class HandshakeSpec(NamedTuple):
     method: str  # the request that opens a connection; other requests before it are refused
     initialized: str | None = None  # the notification the client sends once it has the answer
     version_offer: Member | None = None  # params: versions the client speaks (a list or one integer)
@@ -66,8 +62,7 @@ class HandshakeSpec:
     version_offer_is_list: bool = True  # the offer is a list of versions (else one integer)
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorCodes:
+class ErrorCodes(NamedTuple):
     """The code the runtime answers with in each situation; the protocol's own error table decides."""
 
     not_initialized: int = errors.INVALID_REQUEST
@@ -78,19 +73,17 @@ class ErrorCodes:
     message_too_large: int = errors.MESSAGE_TOO_LARGE
 
 
-@dataclass(frozen=True, slots=True)
-class Framing:
+class Framing(NamedTuple):
     jsonrpc_member: bool = True  # write `"jsonrpc": "2.0"` on every message (and require it on input)
     notification_extras: tuple[str, ...] = ()  # extra top-level members a peer puts on notifications (tolerated)
 
 
-@dataclass(frozen=True, slots=True)
-class ProtocolSpec:
+class ProtocolSpec(NamedTuple):
     name: str
     version: int
     handshake: HandshakeSpec | None = None
-    error_codes: ErrorCodes = field(default_factory=ErrorCodes)
-    framing: Framing = field(default_factory=Framing)
+    error_codes: ErrorCodes = ErrorCodes()
+    framing: Framing = Framing()
     max_message_bytes: int | None = None  # from the stdio transport's `maxMessageBytes`, if declared
 
 
