@@ -39,8 +39,10 @@ class AppServerHandler(ServerHandler):
         self.runtime = runtime
         self.workspace_root = runtime.workspace_root.resolve()
 
-    def server_info(self) -> m.ServerInfo:
-        return m.ServerInfo(name=SERVER_NAME, version=server_version())
+    async def initialize(self, params: m.InitializeParams, ctx: RequestContext) -> m.InitializeResult:
+        # The runtime has refused a second handshake and negotiated the version already.
+        server_info = m.ServerInfo(name=SERVER_NAME, version=server_version())
+        return m.InitializeResult(server_info=server_info, protocol_version=ctx.protocol_version)
 
     # ------------------------------------------------------------------ threads
 

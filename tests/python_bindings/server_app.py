@@ -30,8 +30,9 @@ class ScriptedServer(ServerHandler):
         self.ids = itertools.count(1)
         self.released = asyncio.Event()
 
-    def server_info(self) -> m.ServerInfo:
-        return m.ServerInfo(name="scripted-test-server", version="1")
+    async def initialize(self, params: m.InitializeParams, ctx: RequestContext) -> m.InitializeResult:
+        # protocolVersion is left out: the runtime writes the negotiated one (and v1 clients get none).
+        return m.InitializeResult(server_info=m.ServerInfo(name="scripted-test-server", version="1"))
 
     def _thread(self, thread_id: str) -> m.Thread:
         if thread_id not in self.threads:

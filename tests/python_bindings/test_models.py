@@ -75,7 +75,33 @@ def test_wire_parsing_uses_camel_case_only() -> None:
     with pytest.raises(ProtocolError) as failure:
         parse(m2.ThreadReadParams, {"thread_id": "t"})
     assert failure.value.data == {"path": "/threadId", "reason": "Field required"}
-    assert m2.ThreadReadParams(thread_id="t").model_dump(by_alias=True) == {"threadId": "t", "includeTurns": None}
+    assert m2.ThreadReadParams(thread_id="t").model_dump(exclude_unset=False) == {"threadId": "t", "includeTurns": None}
+
+
+def test_default_dump_is_the_wire_form() -> None:
+    """Wire names, unset members left out, explicit nulls kept: `model_dump_json()` is what goes on the wire."""
+    assert m2.ThreadReadParams(thread_id="t").model_dump() == {"threadId": "t"}
+    assert m2.ThreadReadParams(thread_id="t").model_dump_json() == '{"threadId":"t"}'
+    approval = m2.CommandExecutionRequestApprovalParams(thread_id="t", turn_id="u", item_id="i", command="ls", cwd="/", reason=None)
+    assert approval.model_dump()["reason"] is None
+    assert m2.ThreadReadParams(thread_id="t").model_dump(by_alias=False) == {"thread_id": "t"}
+
+
+def test_a_variant_tag_defaults_to_its_value_but_the_wire_needs_it() -> None:
+    text = m2.TextUserInput(text="hi")
+    assert text.type == "text"
+    assert text.model_dump() == {"type": "text", "text": "hi"}
+    started = m2.TurnStartParams(thread_id="t", input=[m2.TextUserInput(text="hi")])
+    assert started.model_dump() == {"threadId": "t", "input": [{"type": "text", "text": "hi"}]}
+    with pytest.raises(ValidationError):
+        m2.TextUserInput.model_validate({"text": "hi"})
+    with pytest.raises(ProtocolError) as failure:
+        parse(m2.TurnStartParams, {"threadId": "t", "input": [{"text": "hi"}]})
+    assert failure.value.data["path"] == "/input/0"
+
+
+def test_class_docstrings_come_from_the_descriptions() -> None:
+    assert m2.TextUserInput.__doc__ == "Plain text typed by the user."
 
 
 def test_invalid_params_point_into_nested_data() -> None:

@@ -175,8 +175,6 @@ def test_downgrade_omits_newer_variants_and_members_for_an_older_peer() -> None:
 
 def test_experimental_fields_need_the_opt_in() -> None:
     """No field of today's protocol is experimental, so the gate is checked with an amended table."""
-    from dataclasses import replace
-
     from threadloom_protocol.v2 import models as m2
     from threadloom_runtime.server import ServerSession
 
@@ -188,9 +186,14 @@ def test_experimental_fields_need_the_opt_in() -> None:
 
     async def scenario() -> None:
         transport = MemoryTransport()
-        methods = {"initialize": methods2.INITIALIZE, "thread/read": replace(methods2.THREAD_READ, experimental_fields=("includeTurns",))}
+        methods = {"initialize": methods2.INITIALIZE, "thread/read": methods2.THREAD_READ._replace(experimental_fields=("includeTurns",))}
         session: ServerSession[None] = ServerSession(
-            transport, version=2, methods=methods, shapes={}, handlers={"initialize": initialize, "thread/read": thread_read}, make_peer=lambda s: None
+            transport,
+            protocol=methods2.PROTOCOL,
+            methods=methods,
+            shapes={},
+            handlers={"initialize": initialize, "thread/read": thread_read},
+            make_peer=lambda s: None,
         )
         session.connection.start()
         await transport.incoming.put(

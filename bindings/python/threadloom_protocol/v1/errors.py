@@ -8,7 +8,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from threadloom_protocol.v1.models import (
+from threadloom_runtime.errors import ProtocolError
+
+from .models import (
     InvalidParamsErrorData,
     MessageTooLargeErrorData,
     ServerOverloadedErrorData,
@@ -16,7 +18,6 @@ from threadloom_protocol.v1.models import (
     TurnAlreadyActiveErrorData,
     TurnNotFoundErrorData,
 )
-from threadloom_runtime.errors import ProtocolError
 
 
 class ParseError(ProtocolError):

@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
-from threadloom_protocol.v1.models import (
+from threadloom_runtime.binding import MethodInfo, Shape
+from threadloom_runtime.spec import ProtocolSpec
+
+from .models import (
     AgentMessageDeltaParams,
     ApprovalResult,
     CommandExecutionOutputDeltaParams,
@@ -33,9 +36,11 @@ from threadloom_protocol.v1.models import (
     TurnStartParams,
     TurnStartResult,
 )
-from threadloom_runtime.binding import MethodInfo, Shape
 
 VERSION = 1
+
+# What the runtime follows for this protocol: its handshake (if any), framing, error codes, limits.
+PROTOCOL = ProtocolSpec(name="threadloom-app-server", version=1, max_message_bytes=8388608)
 
 INITIALIZE = MethodInfo(
     name="initialize",

@@ -10,64 +10,61 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Discriminator, Field, StrictBool, StrictInt, StrictStr, Tag
 from typing_extensions import TypeAliasType
 
-from threadloom_runtime.base import NOT_NULL, OPEN_ENUM, UNKNOWN_TAG, ProtocolModel, UnknownValue, UnknownVariant, open_tag
+from threadloom_runtime.base import NOT_NULL, OPEN_ENUM, UNKNOWN_TAG, ProtocolModel, TaggedModel, UnknownValue, UnknownVariant, open_tag
 
 
 class AgentMessageDeltaParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/agentMessage/delta`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item_id: Annotated[StrictStr, Field(alias="itemId", description="Item id.")]
     delta: Annotated[StrictStr, Field(description="Text to append.")]
 
 
-class AgentMessageItem(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["agentMessage"], Field(description="Always `agentMessage`.")]
+class AgentMessageItem(TaggedModel):
+    """Text written by the agent. Streamed with `item/agentMessage/delta`; `text` is complete on `item/completed`."""
+
+    type: Annotated[Literal["agentMessage"], Field(description="Always `agentMessage`.")] = "agentMessage"
     id: Annotated[StrictStr, Field(description="Item id.")]
     text: Annotated[StrictStr, Field(description="The message text so far.")]
 
 
 class ApprovalDecision(StrEnum):
+    """The client's answer to an approval request: `accept`, `decline`."""
+
     accept = "accept"
     decline = "decline"
 
 
 class ApprovalPolicy(StrEnum):
+    """When the agent must ask the client before running a command or changing a file: `always` asks every time, `never` proceeds without asking."""
+
     always = "always"
     never = "never"
 
 
 class ApprovalResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """The client's reply to an approval request."""
+
     decision: ApprovalDecision
 
 
 class ClientCapabilities(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """What the client supports. Every member is optional; an empty object is valid."""
 
 
 class ClientInfo(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Identifies the client application."""
+
     name: Annotated[StrictStr, Field(description="Machine-readable client name, e.g. `threadloom-vscode`.", min_length=1)]
     title: Annotated[StrictStr | None, Field(description="Human-readable client name."), NOT_NULL] = None
     version: Annotated[StrictStr, Field(description="Client version string.")]
 
 
 class CommandExecutionRequestApprovalParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/commandExecution/requestApproval`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item_id: Annotated[StrictStr, Field(alias="itemId", description="The pending commandExecution item.")]
@@ -77,6 +74,10 @@ class CommandExecutionRequestApprovalParams(ProtocolModel):
 
 
 class CommandExecutionStatus(StrEnum):
+    """Status of a command execution: `inProgress`, `completed` (exit code 0), `failed` (non-zero exit, timeout or spawn error), `declined` (approval
+    refused).
+    """
+
     in_progress = "inProgress"
     completed = "completed"
     failed = "failed"
@@ -84,80 +85,76 @@ class CommandExecutionStatus(StrEnum):
 
 
 class EmptyResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """An empty result for methods that only acknowledge."""
 
 
 class ErrorObject(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """The `error` member of a JSON-RPC error response. `code` identifies the error (see the error table); `data` is typed per code."""
+
     code: Annotated[StrictInt, Field(description="Error code: a standard JSON-RPC code or an application code from the error table.")]
     message: Annotated[StrictStr, Field(description="A short human-readable description. Clients must match on `code`, never on this text.")]
     data: Annotated[Any | None, Field(description="Typed extra information; its schema is given per code in the error table."), NOT_NULL] = None
 
 
 class FileChangeKind(StrEnum):
+    """What a change does to its file."""
+
     add = "add"
     delete = "delete"
     update = "update"
 
 
 class FileChangeStatus(StrEnum):
+    """Status of a file change: `inProgress`, `completed` (applied), `failed` (could not be applied), `declined` (approval refused)."""
+
     in_progress = "inProgress"
     completed = "completed"
     failed = "failed"
     declined = "declined"
 
 
-class ImageUserInput(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["image"], Field(description="Always `image`.")]
+class ImageUserInput(TaggedModel):
+    """An image given by URL."""
+
+    type: Annotated[Literal["image"], Field(description="Always `image`.")] = "image"
     url: Annotated[StrictStr, Field(description="http(s) or data URL of the image.")]
 
 
 class InitializeParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `initialize`."""
+
     client_info: Annotated[ClientInfo, Field(alias="clientInfo")]
     capabilities: Annotated[ClientCapabilities | None, NOT_NULL] = None
 
 
 class InitializedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of the `initialized` notification (empty)."""
 
 
 class InvalidParamsErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of a -32602 error: where the offending value is."""
+
     path: Annotated[StrictStr, Field(description="JSON pointer to the offending value inside `params` (empty string for `params` itself).")]
     reason: Annotated[StrictStr, Field(description="What is wrong with the value.")]
 
 
-class MentionUserInput(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["mention"], Field(description="Always `mention`.")]
+class MentionUserInput(TaggedModel):
+    """A local file the user mentions."""
+
+    type: Annotated[Literal["mention"], Field(description="Always `mention`.")] = "mention"
     path: Annotated[StrictStr, Field(description="Path of the file, relative to the thread's cwd or absolute.")]
     name: Annotated[StrictStr | None, Field(description="Display name."), NOT_NULL] = None
 
 
 class MessageTooLargeErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the MessageTooLarge error."""
+
     limit_bytes: Annotated[StrictInt, Field(alias="limitBytes", description="The largest message the server accepts, in bytes.", ge=1)]
 
 
 class OutputStream(StrEnum):
+    """Which output stream a chunk came from."""
+
     stdout = "stdout"
     stderr = "stderr"
 
@@ -167,126 +164,122 @@ RequestId = TypeAliasType(
 )
 
 
-class Response(ProtocolModel):
+class Response(TaggedModel):
+    """A successful JSON-RPC response. Its `result` is validated against the result schema of the request's method."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
     result: Annotated[dict[str, Any], Field(description="The method's result; see the method table.")]
 
 
 class ServerInfo(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Identifies the server implementation."""
+
     name: Annotated[StrictStr, Field(description="Server name.")]
     version: Annotated[StrictStr, Field(description="Server version string.")]
 
 
 class ServerOverloadedErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the ServerOverloaded error."""
+
     retry_after_ms: Annotated[StrictInt, Field(alias="retryAfterMs", description="How long the client should wait before retrying.", ge=0)]
 
 
-class TextUserInput(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["text"], Field(description="Always `text`.")]
+class TextUserInput(TaggedModel):
+    """Plain text typed by the user."""
+
+    type: Annotated[Literal["text"], Field(description="Always `text`.")] = "text"
     text: Annotated[StrictStr, Field(description="The text.")]
 
 
 class ThreadArchiveParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/archive`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to archive.")]
 
 
-class ThreadArchiveRequest(ProtocolModel):
+class ThreadArchiveRequest(TaggedModel):
+    """Wire message of `thread/archive`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/archive"], Field(description="Always `thread/archive`.")]
+    method: Annotated[Literal["thread/archive"], Field(description="Always `thread/archive`.")] = "thread/archive"
     params: ThreadArchiveParams
 
 
 class ThreadListParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/list`: threads newest first."""
+
     cursor: Annotated[StrictStr | None, Field(description="Opaque cursor from a previous page's `nextCursor`; absent or null for the first page.")] = None
     limit: Annotated[StrictInt, Field(description="Page size.", ge=1, le=100)] = 25
     archived: Annotated[StrictBool | None, Field(description="List archived threads instead of active ones."), NOT_NULL] = None
     cwd: Annotated[StrictStr | None, Field(description="Only threads with this working directory."), NOT_NULL] = None
 
 
-class ThreadListRequest(ProtocolModel):
+class ThreadListRequest(TaggedModel):
+    """Wire message of `thread/list`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/list"], Field(description="Always `thread/list`.")]
+    method: Annotated[Literal["thread/list"], Field(description="Always `thread/list`.")] = "thread/list"
     params: ThreadListParams
 
 
 class ThreadNotFoundErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the ThreadNotFound error."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="The id that matched no thread.")]
 
 
 class ThreadReadParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/read`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to read.")]
     include_turns: Annotated[StrictBool | None, Field(alias="includeTurns", description="Include the full history in `thread.turns`."), NOT_NULL] = None
 
 
-class ThreadReadRequest(ProtocolModel):
+class ThreadReadRequest(TaggedModel):
+    """Wire message of `thread/read`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/read"], Field(description="Always `thread/read`.")]
+    method: Annotated[Literal["thread/read"], Field(description="Always `thread/read`.")] = "thread/read"
     params: ThreadReadParams
 
 
 class ThreadResumeParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/resume`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to resume.")]
 
 
-class ThreadResumeRequest(ProtocolModel):
+class ThreadResumeRequest(TaggedModel):
+    """Wire message of `thread/resume`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/resume"], Field(description="Always `thread/resume`.")]
+    method: Annotated[Literal["thread/resume"], Field(description="Always `thread/resume`.")] = "thread/resume"
     params: ThreadResumeParams
 
 
 class ThreadStartParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/start`. Every member is optional."""
+
     cwd: Annotated[
         StrictStr | None,
         Field(description="Working directory for commands and file changes; defaults to the server's workspace root. Must lie inside it."),
@@ -295,65 +288,70 @@ class ThreadStartParams(ProtocolModel):
     approval_policy: Annotated[ApprovalPolicy | None, Field(alias="approvalPolicy"), NOT_NULL] = None
 
 
-class ThreadStartRequest(ProtocolModel):
+class ThreadStartRequest(TaggedModel):
+    """Wire message of `thread/start`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/start"], Field(description="Always `thread/start`.")]
+    method: Annotated[Literal["thread/start"], Field(description="Always `thread/start`.")] = "thread/start"
     params: ThreadStartParams
 
 
 class ThreadStatus(StrEnum):
+    """Runtime status of a thread: `idle` (no turn running), `active` (a turn is running), `systemError` (the thread cannot run turns)."""
+
     idle = "idle"
     active = "active"
     system_error = "systemError"
 
 
 class TurnAlreadyActiveErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the TurnAlreadyActive error."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="The busy thread.")]
     active_turn_id: Annotated[StrictStr, Field(alias="activeTurnId", description="The turn that is still in progress.")]
 
 
 class TurnErrorCode(StrEnum):
+    """Why a turn failed or an error was reported: `agentFailed`, `toolFailed`, `internal`."""
+
     agent_failed = "agentFailed"
     tool_failed = "toolFailed"
     internal = "internal"
 
 
 class TurnInterruptParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `turn/interrupt`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread of the turn.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn to interrupt.")]
 
 
-class TurnInterruptRequest(ProtocolModel):
+class TurnInterruptRequest(TaggedModel):
+    """Wire message of `turn/interrupt`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["turn/interrupt"], Field(description="Always `turn/interrupt`.")]
+    method: Annotated[Literal["turn/interrupt"], Field(description="Always `turn/interrupt`.")] = "turn/interrupt"
     params: TurnInterruptParams
 
 
 class TurnNotFoundErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the TurnNotFound error."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="The thread that was searched.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="The id that matched no turn of that thread.")]
 
 
 class TurnStatus(StrEnum):
+    """Status of a turn."""
+
     in_progress = "inProgress"
     completed = "completed"
     interrupted = "interrupted"
@@ -365,30 +363,29 @@ UserInput = TypeAliasType(
 )
 
 
-class UserMessageItem(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["userMessage"], Field(description="Always `userMessage`.")]
+class UserMessageItem(TaggedModel):
+    """The user's input that started a turn."""
+
+    type: Annotated[Literal["userMessage"], Field(description="Always `userMessage`.")] = "userMessage"
     id: Annotated[StrictStr, Field(description="Item id.")]
     content: Annotated[list[UserInput], Field(description="The input.")]
 
 
-class AgentMessageDeltaNotification(ProtocolModel):
+class AgentMessageDeltaNotification(TaggedModel):
+    """Wire message of `item/agentMessage/delta`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["item/agentMessage/delta"], Field(description="Always `item/agentMessage/delta`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["item/agentMessage/delta"], Field(description="Always `item/agentMessage/delta`.")] = "item/agentMessage/delta"
     params: AgentMessageDeltaParams
 
 
-class CommandExecutionItem(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["commandExecution"], Field(description="Always `commandExecution`.")]
+class CommandExecutionItem(TaggedModel):
+    """A shell command run by the agent."""
+
+    type: Annotated[Literal["commandExecution"], Field(description="Always `commandExecution`.")] = "commandExecution"
     id: Annotated[StrictStr, Field(description="Item id.")]
     command: Annotated[StrictStr, Field(description="The shell command line.")]
     cwd: Annotated[StrictStr, Field(description="Directory the command runs in.")]
@@ -400,9 +397,8 @@ class CommandExecutionItem(ProtocolModel):
 
 
 class CommandExecutionOutputDeltaParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/commandExecution/outputDelta`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item_id: Annotated[StrictStr, Field(alias="itemId", description="Item id.")]
@@ -410,50 +406,51 @@ class CommandExecutionOutputDeltaParams(ProtocolModel):
     stream: OutputStream
 
 
-class CommandExecutionRequestApprovalRequest(ProtocolModel):
+class CommandExecutionRequestApprovalRequest(TaggedModel):
+    """Wire message of `item/commandExecution/requestApproval`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["item/commandExecution/requestApproval"], Field(description="Always `item/commandExecution/requestApproval`.")]
+    method: Annotated[Literal["item/commandExecution/requestApproval"], Field(description="Always `item/commandExecution/requestApproval`.")] = (
+        "item/commandExecution/requestApproval"
+    )
     params: CommandExecutionRequestApprovalParams
 
 
-class ErrorResponse(ProtocolModel):
+class ErrorResponse(TaggedModel):
+    """A JSON-RPC error response. `id` is null only when the request's id could not be read (for example a line that is not JSON)."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: Annotated[RequestId | None, Field(description="The id of the failed request, or null.")]
     error: ErrorObject
 
 
 class FileChange(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """One file touched by a file change item."""
+
     path: Annotated[StrictStr, Field(description="Path of the file, relative to the thread's cwd.")]
     kind: Annotated[FileChangeKind | UnknownValue, OPEN_ENUM]
     diff: Annotated[StrictStr, Field(description="Unified diff of the change.")]
 
 
-class FileChangeItem(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["fileChange"], Field(description="Always `fileChange`.")]
+class FileChangeItem(TaggedModel):
+    """Files created, changed or deleted by the agent."""
+
+    type: Annotated[Literal["fileChange"], Field(description="Always `fileChange`.")] = "fileChange"
     id: Annotated[StrictStr, Field(description="Item id.")]
     changes: Annotated[list[FileChange], Field(description="The files touched.")]
     status: Annotated[FileChangeStatus | UnknownValue, OPEN_ENUM]
 
 
 class FileChangeRequestApprovalParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/fileChange/requestApproval`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item_id: Annotated[StrictStr, Field(alias="itemId", description="The pending fileChange item.")]
@@ -461,42 +458,46 @@ class FileChangeRequestApprovalParams(ProtocolModel):
     reason: Annotated[StrictStr | None, Field(description="Why the agent wants the change, or null.")]
 
 
-class FileChangeRequestApprovalRequest(ProtocolModel):
+class FileChangeRequestApprovalRequest(TaggedModel):
+    """Wire message of `item/fileChange/requestApproval`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["item/fileChange/requestApproval"], Field(description="Always `item/fileChange/requestApproval`.")]
+    method: Annotated[Literal["item/fileChange/requestApproval"], Field(description="Always `item/fileChange/requestApproval`.")] = (
+        "item/fileChange/requestApproval"
+    )
     params: FileChangeRequestApprovalParams
 
 
-class InitializeRequest(ProtocolModel):
+class InitializeRequest(TaggedModel):
+    """Wire message of `initialize`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["initialize"], Field(description="Always `initialize`.")]
+    method: Annotated[Literal["initialize"], Field(description="Always `initialize`.")] = "initialize"
     params: InitializeParams
 
 
 class InitializeResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `initialize`."""
+
     server_info: Annotated[ServerInfo, Field(alias="serverInfo")]
 
 
-class InitializedNotification(ProtocolModel):
+class InitializedNotification(TaggedModel):
+    """Wire message of `initialized`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["initialized"], Field(description="Always `initialized`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["initialized"], Field(description="Always `initialized`.")] = "initialized"
     params: InitializedParams
 
 
@@ -534,29 +535,28 @@ ThreadItem = TypeAliasType(
 
 
 class TurnError(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """A typed error attached to a failed turn."""
+
     code: Annotated[TurnErrorCode | UnknownValue, OPEN_ENUM]
     message: Annotated[StrictStr, Field(description="Human-readable detail.")]
 
 
 class TurnStartParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `turn/start`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to run the turn in.")]
     input: Annotated[list[UserInput], Field(description="The user's input.", min_length=1)]
 
 
-class TurnStartRequest(ProtocolModel):
+class TurnStartRequest(TaggedModel):
+    """Wire message of `turn/start`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["turn/start"], Field(description="Always `turn/start`.")]
+    method: Annotated[Literal["turn/start"], Field(description="Always `turn/start`.")] = "turn/start"
     params: TurnStartParams
 
 
@@ -582,20 +582,22 @@ ClientRequest = TypeAliasType(
 )
 
 
-class CommandExecutionOutputDeltaNotification(ProtocolModel):
+class CommandExecutionOutputDeltaNotification(TaggedModel):
+    """Wire message of `item/commandExecution/outputDelta`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["item/commandExecution/outputDelta"], Field(description="Always `item/commandExecution/outputDelta`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["item/commandExecution/outputDelta"], Field(description="Always `item/commandExecution/outputDelta`.")] = (
+        "item/commandExecution/outputDelta"
+    )
     params: CommandExecutionOutputDeltaParams
 
 
 class ErrorNotificationParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `error`: a problem during a turn that the client should show."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr | None, Field(alias="turnId", description="Turn id, or null when no turn is concerned.")]
     error: TurnError
@@ -603,27 +605,24 @@ class ErrorNotificationParams(ProtocolModel):
 
 
 class ItemCompletedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/completed`: the item in its final state."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item: ThreadItem
 
 
 class ItemStartedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/started`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item: ThreadItem
 
 
 class Turn(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """One unit of agent work started by user input."""
+
     id: Annotated[StrictStr, Field(description="Turn id.")]
     status: Annotated[TurnStatus | UnknownValue, OPEN_ENUM]
     items: Annotated[list[ThreadItem], Field(description="The turn's items in order. Empty in `turn/start` results and `turn/started`.")]
@@ -631,24 +630,21 @@ class Turn(ProtocolModel):
 
 
 class TurnCompletedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `turn/completed`: the turn in its final status, with all its items."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn: Turn
 
 
 class TurnStartResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `turn/start`: the new turn, `inProgress`, with no items yet."""
+
     turn: Turn
 
 
 class TurnStartedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `turn/started`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn: Turn
 
@@ -662,40 +658,42 @@ ClientMessage = TypeAliasType(
 )
 
 
-class ErrorNotification(ProtocolModel):
+class ErrorNotification(TaggedModel):
+    """Wire message of `error`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["error"], Field(description="Always `error`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["error"], Field(description="Always `error`.")] = "error"
     params: ErrorNotificationParams
 
 
-class ItemCompletedNotification(ProtocolModel):
+class ItemCompletedNotification(TaggedModel):
+    """Wire message of `item/completed`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["item/completed"], Field(description="Always `item/completed`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["item/completed"], Field(description="Always `item/completed`.")] = "item/completed"
     params: ItemCompletedParams
 
 
-class ItemStartedNotification(ProtocolModel):
+class ItemStartedNotification(TaggedModel):
+    """Wire message of `item/started`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["item/started"], Field(description="Always `item/started`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["item/started"], Field(description="Always `item/started`.")] = "item/started"
     params: ItemStartedParams
 
 
 class Thread(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """A durable conversation: an ordered list of turns."""
+
     id: Annotated[StrictStr, Field(description="Thread id.")]
     created_at: Annotated[StrictInt, Field(alias="createdAt", description="Creation time, Unix milliseconds.")]
     updated_at: Annotated[StrictInt, Field(alias="updatedAt", description="Last change, Unix milliseconds.")]
@@ -712,68 +710,66 @@ class Thread(ProtocolModel):
 
 
 class ThreadListResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `thread/list`."""
+
     data: Annotated[list[Thread], Field(description="One page of threads, newest first, without turns.")]
     next_cursor: Annotated[StrictStr | None, Field(alias="nextCursor", description="Cursor of the next page, or null on the last page.")]
 
 
 class ThreadReadResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `thread/read`."""
+
     thread: Thread
 
 
 class ThreadResumeResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `thread/resume`: the thread with its full history in `turns`."""
+
     thread: Thread
 
 
 class ThreadStartResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `thread/start`."""
+
     thread: Thread
 
 
 class ThreadStartedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/started`."""
+
     thread: Thread
 
 
-class TurnCompletedNotification(ProtocolModel):
+class TurnCompletedNotification(TaggedModel):
+    """Wire message of `turn/completed`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["turn/completed"], Field(description="Always `turn/completed`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["turn/completed"], Field(description="Always `turn/completed`.")] = "turn/completed"
     params: TurnCompletedParams
 
 
-class TurnStartedNotification(ProtocolModel):
+class TurnStartedNotification(TaggedModel):
+    """Wire message of `turn/started`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["turn/started"], Field(description="Always `turn/started`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["turn/started"], Field(description="Always `turn/started`.")] = "turn/started"
     params: TurnStartedParams
 
 
-class ThreadStartedNotification(ProtocolModel):
+class ThreadStartedNotification(TaggedModel):
+    """Wire message of `thread/started`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["thread/started"], Field(description="Always `thread/started`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["thread/started"], Field(description="Always `thread/started`.")] = "thread/started"
     params: ThreadStartedParams
 
 

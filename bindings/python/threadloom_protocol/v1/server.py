@@ -7,8 +7,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 
-from threadloom_protocol.v1 import methods as _m
-from threadloom_protocol.v1.models import (
+from threadloom_runtime.binding import default_limits
+from threadloom_runtime.connection import Limits
+from threadloom_runtime.server import Handler, ServerSession
+from threadloom_runtime.server import RequestContext as _RequestContext
+from threadloom_runtime.transport import Transport, stdio_transport
+
+from . import methods as _m
+from .models import (
     AgentMessageDeltaParams,
     ApprovalResult,
     CommandExecutionOutputDeltaParams,
@@ -21,7 +27,6 @@ from threadloom_protocol.v1.models import (
     InitializeResult,
     ItemCompletedParams,
     ItemStartedParams,
-    ServerInfo,
     ThreadArchiveParams,
     ThreadListParams,
     ThreadListResult,
@@ -38,10 +43,6 @@ from threadloom_protocol.v1.models import (
     TurnStartParams,
     TurnStartResult,
 )
-from threadloom_runtime.connection import Limits
-from threadloom_runtime.server import Handler, ServerSession
-from threadloom_runtime.server import RequestContext as _RequestContext
-from threadloom_runtime.transport import Transport, stdio_transport
 
 
 class ServerPeer:
@@ -90,13 +91,13 @@ class ServerPeer:
         self, params: CommandExecutionRequestApprovalParams, *, request_id: int | str | None = None
     ) -> ApprovalResult:
         """`item/commandExecution/requestApproval`: Ask the client to approve a command. The turn waits for the answer. Pass a string `request_id` to
-        know the id (e.g. for `serverRequest/resolved`); cancel the awaiting task to abandon it.
+        choose the id (e.g. to refer to the request later); cancel the awaiting task to abandon it.
         """
         return await self.session.request(_m.ITEM_COMMAND_EXECUTION_REQUEST_APPROVAL, params, ApprovalResult, request_id)
 
     async def item_file_change_request_approval(self, params: FileChangeRequestApprovalParams, *, request_id: int | str | None = None) -> ApprovalResult:
-        """`item/fileChange/requestApproval`: Ask the client to approve a file change. The turn waits for the answer. Pass a string `request_id` to know
-        the id (e.g. for `serverRequest/resolved`); cancel the awaiting task to abandon it.
+        """`item/fileChange/requestApproval`: Ask the client to approve a file change. The turn waits for the answer. Pass a string `request_id` to
+        choose the id (e.g. to refer to the request later); cancel the awaiting task to abandon it.
         """
         return await self.session.request(_m.ITEM_FILE_CHANGE_REQUEST_APPROVAL, params, ApprovalResult, request_id)
 
@@ -107,12 +108,9 @@ RequestContext = _RequestContext[ServerPeer]
 class ServerHandler(abc.ABC):
     """One async method per client->server method. Raise errors from `.errors`; other exceptions become -32603."""
 
-    def server_info(self) -> ServerInfo:
-        return ServerInfo(name="threadloom-protocol", version="0")
-
+    @abc.abstractmethod
     async def initialize(self, params: InitializeParams, ctx: RequestContext) -> InitializeResult:
-        """`initialize`: First request on every connection: identifies the client. Override to customise."""
-        return InitializeResult(server_info=self.server_info())
+        """`initialize`: First request on every connection: identifies the client. Errors: AlreadyInitialized."""
 
     @abc.abstractmethod
     async def thread_start(self, params: ThreadStartParams, ctx: RequestContext) -> ThreadStartResult:
@@ -171,13 +169,13 @@ def session(
     """A server session for one connection; `await session(...).run()` serves it until EOF."""
     return ServerSession(
         transport,
-        version=_m.VERSION,
+        protocol=_m.PROTOCOL,
         methods=_m.METHODS,
         shapes=_m.SHAPES,
         handlers=handler.handlers(),
         make_peer=ServerPeer,
         supported_versions=supported_versions,
-        limits=limits,
+        limits=limits or default_limits(_m.PROTOCOL),
     )
 
 
@@ -188,6 +186,6 @@ async def serve(handler: ServerHandler, transport: Transport, *, supported_versi
 
 async def serve_stdio(handler: ServerHandler, *, supported_versions: Sequence[int] | None = None, limits: Limits | None = None) -> None:
     """Serve this process's stdin/stdout (JSON lines) until stdin closes."""
-    limits = limits or Limits()
+    limits = limits or default_limits(_m.PROTOCOL)
     transport = await stdio_transport(limits.max_message_bytes)
     await serve(handler, transport, supported_versions=supported_versions, limits=limits)

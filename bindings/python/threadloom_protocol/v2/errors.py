@@ -8,7 +8,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from threadloom_protocol.v2.models import (
+from threadloom_runtime.errors import ProtocolError
+
+from .models import (
     ExperimentalApiRequiredErrorData,
     InvalidParamsErrorData,
     MessageTooLargeErrorData,
@@ -18,7 +20,6 @@ from threadloom_protocol.v2.models import (
     TurnNotFoundErrorData,
     UnsupportedProtocolVersionErrorData,
 )
-from threadloom_runtime.errors import ProtocolError
 
 
 class ParseError(ProtocolError):

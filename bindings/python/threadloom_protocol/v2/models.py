@@ -10,29 +10,31 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Discriminator, Field, StrictBool, StrictInt, StrictStr, Tag
 from typing_extensions import TypeAliasType
 
-from threadloom_runtime.base import NOT_NULL, OPEN_ENUM, UNKNOWN_TAG, ProtocolModel, UnknownValue, UnknownVariant, open_tag
+from threadloom_runtime.base import NOT_NULL, OPEN_ENUM, UNKNOWN_TAG, ProtocolModel, TaggedModel, UnknownValue, UnknownVariant, open_tag
 
 
 class AgentMessageDeltaParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/agentMessage/delta`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item_id: Annotated[StrictStr, Field(alias="itemId", description="Item id.")]
     delta: Annotated[StrictStr, Field(description="Text to append.")]
 
 
-class AgentMessageItem(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["agentMessage"], Field(description="Always `agentMessage`.")]
+class AgentMessageItem(TaggedModel):
+    """Text written by the agent. Streamed with `item/agentMessage/delta`; `text` is complete on `item/completed`."""
+
+    type: Annotated[Literal["agentMessage"], Field(description="Always `agentMessage`.")] = "agentMessage"
     id: Annotated[StrictStr, Field(description="Item id.")]
     text: Annotated[StrictStr, Field(description="The message text so far.")]
 
 
 class ApprovalDecision(StrEnum):
+    """The client's answer to an approval request: `accept`, `decline`, `acceptForSession` (accept and stop asking for this thread until the server
+    restarts), `cancel` (decline and interrupt the turn).
+    """
+
     accept = "accept"
     decline = "decline"
     accept_for_session = "acceptForSession"
@@ -40,27 +42,29 @@ class ApprovalDecision(StrEnum):
 
 
 class ApprovalPolicy(StrEnum):
+    """When the agent must ask the client before running a command or changing a file: `always` asks every time, `never` proceeds without asking."""
+
     always = "always"
     never = "never"
 
 
 class ApprovalResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """The client's reply to an approval request."""
+
     decision: ApprovalDecision
 
 
 class ArchiveFilter(StrEnum):
+    """Which threads `thread/list` returns: `active` (default), `archived`, or `all`."""
+
     active = "active"
     archived = "archived"
     all = "all"
 
 
 class ClientCapabilities(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """What the client supports. Every member is optional; an empty object is valid."""
+
     experimental_api: Annotated[
         StrictBool | None,
         Field(alias="experimentalApi", description="Opt in to experimental methods and fields. Without it they are rejected with ExperimentalApiRequired."),
@@ -74,18 +78,16 @@ class ClientCapabilities(ProtocolModel):
 
 
 class ClientInfo(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Identifies the client application."""
+
     name: Annotated[StrictStr, Field(description="Machine-readable client name, e.g. `threadloom-vscode`.", min_length=1)]
     title: Annotated[StrictStr | None, Field(description="Human-readable client name."), NOT_NULL] = None
     version: Annotated[StrictStr, Field(description="Client version string.")]
 
 
 class CommandExecutionRequestApprovalParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/commandExecution/requestApproval`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item_id: Annotated[StrictStr, Field(alias="itemId", description="The pending commandExecution item.")]
@@ -95,6 +97,10 @@ class CommandExecutionRequestApprovalParams(ProtocolModel):
 
 
 class CommandExecutionStatus(StrEnum):
+    """Status of a command execution: `inProgress`, `completed` (exit code 0), `failed` (non-zero exit, timeout or spawn error), `declined` (approval
+    refused).
+    """
+
     in_progress = "inProgress"
     completed = "completed"
     failed = "failed"
@@ -102,45 +108,44 @@ class CommandExecutionStatus(StrEnum):
 
 
 class EmptyResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """An empty result for methods that only acknowledge."""
 
 
 class ErrorObject(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """The `error` member of a JSON-RPC error response. `code` identifies the error (see the error table); `data` is typed per code."""
+
     code: Annotated[StrictInt, Field(description="Error code: a standard JSON-RPC code or an application code from the error table.")]
     message: Annotated[StrictStr, Field(description="A short human-readable description. Clients must match on `code`, never on this text.")]
     data: Annotated[Any | None, Field(description="Typed extra information; its schema is given per code in the error table."), NOT_NULL] = None
 
 
 class ExperimentalApiRequiredErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the ExperimentalApiRequired error."""
+
     feature: Annotated[StrictStr, Field(description="The experimental method or field that was used (`method` or `method#/json/pointer`).")]
 
 
 class FileChangeKind(StrEnum):
+    """What a change does to its file."""
+
     add = "add"
     delete = "delete"
     update = "update"
 
 
 class FileChangeStatus(StrEnum):
+    """Status of a file change: `inProgress`, `completed` (applied), `failed` (could not be applied), `declined` (approval refused)."""
+
     in_progress = "inProgress"
     completed = "completed"
     failed = "failed"
     declined = "declined"
 
 
-class ImageUserInput(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["image"], Field(description="Always `image`.")]
+class ImageUserInput(TaggedModel):
+    """An image given by URL."""
+
+    type: Annotated[Literal["image"], Field(description="Always `image`.")] = "image"
     url: Annotated[StrictStr, Field(description="http(s) or data URL of the image.")]
 
 
@@ -148,9 +153,8 @@ ProtocolVersion = TypeAliasType("ProtocolVersion", Annotated[StrictInt, Field(ge
 
 
 class InitializeParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `initialize`."""
+
     client_info: Annotated[ClientInfo, Field(alias="clientInfo")]
     capabilities: Annotated[ClientCapabilities | None, NOT_NULL] = None
     protocol_versions: Annotated[
@@ -165,59 +169,56 @@ class InitializeParams(ProtocolModel):
 
 
 class InitializedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of the `initialized` notification (empty)."""
 
 
 class InvalidParamsErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of a -32602 error: where the offending value is."""
+
     path: Annotated[StrictStr, Field(description="JSON pointer to the offending value inside `params` (empty string for `params` itself).")]
     reason: Annotated[StrictStr, Field(description="What is wrong with the value.")]
 
 
-class MentionUserInput(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["mention"], Field(description="Always `mention`.")]
+class MentionUserInput(TaggedModel):
+    """A local file the user mentions."""
+
+    type: Annotated[Literal["mention"], Field(description="Always `mention`.")] = "mention"
     path: Annotated[StrictStr, Field(description="Path of the file, relative to the thread's cwd or absolute.")]
     name: Annotated[StrictStr | None, Field(description="Display name."), NOT_NULL] = None
 
 
 class MessageTooLargeErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the MessageTooLarge error."""
+
     limit_bytes: Annotated[StrictInt, Field(alias="limitBytes", description="The largest message the server accepts, in bytes.", ge=1)]
 
 
 class OutputStream(StrEnum):
+    """Which output stream a chunk came from."""
+
     stdout = "stdout"
     stderr = "stderr"
 
 
 class PlanStepStatus(StrEnum):
+    """Progress of one plan step."""
+
     pending = "pending"
     in_progress = "inProgress"
     completed = "completed"
 
 
-class ReasoningItem(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["reasoning"], Field(description="Always `reasoning`.")]
+class ReasoningItem(TaggedModel):
+    """A summary of the agent's reasoning, streamed with `item/reasoning/summaryTextDelta`."""
+
+    type: Annotated[Literal["reasoning"], Field(description="Always `reasoning`.")] = "reasoning"
     id: Annotated[StrictStr, Field(description="Item id.")]
     summary: Annotated[list[StrictStr], Field(description="Summary paragraphs.")]
 
 
 class ReasoningSummaryTextDeltaParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/reasoning/summaryTextDelta`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item_id: Annotated[StrictStr, Field(alias="itemId", description="Item id.")]
@@ -230,87 +231,83 @@ RequestId = TypeAliasType(
 )
 
 
-class Response(ProtocolModel):
+class Response(TaggedModel):
+    """A successful JSON-RPC response. Its `result` is validated against the result schema of the request's method."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
     result: Annotated[dict[str, Any], Field(description="The method's result; see the method table.")]
 
 
 class ServerInfo(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Identifies the server implementation."""
+
     name: Annotated[StrictStr, Field(description="Server name.")]
     version: Annotated[StrictStr, Field(description="Server version string.")]
 
 
 class ServerOverloadedErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the ServerOverloaded error."""
+
     retry_after_ms: Annotated[StrictInt, Field(alias="retryAfterMs", description="How long the client should wait before retrying.", ge=0)]
 
 
 class ServerRequestResolvedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `serverRequest/resolved`: a server->client request is settled (answered, or moot because its turn ended)."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     request_id: Annotated[RequestId, Field(alias="requestId")]
 
 
-class TextUserInput(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["text"], Field(description="Always `text`.")]
+class TextUserInput(TaggedModel):
+    """Plain text typed by the user."""
+
+    type: Annotated[Literal["text"], Field(description="Always `text`.")] = "text"
     text: Annotated[StrictStr, Field(description="The text.")]
 
 
 class ThreadArchiveParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/archive`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to archive.")]
 
 
-class ThreadArchiveRequest(ProtocolModel):
+class ThreadArchiveRequest(TaggedModel):
+    """Wire message of `thread/archive`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/archive"], Field(description="Always `thread/archive`.")]
+    method: Annotated[Literal["thread/archive"], Field(description="Always `thread/archive`.")] = "thread/archive"
     params: ThreadArchiveParams
 
 
 class ThreadForkParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/fork`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to copy.")]
 
 
-class ThreadForkRequest(ProtocolModel):
+class ThreadForkRequest(TaggedModel):
+    """Wire message of `thread/fork`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/fork"], Field(description="Always `thread/fork`.")]
+    method: Annotated[Literal["thread/fork"], Field(description="Always `thread/fork`.")] = "thread/fork"
     params: ThreadForkParams
 
 
 class ThreadListParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/list`: threads newest first."""
+
     cursor: Annotated[StrictStr | None, Field(description="Opaque cursor from a previous page's `nextCursor`; absent or null for the first page.")] = None
     limit: Annotated[StrictInt, Field(description="Page size.", ge=1, le=100)] = 25
     archived: Annotated[StrictBool | None, Field(deprecated=True, description="List archived threads instead of active ones."), NOT_NULL] = None
@@ -318,108 +315,105 @@ class ThreadListParams(ProtocolModel):
     archive_filter: Annotated[ArchiveFilter | None, Field(alias="archiveFilter"), NOT_NULL] = None
 
 
-class ThreadListRequest(ProtocolModel):
+class ThreadListRequest(TaggedModel):
+    """Wire message of `thread/list`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/list"], Field(description="Always `thread/list`.")]
+    method: Annotated[Literal["thread/list"], Field(description="Always `thread/list`.")] = "thread/list"
     params: ThreadListParams
 
 
 class ThreadLoadedListParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/loaded/list` (empty)."""
 
 
-class ThreadLoadedListRequest(ProtocolModel):
+class ThreadLoadedListRequest(TaggedModel):
+    """Wire message of `thread/loaded/list`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/loaded/list"], Field(description="Always `thread/loaded/list`.")]
+    method: Annotated[Literal["thread/loaded/list"], Field(description="Always `thread/loaded/list`.")] = "thread/loaded/list"
     params: ThreadLoadedListParams
 
 
 class ThreadLoadedListResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `thread/loaded/list`."""
+
     data: Annotated[list[StrictStr], Field(description="Ids of the threads this server holds in memory.")]
 
 
 class ThreadNameSetParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/name/set`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to name.")]
     name: Annotated[StrictStr | None, Field(description="New name; null removes the name.")]
 
 
-class ThreadNameSetRequest(ProtocolModel):
+class ThreadNameSetRequest(TaggedModel):
+    """Wire message of `thread/name/set`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/name/set"], Field(description="Always `thread/name/set`.")]
+    method: Annotated[Literal["thread/name/set"], Field(description="Always `thread/name/set`.")] = "thread/name/set"
     params: ThreadNameSetParams
 
 
 class ThreadNotFoundErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the ThreadNotFound error."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="The id that matched no thread.")]
 
 
 class ThreadReadParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/read`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to read.")]
     include_turns: Annotated[StrictBool | None, Field(alias="includeTurns", description="Include the full history in `thread.turns`."), NOT_NULL] = None
 
 
-class ThreadReadRequest(ProtocolModel):
+class ThreadReadRequest(TaggedModel):
+    """Wire message of `thread/read`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/read"], Field(description="Always `thread/read`.")]
+    method: Annotated[Literal["thread/read"], Field(description="Always `thread/read`.")] = "thread/read"
     params: ThreadReadParams
 
 
 class ThreadResumeParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/resume`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to resume.")]
 
 
-class ThreadResumeRequest(ProtocolModel):
+class ThreadResumeRequest(TaggedModel):
+    """Wire message of `thread/resume`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/resume"], Field(description="Always `thread/resume`.")]
+    method: Annotated[Literal["thread/resume"], Field(description="Always `thread/resume`.")] = "thread/resume"
     params: ThreadResumeParams
 
 
 class ThreadStartParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/start`. Every member is optional."""
+
     cwd: Annotated[
         StrictStr | None,
         Field(description="Working directory for commands and file changes; defaults to the server's workspace root. Must lie inside it."),
@@ -429,100 +423,103 @@ class ThreadStartParams(ProtocolModel):
     name: Annotated[StrictStr | None, Field(description="Initial thread name."), NOT_NULL] = None
 
 
-class ThreadStartRequest(ProtocolModel):
+class ThreadStartRequest(TaggedModel):
+    """Wire message of `thread/start`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/start"], Field(description="Always `thread/start`.")]
+    method: Annotated[Literal["thread/start"], Field(description="Always `thread/start`.")] = "thread/start"
     params: ThreadStartParams
 
 
 class ThreadStatus(StrEnum):
+    """Runtime status of a thread: `idle` (no turn running), `active` (a turn is running), `systemError` (the thread cannot run turns)."""
+
     idle = "idle"
     active = "active"
     system_error = "systemError"
 
 
 class ThreadStatusChangedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/status/changed`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread whose status changed.")]
     status: Annotated[ThreadStatus | UnknownValue, OPEN_ENUM]
 
 
 class ThreadUnarchiveParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/unarchive`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to unarchive.")]
 
 
-class ThreadUnarchiveRequest(ProtocolModel):
+class ThreadUnarchiveRequest(TaggedModel):
+    """Wire message of `thread/unarchive`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["thread/unarchive"], Field(description="Always `thread/unarchive`.")]
+    method: Annotated[Literal["thread/unarchive"], Field(description="Always `thread/unarchive`.")] = "thread/unarchive"
     params: ThreadUnarchiveParams
 
 
 class TurnAlreadyActiveErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the TurnAlreadyActive error."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="The busy thread.")]
     active_turn_id: Annotated[StrictStr, Field(alias="activeTurnId", description="The turn that is still in progress.")]
 
 
 class TurnDiffUpdatedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `turn/diff/updated`: the aggregated unified diff of every file change in the turn so far."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     diff: Annotated[StrictStr, Field(description="Unified diff.")]
 
 
 class TurnErrorCode(StrEnum):
+    """Why a turn failed or an error was reported: `agentFailed`, `toolFailed`, `internal`."""
+
     agent_failed = "agentFailed"
     tool_failed = "toolFailed"
     internal = "internal"
 
 
 class TurnInterruptParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `turn/interrupt`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread of the turn.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn to interrupt.")]
 
 
-class TurnInterruptRequest(ProtocolModel):
+class TurnInterruptRequest(TaggedModel):
+    """Wire message of `turn/interrupt`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["turn/interrupt"], Field(description="Always `turn/interrupt`.")]
+    method: Annotated[Literal["turn/interrupt"], Field(description="Always `turn/interrupt`.")] = "turn/interrupt"
     params: TurnInterruptParams
 
 
 class TurnNotFoundErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the TurnNotFound error."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="The thread that was searched.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="The id that matched no turn of that thread.")]
 
 
 class TurnStatus(StrEnum):
+    """Status of a turn."""
+
     in_progress = "inProgress"
     completed = "completed"
     interrupted = "interrupted"
@@ -530,16 +527,14 @@ class TurnStatus(StrEnum):
 
 
 class TurnSteerResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `turn/steer`."""
+
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="The turn that received the input.")]
 
 
 class UnsupportedProtocolVersionErrorData(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Data of the UnsupportedProtocolVersion error."""
+
     requested: Annotated[list[StrictInt], Field(description="The versions the client offered.")]
     supported: Annotated[list[StrictInt], Field(description="The versions this server speaks.")]
 
@@ -549,30 +544,29 @@ UserInput = TypeAliasType(
 )
 
 
-class UserMessageItem(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["userMessage"], Field(description="Always `userMessage`.")]
+class UserMessageItem(TaggedModel):
+    """The user's input that started a turn."""
+
+    type: Annotated[Literal["userMessage"], Field(description="Always `userMessage`.")] = "userMessage"
     id: Annotated[StrictStr, Field(description="Item id.")]
     content: Annotated[list[UserInput], Field(description="The input.")]
 
 
-class AgentMessageDeltaNotification(ProtocolModel):
+class AgentMessageDeltaNotification(TaggedModel):
+    """Wire message of `item/agentMessage/delta`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["item/agentMessage/delta"], Field(description="Always `item/agentMessage/delta`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["item/agentMessage/delta"], Field(description="Always `item/agentMessage/delta`.")] = "item/agentMessage/delta"
     params: AgentMessageDeltaParams
 
 
-class CommandExecutionItem(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["commandExecution"], Field(description="Always `commandExecution`.")]
+class CommandExecutionItem(TaggedModel):
+    """A shell command run by the agent."""
+
+    type: Annotated[Literal["commandExecution"], Field(description="Always `commandExecution`.")] = "commandExecution"
     id: Annotated[StrictStr, Field(description="Item id.")]
     command: Annotated[StrictStr, Field(description="The shell command line.")]
     cwd: Annotated[StrictStr, Field(description="Directory the command runs in.")]
@@ -585,9 +579,8 @@ class CommandExecutionItem(ProtocolModel):
 
 
 class CommandExecutionOutputDeltaParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/commandExecution/outputDelta`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item_id: Annotated[StrictStr, Field(alias="itemId", description="Item id.")]
@@ -595,50 +588,51 @@ class CommandExecutionOutputDeltaParams(ProtocolModel):
     stream: OutputStream
 
 
-class CommandExecutionRequestApprovalRequest(ProtocolModel):
+class CommandExecutionRequestApprovalRequest(TaggedModel):
+    """Wire message of `item/commandExecution/requestApproval`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["item/commandExecution/requestApproval"], Field(description="Always `item/commandExecution/requestApproval`.")]
+    method: Annotated[Literal["item/commandExecution/requestApproval"], Field(description="Always `item/commandExecution/requestApproval`.")] = (
+        "item/commandExecution/requestApproval"
+    )
     params: CommandExecutionRequestApprovalParams
 
 
-class ErrorResponse(ProtocolModel):
+class ErrorResponse(TaggedModel):
+    """A JSON-RPC error response. `id` is null only when the request's id could not be read (for example a line that is not JSON)."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: Annotated[RequestId | None, Field(description="The id of the failed request, or null.")]
     error: ErrorObject
 
 
 class FileChange(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """One file touched by a file change item."""
+
     path: Annotated[StrictStr, Field(description="Path of the file, relative to the thread's cwd.")]
     kind: Annotated[FileChangeKind | UnknownValue, OPEN_ENUM]
     diff: Annotated[StrictStr, Field(description="Unified diff of the change.")]
 
 
-class FileChangeItem(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["fileChange"], Field(description="Always `fileChange`.")]
+class FileChangeItem(TaggedModel):
+    """Files created, changed or deleted by the agent."""
+
+    type: Annotated[Literal["fileChange"], Field(description="Always `fileChange`.")] = "fileChange"
     id: Annotated[StrictStr, Field(description="Item id.")]
     changes: Annotated[list[FileChange], Field(description="The files touched.")]
     status: Annotated[FileChangeStatus | UnknownValue, OPEN_ENUM]
 
 
 class FileChangeRequestApprovalParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/fileChange/requestApproval`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item_id: Annotated[StrictStr, Field(alias="itemId", description="The pending fileChange item.")]
@@ -646,32 +640,35 @@ class FileChangeRequestApprovalParams(ProtocolModel):
     reason: Annotated[StrictStr | None, Field(description="Why the agent wants the change, or null.")]
 
 
-class FileChangeRequestApprovalRequest(ProtocolModel):
+class FileChangeRequestApprovalRequest(TaggedModel):
+    """Wire message of `item/fileChange/requestApproval`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["item/fileChange/requestApproval"], Field(description="Always `item/fileChange/requestApproval`.")]
+    method: Annotated[Literal["item/fileChange/requestApproval"], Field(description="Always `item/fileChange/requestApproval`.")] = (
+        "item/fileChange/requestApproval"
+    )
     params: FileChangeRequestApprovalParams
 
 
-class InitializeRequest(ProtocolModel):
+class InitializeRequest(TaggedModel):
+    """Wire message of `initialize`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["initialize"], Field(description="Always `initialize`.")]
+    method: Annotated[Literal["initialize"], Field(description="Always `initialize`.")] = "initialize"
     params: InitializeParams
 
 
 class InitializeResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `initialize`."""
+
     server_info: Annotated[ServerInfo, Field(alias="serverInfo")]
     protocol_version: Annotated[
         StrictInt | None,
@@ -684,31 +681,34 @@ class InitializeResult(ProtocolModel):
     ] = None
 
 
-class InitializedNotification(ProtocolModel):
+class InitializedNotification(TaggedModel):
+    """Wire message of `initialized`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["initialized"], Field(description="Always `initialized`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["initialized"], Field(description="Always `initialized`.")] = "initialized"
     params: InitializedParams
 
 
 class PlanStep(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """One step of a plan."""
+
     step: Annotated[StrictStr, Field(description="What the step does.")]
     status: Annotated[PlanStepStatus | UnknownValue, OPEN_ENUM]
 
 
-class ReasoningSummaryTextDeltaNotification(ProtocolModel):
+class ReasoningSummaryTextDeltaNotification(TaggedModel):
+    """Wire message of `item/reasoning/summaryTextDelta`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["item/reasoning/summaryTextDelta"], Field(description="Always `item/reasoning/summaryTextDelta`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["item/reasoning/summaryTextDelta"], Field(description="Always `item/reasoning/summaryTextDelta`.")] = (
+        "item/reasoning/summaryTextDelta"
+    )
     params: ReasoningSummaryTextDeltaParams
 
 
@@ -721,80 +721,82 @@ ServerRequest = TypeAliasType(
 )
 
 
-class ServerRequestResolvedNotification(ProtocolModel):
+class ServerRequestResolvedNotification(TaggedModel):
+    """Wire message of `serverRequest/resolved`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["serverRequest/resolved"], Field(description="Always `serverRequest/resolved`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["serverRequest/resolved"], Field(description="Always `serverRequest/resolved`.")] = "serverRequest/resolved"
     params: ServerRequestResolvedParams
 
 
-class ThreadStatusChangedNotification(ProtocolModel):
+class ThreadStatusChangedNotification(TaggedModel):
+    """Wire message of `thread/status/changed`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["thread/status/changed"], Field(description="Always `thread/status/changed`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["thread/status/changed"], Field(description="Always `thread/status/changed`.")] = "thread/status/changed"
     params: ThreadStatusChangedParams
 
 
-class TurnDiffUpdatedNotification(ProtocolModel):
+class TurnDiffUpdatedNotification(TaggedModel):
+    """Wire message of `turn/diff/updated`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["turn/diff/updated"], Field(description="Always `turn/diff/updated`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["turn/diff/updated"], Field(description="Always `turn/diff/updated`.")] = "turn/diff/updated"
     params: TurnDiffUpdatedParams
 
 
 class TurnError(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """A typed error attached to a failed turn."""
+
     code: Annotated[TurnErrorCode | UnknownValue, OPEN_ENUM]
     message: Annotated[StrictStr, Field(description="Human-readable detail.")]
 
 
 class TurnStartParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `turn/start`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread to run the turn in.")]
     input: Annotated[list[UserInput], Field(description="The user's input.", min_length=1)]
 
 
-class TurnStartRequest(ProtocolModel):
+class TurnStartRequest(TaggedModel):
+    """Wire message of `turn/start`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["turn/start"], Field(description="Always `turn/start`.")]
+    method: Annotated[Literal["turn/start"], Field(description="Always `turn/start`.")] = "turn/start"
     params: TurnStartParams
 
 
 class TurnSteerParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `turn/steer`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread of the running turn.")]
     expected_turn_id: Annotated[StrictStr, Field(alias="expectedTurnId", description="The turn the client believes is running; a mismatch gets TurnNotFound.")]
     input: Annotated[list[UserInput], Field(description="Extra user input for the running turn.", min_length=1)]
 
 
-class TurnSteerRequest(ProtocolModel):
+class TurnSteerRequest(TaggedModel):
+    """Wire message of `turn/steer`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
     id: RequestId
-    method: Annotated[Literal["turn/steer"], Field(description="Always `turn/steer`.")]
+    method: Annotated[Literal["turn/steer"], Field(description="Always `turn/steer`.")] = "turn/steer"
     params: TurnSteerParams
 
 
@@ -825,31 +827,32 @@ ClientRequest = TypeAliasType(
 )
 
 
-class CommandExecutionOutputDeltaNotification(ProtocolModel):
+class CommandExecutionOutputDeltaNotification(TaggedModel):
+    """Wire message of `item/commandExecution/outputDelta`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["item/commandExecution/outputDelta"], Field(description="Always `item/commandExecution/outputDelta`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["item/commandExecution/outputDelta"], Field(description="Always `item/commandExecution/outputDelta`.")] = (
+        "item/commandExecution/outputDelta"
+    )
     params: CommandExecutionOutputDeltaParams
 
 
 class ErrorNotificationParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `error`: a problem during a turn that the client should show."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr | None, Field(alias="turnId", description="Turn id, or null when no turn is concerned.")]
     error: TurnError
     will_retry: Annotated[StrictBool, Field(alias="willRetry", description="Whether the server retries on its own.")]
 
 
-class PlanItem(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[Literal["plan"], Field(description="Always `plan`.")]
+class PlanItem(TaggedModel):
+    """The agent's plan for the turn."""
+
+    type: Annotated[Literal["plan"], Field(description="Always `plan`.")] = "plan"
     id: Annotated[StrictStr, Field(description="Item id.")]
     steps: Annotated[list[PlanStep], Field(description="The steps, in order.")]
 
@@ -881,9 +884,8 @@ ThreadItem = TypeAliasType(
 
 
 class Turn(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """One unit of agent work started by user input."""
+
     id: Annotated[StrictStr, Field(description="Turn id.")]
     status: Annotated[TurnStatus | UnknownValue, OPEN_ENUM]
     items: Annotated[list[ThreadItem], Field(description="The turn's items in order. Empty in `turn/start` results and `turn/started`.")]
@@ -893,24 +895,21 @@ class Turn(ProtocolModel):
 
 
 class TurnCompletedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `turn/completed`: the turn in its final status, with all its items."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn: Turn
 
 
 class TurnStartResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `turn/start`: the new turn, `inProgress`, with no items yet."""
+
     turn: Turn
 
 
 class TurnStartedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `turn/started`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn: Turn
 
@@ -924,38 +923,36 @@ ClientMessage = TypeAliasType(
 )
 
 
-class ErrorNotification(ProtocolModel):
+class ErrorNotification(TaggedModel):
+    """Wire message of `error`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["error"], Field(description="Always `error`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["error"], Field(description="Always `error`.")] = "error"
     params: ErrorNotificationParams
 
 
 class ItemCompletedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/completed`: the item in its final state."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item: ThreadItem
 
 
 class ItemStartedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `item/started`."""
+
     thread_id: Annotated[StrictStr, Field(alias="threadId", description="Thread id.")]
     turn_id: Annotated[StrictStr, Field(alias="turnId", description="Turn id.")]
     item: ThreadItem
 
 
 class Thread(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """A durable conversation: an ordered list of turns."""
+
     id: Annotated[StrictStr, Field(description="Thread id.")]
     created_at: Annotated[StrictInt, Field(alias="createdAt", description="Creation time, Unix milliseconds.")]
     updated_at: Annotated[StrictInt, Field(alias="updatedAt", description="Last change, Unix milliseconds.")]
@@ -974,95 +971,94 @@ class Thread(ProtocolModel):
 
 
 class ThreadForkResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `thread/fork`: the new thread, with `forkedFromId` set and the copied history in `turns`."""
+
     thread: Thread
 
 
 class ThreadListResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `thread/list`."""
+
     data: Annotated[list[Thread], Field(description="One page of threads, newest first, without turns.")]
     next_cursor: Annotated[StrictStr | None, Field(alias="nextCursor", description="Cursor of the next page, or null on the last page.")]
 
 
 class ThreadReadResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `thread/read`."""
+
     thread: Thread
 
 
 class ThreadResumeResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `thread/resume`: the thread with its full history in `turns`."""
+
     thread: Thread
 
 
 class ThreadStartResult(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Result of `thread/start`."""
+
     thread: Thread
 
 
 class ThreadStartedParams(ProtocolModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
+    """Params of `thread/started`."""
+
     thread: Thread
 
 
-class TurnCompletedNotification(ProtocolModel):
+class TurnCompletedNotification(TaggedModel):
+    """Wire message of `turn/completed`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["turn/completed"], Field(description="Always `turn/completed`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["turn/completed"], Field(description="Always `turn/completed`.")] = "turn/completed"
     params: TurnCompletedParams
 
 
-class TurnStartedNotification(ProtocolModel):
+class TurnStartedNotification(TaggedModel):
+    """Wire message of `turn/started`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["turn/started"], Field(description="Always `turn/started`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["turn/started"], Field(description="Always `turn/started`.")] = "turn/started"
     params: TurnStartedParams
 
 
-class ItemCompletedNotification(ProtocolModel):
+class ItemCompletedNotification(TaggedModel):
+    """Wire message of `item/completed`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["item/completed"], Field(description="Always `item/completed`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["item/completed"], Field(description="Always `item/completed`.")] = "item/completed"
     params: ItemCompletedParams
 
 
-class ItemStartedNotification(ProtocolModel):
+class ItemStartedNotification(TaggedModel):
+    """Wire message of `item/started`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["item/started"], Field(description="Always `item/started`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["item/started"], Field(description="Always `item/started`.")] = "item/started"
     params: ItemStartedParams
 
 
-class ThreadStartedNotification(ProtocolModel):
+class ThreadStartedNotification(TaggedModel):
+    """Wire message of `thread/started`."""
+
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
     )
-    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")]
-    method: Annotated[Literal["thread/started"], Field(description="Always `thread/started`.")]
+    jsonrpc: Annotated[Literal["2.0"], Field(description="Always `2.0`.")] = "2.0"
+    method: Annotated[Literal["thread/started"], Field(description="Always `thread/started`.")] = "thread/started"
     params: ThreadStartedParams
 
 

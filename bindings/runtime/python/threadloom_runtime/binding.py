@@ -1,21 +1,23 @@
 """What a generated version package tells the runtime: its method table and downgrade table.
 
-Both are plain data computed by the generator, so the hot path does dictionary lookups only.
+Both are plain data computed by the generator, so the hot path does dictionary lookups only. They
+are NamedTuples rather than dataclasses because defining one is much cheaper at import.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel
+
+from threadloom_runtime.connection import Limits
+from threadloom_runtime.spec import ProtocolSpec
 
 CLIENT_TO_SERVER = "clientToServer"
 SERVER_TO_CLIENT = "serverToClient"
 
 
-@dataclass(frozen=True, slots=True)
-class MethodInfo:
+class MethodInfo(NamedTuple):
     name: str  # wire name, e.g. `thread/start`
     python_name: str  # e.g. `thread_start`
     direction: str  # clientToServer | serverToClient
@@ -38,16 +40,14 @@ class MethodInfo:
         return self.stability == "experimental"
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectShape:
+class ObjectShape(NamedTuple):
     """Members added after some version, and members whose value may itself need shaping."""
 
     added: dict[str, int]  # wire member name -> version that added it
     children: dict[str, str]  # wire member name -> definition name of its value (or of its items)
 
 
-@dataclass(frozen=True, slots=True)
-class UnionShape:
+class UnionShape(NamedTuple):
     discriminator: str
     variants: dict[str, tuple[int, str]]  # tag -> (since, definition name)
     omit_newer: bool  # `x-downgrade: omit`: a variant newer than the peer is left out
@@ -99,3 +99,10 @@ def _downgrade_member(table: dict[str, Shape], definition: str, value: Any, vers
         shaped = (downgrade(table, definition, item, version) for item in value)
         return [item for item in shaped if item is not OMIT]
     return downgrade(table, definition, value, version)
+
+
+def default_limits(protocol: ProtocolSpec) -> Limits:
+    """The runtime's limits, with the message size the protocol declares for its stdio transport."""
+    if protocol.max_message_bytes is None:
+        return Limits()
+    return Limits(max_message_bytes=protocol.max_message_bytes)

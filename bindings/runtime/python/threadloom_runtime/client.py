@@ -1,7 +1,9 @@
-"""The client side of a connection: typed requests, notification subscribers, approval handlers."""
+"""The client side of a connection: the handshake, typed requests, notification subscribers and
+waiters, handlers of server->client requests (e.g. approvals)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import logging
@@ -13,16 +15,18 @@ from pydantic import BaseModel, ValidationError
 from threadloom_runtime import errors
 from threadloom_runtime.binding import SERVER_TO_CLIENT, MethodInfo
 from threadloom_runtime.connection import Connection, IncomingRequest, JsonObject, Limits
-from threadloom_runtime.errors import ProtocolError
+from threadloom_runtime.errors import ConnectionClosed, ProtocolError
+from threadloom_runtime.spec import ProtocolSpec
 from threadloom_runtime.transport import Transport
 from threadloom_runtime.validation import parse
 
-log = logging.getLogger("threadloom_protocol")
+log = logging.getLogger("threadloom_runtime")
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
 Subscriber = Callable[[Any], Awaitable[None] | None]
 RequestHandler = Callable[[Any], Awaitable[BaseModel]]
 ErrorTypes = Mapping[int, tuple[type[ProtocolError], type[BaseModel] | None]]
+Predicate = Callable[[Any], bool]
 
 
 class ClientSession:
@@ -30,29 +34,43 @@ class ClientSession:
         self,
         transport: Transport,
         *,
-        version: int,
+        protocol: ProtocolSpec,
         methods: Mapping[str, MethodInfo],
         error_types: ErrorTypes,
         limits: Limits | None = None,
     ) -> None:
-        self.version = version
+        self.protocol = protocol
+        self.version = protocol.version
         self._methods = methods
         self._error_types = error_types
         self._subscribers: dict[str, list[Subscriber]] = {}
+        self._waiters: dict[str, list[tuple[Predicate | None, asyncio.Future[Any]]]] = {}
         self._handlers: dict[str, RequestHandler] = {}
-        self.connection = Connection(transport, self, limits)
-        self.protocol_version: int | None = None
+        self.connection = Connection(transport, self, limits, protocol)
+        # None until the handshake's answer names a version; without a handshake: this version.
+        self.protocol_version: int | None = None if protocol.handshake else protocol.version
 
     # -- outgoing ------------------------------------------------------------------------------
 
-    async def request(self, info: MethodInfo, params: BaseModel, result: type[ResultT], defaults: JsonObject | None = None) -> ResultT:
-        """Send a request; `defaults` fill members an older server leaves out (e.g. `protocolVersion`)."""
+    async def request(self, info: MethodInfo, params: BaseModel, result: type[ResultT]) -> ResultT:
+        """Send a request and return its typed result. The handshake request offers this version
+        (unless the params already do) and records the version the server chose."""
+        data = params.model_dump(by_alias=True, exclude_unset=True)
+        handshake = self.protocol.handshake
+        opens = handshake is not None and info.name == handshake.method
+        if handshake is not None and opens and handshake.version_offer is not None:
+            handshake.version_offer.set_default(data, [self.version] if handshake.version_offer_is_list else self.version)
         try:
-            reply = await self.connection.request(info.name, params.model_dump(by_alias=True, exclude_unset=True))
+            reply = await self.connection.request(info.name, data)
         except ProtocolError as error:
             raise typed_error(self._error_types, error) from None
-        for member, value in (defaults or {}).items():
-            reply.setdefault(member, value)
+        if handshake is not None and opens:
+            chosen = handshake.version_chosen
+            if chosen is not None:
+                # A server from before version negotiation leaves the member out: it speaks that old version.
+                chosen.set_default(reply, handshake.version_without_offer)
+            negotiated = chosen.get(reply) if chosen is not None else self.version
+            self.protocol_version = negotiated if isinstance(negotiated, int) else self.version
         try:
             return result.model_validate(reply, by_alias=True, by_name=False)
         except ValidationError as failure:
@@ -67,6 +85,31 @@ class ClientSession:
         """Call `subscriber` with the typed params of every `method` notification; returns an unsubscribe function."""
         self._subscribers.setdefault(method, []).append(subscriber)
         return lambda: self._subscribers[method].remove(subscriber)
+
+    def wait_for(self, method: str, predicate: Predicate | None = None) -> Awaitable[Any]:
+        """The typed params of the next `method` notification that satisfies `predicate`.
+
+        The waiter is registered when this is called, so call it before sending the request that
+        triggers the notification, and await it afterwards. A closed connection raises ConnectionClosed.
+        """
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        entry = (predicate, future)
+        self._waiters.setdefault(method, []).append(entry)
+        return self._wait(method, entry)
+
+    async def _wait(self, method: str, entry: tuple[Predicate | None, asyncio.Future[Any]]) -> Any:
+        future = entry[1]
+        closed = asyncio.ensure_future(self.connection.wait_closed())
+        try:
+            await asyncio.wait({future, closed}, return_when=asyncio.FIRST_COMPLETED)
+            if future.done():
+                return future.result()
+            raise ConnectionClosed(f"the connection closed before a matching {method!r} arrived{self.connection.end_reason_suffix()}")
+        finally:
+            closed.cancel()
+            waiting = self._waiters.get(method, [])
+            if entry in waiting:
+                waiting.remove(entry)
 
     def set_handler(self, method: str, handler: RequestHandler) -> None:
         """Answer the server->client request `method` (e.g. an approval) with `handler`."""
@@ -87,15 +130,24 @@ class ClientSession:
 
     async def on_notification(self, method: str, params: JsonObject) -> None:
         subscribers = self._subscribers.get(method)
+        waiters = self._waiters.get(method)
         info = self._methods.get(method)
-        if not subscribers or info is None or info.direction != SERVER_TO_CLIENT:
+        if not (subscribers or waiters) or info is None or info.direction != SERVER_TO_CLIENT:
             return  # unknown notifications are skipped: a newer server may send more kinds
         try:
             parsed = parse(info.params, params)
         except ProtocolError as error:
             log.warning("dropping notification %r: %s", method, error.data)
             return
-        for subscriber in list(subscribers):
+        for predicate, future in list(waiters or ()):
+            if future.done():
+                continue
+            try:
+                if predicate is None or predicate(parsed):
+                    future.set_result(parsed)
+            except Exception as failure:  # a broken predicate fails its own waiter, not delivery
+                future.set_exception(failure)
+        for subscriber in list(subscribers or ()):
             outcome = subscriber(parsed)
             if inspect.isawaitable(outcome):
                 await outcome

@@ -19,9 +19,10 @@ import orjson
 
 from threadloom_runtime import errors
 from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge, ProtocolError
+from threadloom_runtime.spec import NO_PROTOCOL, ProtocolSpec
 from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, Transport
 
-log = logging.getLogger("threadloom_protocol")
+log = logging.getLogger("threadloom_runtime")
 
 RequestId = int | str
 JsonObject = dict[str, Any]
@@ -56,8 +57,12 @@ class Limits:
 
 
 class Connection:
-    def __init__(self, transport: Transport, dispatcher: Dispatcher, limits: Limits | None = None) -> None:
+    def __init__(self, transport: Transport, dispatcher: Dispatcher, limits: Limits | None = None, protocol: ProtocolSpec = NO_PROTOCOL) -> None:
         self._transport = transport
+        self._codes = protocol.error_codes
+        # `"jsonrpc": "2.0"` on every message written, and required on every message read, unless
+        # the protocol's framing leaves it out (then it is tolerated when present).
+        self._envelope: JsonObject = {"jsonrpc": "2.0"} if protocol.framing.jsonrpc_member else {}
         self._dispatcher = dispatcher
         self.limits = limits or Limits()
         self._ids = itertools.count(1)
@@ -83,7 +88,7 @@ class Connection:
         try:
             await self._read_loop()
         finally:
-            self._fail_pending("the connection closed before the response arrived")
+            self._fail_pending(f"the connection closed before the response arrived{self.end_reason_suffix()}")
             await self._notifications.put(None)
             await notifier
             await self._finish_handlers()
@@ -112,6 +117,11 @@ class Connection:
                 await reading
         self._closed.set()
 
+    def end_reason_suffix(self) -> str:
+        """Why the peer went away, when the transport knows (e.g. a server's exit status and stderr)."""
+        reason = getattr(self._transport, "end_reason", None)
+        return f" ({reason})" if reason else ""
+
     async def wait_closed(self) -> None:
         await self._closed.wait()
 
@@ -129,7 +139,7 @@ class Connection:
         request; a late response is then dropped.
         """
         if self._ending:
-            raise ConnectionClosed(f"cannot send {method!r}: the connection is closed")
+            raise ConnectionClosed(f"cannot send {method!r}: the connection is closed{self.end_reason_suffix()}")
         if request_id is None:
             request_id = next(self._ids)
         elif request_id in self._pending:
@@ -137,13 +147,13 @@ class Connection:
         future: asyncio.Future[JsonObject] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = (method, future)
         try:
-            await self._send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+            await self._send({**self._envelope, "id": request_id, "method": method, "params": params})
             return await future
         finally:
             self._pending.pop(request_id, None)
 
     async def notify(self, method: str, params: JsonObject) -> None:
-        await self._send({"jsonrpc": "2.0", "method": method, "params": params})
+        await self._send({**self._envelope, "method": method, "params": params})
 
     async def _send(self, message: JsonObject) -> None:
         data = orjson.dumps(message)
@@ -151,7 +161,7 @@ class Connection:
             await self._transport.write(data)
 
     async def _send_error(self, request_id: RequestId | None, error: ProtocolError) -> None:
-        await self._send({"jsonrpc": "2.0", "id": request_id, "error": error.to_json()})
+        await self._send({**self._envelope, "id": request_id, "error": error.to_json()})
 
     def _fail_pending(self, reason: str) -> None:
         self._ending = True  # from now on no response can arrive: new requests fail at once
@@ -167,14 +177,14 @@ class Connection:
             try:
                 data = await self._transport.read()
             except MessageTooLarge as too_large:
-                await self._send_error(None, _too_large(too_large.limit_bytes))
+                await self._send_error(None, _too_large(self._codes.message_too_large, too_large.limit_bytes))
                 continue
             except (ConnectionError, OSError):
                 return
             if data is None:
                 return
             if len(data) > self.limits.max_message_bytes:
-                await self._send_error(None, _too_large(self.limits.max_message_bytes))
+                await self._send_error(None, _too_large(self._codes.message_too_large, self.limits.max_message_bytes))
                 continue
             await self._receive(data)
 
@@ -184,7 +194,7 @@ class Connection:
         except orjson.JSONDecodeError:
             await self._send_error(None, ProtocolError(errors.PARSE_ERROR, "Parse error: the message is not valid JSON"))
             return
-        if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
+        if not isinstance(message, dict) or message.get("jsonrpc", None if self._envelope else "2.0") != "2.0":
             await self._send_error(_readable_id(message), _invalid("expected a JSON-RPC 2.0 object"))
         elif "method" in message:
             await self._receive_call(message)
@@ -212,7 +222,7 @@ class Connection:
 
     async def _start_request(self, request: IncomingRequest) -> None:
         if len(self._handlers) >= self.limits.max_in_flight:
-            overloaded = ProtocolError(errors.SERVER_OVERLOADED, "Server overloaded; retry later", {"retryAfterMs": self.limits.retry_after_ms})
+            overloaded = ProtocolError(self._codes.overloaded, "Server overloaded; retry later", {"retryAfterMs": self.limits.retry_after_ms})
             await self._send_error(request.id, overloaded)
             return
         try:
@@ -234,7 +244,7 @@ class Connection:
             log.exception("handler of %r failed", request.method)
             await self._send_error(request.id, ProtocolError(errors.INTERNAL_ERROR, "Internal error"))
             return
-        await self._send({"jsonrpc": "2.0", "id": request.id, "result": result})
+        await self._send({**self._envelope, "id": request.id, "result": result})
         for after in request.after_response:
             try:
                 await after()
@@ -282,5 +292,5 @@ def _invalid(reason: str) -> ProtocolError:
     return ProtocolError(errors.INVALID_REQUEST, f"Invalid request: {reason}")
 
 
-def _too_large(limit: int) -> ProtocolError:
-    return ProtocolError(errors.MESSAGE_TOO_LARGE, f"Message too large: the limit is {limit} bytes", {"limitBytes": limit})
+def _too_large(code: int, limit: int) -> ProtocolError:
+    return ProtocolError(code, f"Message too large: the limit is {limit} bytes", {"limitBytes": limit})

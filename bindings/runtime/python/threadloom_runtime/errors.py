@@ -6,23 +6,22 @@ from typing import Any
 
 from pydantic import BaseModel
 
+# JSON-RPC 2.0's own codes.
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+# The runtime's own conditions, in the range JSON-RPC reserves for implementation-defined server
+# errors; a protocol may map them to codes of its error table (`spec.ErrorCodes`).
 SERVER_OVERLOADED = -32001
-NOT_INITIALIZED = -32002
-ALREADY_INITIALIZED = -32003
 MESSAGE_TOO_LARGE = -32004
-EXPERIMENTAL_API_REQUIRED = -32020
-UNSUPPORTED_PROTOCOL_VERSION = -32021
 
 
 class ProtocolError(Exception):
     """An error that is sent to (or was received from) the peer as a JSON-RPC error response.
 
-    Raise it (or a generated subclass such as `threadloom_protocol.v2.errors.ThreadNotFound`) from a
+    Raise it (or a generated subclass from a bindings package's `errors` module) from a
     handler: the peer receives `code`, `message` and `data`. Any other exception becomes -32603
     with a generic message, so internals never leak.
     """

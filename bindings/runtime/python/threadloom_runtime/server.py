@@ -1,7 +1,7 @@
-"""The server side of a connection: negotiation, gating, dispatch to typed handlers, downgrading.
+"""The server side of a connection: handshake, gating, dispatch to typed handlers, downgrading.
 
-Generated code (`threadloom_protocol.vN.server`) supplies the method table, the downgrade table,
-the handler dispatch table and the typed peer; this module holds everything version-independent.
+Generated code (`<package>.vN.server`) supplies the protocol spec, the method table, the downgrade
+table, the handler dispatch table and the typed peer; this module holds everything version-independent.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from threadloom_runtime import errors
 from threadloom_runtime.binding import CLIENT_TO_SERVER, OMIT, MethodInfo, Shape, downgrade
 from threadloom_runtime.connection import AfterResponse, Connection, IncomingRequest, JsonObject, Limits
 from threadloom_runtime.errors import PeerTooOld, ProtocolError
+from threadloom_runtime.spec import HandshakeSpec, ProtocolSpec
 from threadloom_runtime.transport import Transport
 from threadloom_runtime.validation import parse
 
-log = logging.getLogger("threadloom_protocol")
+log = logging.getLogger("threadloom_runtime")
 
 PeerT = TypeVar("PeerT")
 ResultT = TypeVar("ResultT", bound=BaseModel)
@@ -40,8 +41,8 @@ class RequestContext(Generic[PeerT]):
 
     @property
     def protocol_version(self) -> int:
-        """The version negotiated at `initialize` (during `initialize` itself: the one just chosen)."""
-        return self.session.protocol_version or 1
+        """The version negotiated by the handshake (during the handshake itself: the one just chosen)."""
+        return self.session.protocol_version or self.session.version
 
     @property
     def request_id(self) -> int | str | None:
@@ -55,13 +56,19 @@ class RequestContext(Generic[PeerT]):
 
 
 class ServerSession(Generic[PeerT]):
-    """One client connection served by one handler object."""
+    """One client connection served by one handler object.
+
+    Everything protocol-specific comes from `protocol` (generated from the document): with a
+    declared handshake, requests before it are refused and it negotiates the version, the
+    experimental opt-in and notification opt-outs; without one, every method is callable at once
+    and the session speaks `protocol.version`.
+    """
 
     def __init__(
         self,
         transport: Transport,
         *,
-        version: int,
+        protocol: ProtocolSpec,
         methods: Mapping[str, MethodInfo],
         shapes: dict[str, Shape],
         handlers: Mapping[str, Handler],
@@ -69,16 +76,19 @@ class ServerSession(Generic[PeerT]):
         supported_versions: Sequence[int] | None = None,
         limits: Limits | None = None,
     ) -> None:
-        self.version = version
-        self.supported_versions = tuple(sorted(supported_versions or range(1, version + 1)))
+        self.protocol = protocol
+        self.version = protocol.version
+        self.supported_versions = tuple(sorted(supported_versions or range(1, protocol.version + 1)))
         self._methods = methods
         self._shapes = shapes
         self._handlers = handlers
+        self._handshake = protocol.handshake
         self.peer = make_peer(self)
-        self.connection = Connection(transport, self, limits)
-        self.protocol_version: int | None = None  # set by `initialize`
-        self.client_info: dict[str, Any] = {}
-        self.experimental_api = False
+        self.connection = Connection(transport, self, limits, protocol)
+        # None until the handshake chose a version; a protocol without a handshake speaks its own.
+        self.protocol_version: int | None = None if self._handshake else protocol.version
+        self.handshake_params: JsonObject = {}  # the raw params of the handshake request
+        self.experimental_api = self._handshake is None or self._handshake.experimental_opt_in is None
         self.opted_out: frozenset[str] = frozenset()
 
     async def run(self) -> None:
@@ -89,11 +99,11 @@ class ServerSession(Generic[PeerT]):
 
     def on_request(self, request: IncomingRequest) -> Awaitable[JsonObject]:
         info = self._callable(request.method, request=True)
-        self._check_lifecycle(info)
+        opens = self._check_lifecycle(info)
         self._check_experimental(info, request.params)
         params = parse(info.params, request.params)
-        if info.name == "initialize":
-            self._negotiate(request.params)
+        if opens is not None:
+            self._negotiate(opens, request.params)
         context = RequestContext(self, request)
         return self._answer(info, self._handlers[info.name], params, context)
 
@@ -115,37 +125,58 @@ class ServerSession(Generic[PeerT]):
             raise ProtocolError(errors.METHOD_NOT_FOUND, f"Method not found: {method}")
         return info
 
-    def _check_lifecycle(self, info: MethodInfo) -> None:
-        if self.protocol_version is None and info.name != "initialize":
-            raise ProtocolError(errors.NOT_INITIALIZED, "Not initialized: send `initialize` first")
-        if self.protocol_version is not None and info.name == "initialize":
-            raise ProtocolError(errors.ALREADY_INITIALIZED, "Already initialized")
+    def _check_lifecycle(self, info: MethodInfo) -> HandshakeSpec | None:
+        """Refuse requests before the handshake and a second handshake; return the spec when `info` opens."""
+        handshake = self._handshake
+        if handshake is None:
+            return None
+        codes = self.protocol.error_codes
+        if self.protocol_version is None and info.name != handshake.method:
+            raise ProtocolError(codes.not_initialized, f"Not initialized: send `{handshake.method}` first")
+        if self.protocol_version is not None and info.name == handshake.method:
+            raise ProtocolError(codes.already_initialized, "Already initialized")
+        return handshake if info.name == handshake.method else None
 
     def _check_experimental(self, info: MethodInfo, params: JsonObject) -> None:
         if self.experimental_api:
             return
         feature = info.name if info.experimental else next((f"{info.name}#/{f}" for f in info.experimental_fields if f in params), None)
         if feature is not None:
-            raise ProtocolError(errors.EXPERIMENTAL_API_REQUIRED, f"Experimental API required for {feature}", {"feature": feature})
+            code = self.protocol.error_codes.experimental_required
+            raise ProtocolError(code, f"Experimental API required for {feature}", {"feature": feature})
 
-    def _negotiate(self, params: JsonObject) -> None:
-        offered = params.get("protocolVersions")
-        requested = list(offered) if isinstance(offered, list) else [1]  # absent: a version-1 client
-        chosen = next((v for v in requested if v in self.supported_versions), None)
+    def _negotiate(self, handshake: HandshakeSpec, params: JsonObject) -> None:
+        chosen = self._choose_version(handshake, params)
+        self.protocol_version = chosen
+        self.handshake_params = params
+        opt_in = handshake.experimental_opt_in
+        if opt_in is not None:
+            self.experimental_api = opt_in.since <= chosen and opt_in.get(params) is True
+        opt_out = handshake.opt_out_notifications
+        listed = opt_out.get(params) if opt_out is not None else None
+        self.opted_out = frozenset(m for m in listed if isinstance(m, str)) if isinstance(listed, list) else frozenset()
+
+    def _choose_version(self, handshake: HandshakeSpec, params: JsonObject) -> int:
+        offer = handshake.version_offer
+        if offer is None:
+            return self.version
+        offered = offer.get(params) if offer.present(params) else handshake.version_without_offer
+        requested = list(offered) if isinstance(offered, list) else [offered]
+        chosen = next((v for v in requested if isinstance(v, int) and v in self.supported_versions), None)
         if chosen is None:
             data = {"requested": requested, "supported": list(self.supported_versions)}
-            raise ProtocolError(errors.UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version", data)
-        capabilities = params.get("capabilities") or {}
-        self.protocol_version = chosen
-        self.client_info = params.get("clientInfo") or {}
-        self.experimental_api = chosen >= 2 and capabilities.get("experimentalApi") is True
-        self.opted_out = frozenset(capabilities.get("optOutNotificationMethods") or ())
+            raise ProtocolError(self.protocol.error_codes.unsupported_version, "Unsupported protocol version", data)
+        return chosen
 
     async def _answer(self, info: MethodInfo, handler: Handler, params: BaseModel, context: RequestContext[PeerT]) -> JsonObject:
         result = await handler(params, context)
         if info.result is None or not isinstance(result, info.result):
             raise TypeError(f"handler of {info.name!r} returned {type(result).__name__}, not {info.result}")
-        data = self._outgoing(info.result_definition, result)
+        data = result.model_dump(by_alias=True, exclude_unset=True)
+        handshake = self._handshake
+        if handshake is not None and handshake.version_chosen is not None and info.name == handshake.method:
+            handshake.version_chosen.set_default(data, self.protocol_version)  # shaping drops it for peers before the member
+        data = self._shape(info.result_definition, data)
         if data is OMIT:
             raise TypeError(f"the result of {info.name!r} cannot be expressed in protocol version {self.protocol_version}")
         return data  # type: ignore[no-any-return]
@@ -176,7 +207,9 @@ class ServerSession(Generic[PeerT]):
             raise ProtocolError(errors.INVALID_PARAMS, f"the client's reply to {info.name!r} is invalid: {failure.errors()[0]['msg']}") from None
 
     def _outgoing(self, definition: str | None, model: BaseModel) -> Any:
-        data = model.model_dump(by_alias=True, exclude_unset=True)
+        return self._shape(definition, model.model_dump(by_alias=True, exclude_unset=True))
+
+    def _shape(self, definition: str | None, data: Any) -> Any:
         version = self.protocol_version or self.version
         if definition is not None and version < self.version:
             return downgrade(self._shapes, definition, data, version)

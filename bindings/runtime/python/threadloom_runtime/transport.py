@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import BinaryIO, Protocol
 
-from threadloom_runtime.errors import MessageTooLarge
+from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge
 
 DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 _CHUNK = 64 * 1024
@@ -139,12 +139,22 @@ async def stdio_transport(max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) ->
 
 
 class SubprocessTransport(JsonLinesTransport):
-    """Client side: spawn a server process and talk to it over its stdin/stdout."""
+    """Client side: spawn a server process and talk to it over its stdin/stdout.
+
+    The server's stderr is passed through to ours and its tail is kept, so when the server dies
+    `end_reason` says how (exit status, last stderr lines) and waiting requests fail with it.
+    """
+
+    STDERR_TAIL_BYTES = 2048
+    EXIT_WAIT_SECONDS = 10.0  # after stdout closes, how long to wait for the exit status (a hang detector)
 
     def __init__(self, process: asyncio.subprocess.Process, max_message_bytes: int) -> None:
         assert process.stdout is not None and process.stdin is not None
         super().__init__(process.stdout, process.stdin, max_message_bytes)
         self.process = process
+        self.end_reason: str | None = None
+        self._stderr_tail = bytearray()
+        self._stderr_pump = asyncio.create_task(self._pump_stderr()) if process.stderr is not None else None
 
     @classmethod
     async def spawn(
@@ -156,15 +166,66 @@ class SubprocessTransport(JsonLinesTransport):
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> SubprocessTransport:
         process = await asyncio.create_subprocess_exec(
-            *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, cwd=cwd, limit=_CHUNK * 2
+            *command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+            limit=_CHUNK * 2,
         )
         return cls(process, max_message_bytes)
 
+    async def _pump_stderr(self) -> None:
+        assert self.process.stderr is not None
+        while chunk := await self.process.stderr.read(_CHUNK):
+            with contextlib.suppress(OSError, ValueError, AttributeError):  # our stderr may be closed or replaced
+                sys.stderr.buffer.write(chunk)
+                sys.stderr.buffer.flush()
+            self._stderr_tail += chunk
+            del self._stderr_tail[: -self.STDERR_TAIL_BYTES]
+
+    async def read(self) -> bytes | None:
+        try:
+            data = await super().read()
+        except (ConnectionError, OSError):
+            data = None
+        if data is None:
+            await self._describe_end()
+        return data
+
+    async def write(self, data: bytes) -> None:
+        try:
+            await super().write(data)
+        except (ConnectionError, OSError) as failure:
+            await self._describe_end()
+            raise ConnectionClosed(f"cannot write to the server ({self.end_reason})") from failure
+
+    async def _describe_end(self) -> None:
+        """The server closed its stdout: wait (boundedly) for its exit status and stderr, and say what happened."""
+        if self.end_reason is not None:
+            return
+        try:
+            status = await asyncio.wait_for(self.process.wait(), self.EXIT_WAIT_SECONDS)
+        except TimeoutError:
+            self.end_reason = "the server closed its stdout but is still running"
+            return
+        if self._stderr_pump is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._stderr_pump), self.EXIT_WAIT_SECONDS)
+        tail = bytes(self._stderr_tail).decode("utf-8", "replace").strip()
+        how = f"killed by signal {-status}" if status < 0 else f"exited with status {status}"
+        self.end_reason = f"the server {how}" + (f"; its stderr ended with:\n{tail}" if tail else "; its stderr was empty")
+
     async def close(self, timeout: float = 5.0) -> None:
         """Close the server's stdin (its EOF: a graceful shutdown) and wait for it to exit."""
-        await super().close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await super().close()
         try:
             await asyncio.wait_for(self.process.wait(), timeout)
         except TimeoutError:
             self.process.kill()
             await self.process.wait()
+        if self._stderr_pump is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._stderr_pump), timeout)

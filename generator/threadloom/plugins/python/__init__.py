@@ -1,44 +1,73 @@
-"""Python bindings target: one package per protocol version under bindings/python/threadloom_protocol.
+"""Python target: a complete, installable package for any protocol.
 
-Models come from datamodel-code-generator (see `models.py` for the pre/post-processing); the method
-table, typed errors, server stubs and client are emitted from the intermediate model. The
-runtime is the separate distribution threadloom-runtime (bindings/runtime/python), so orphan removal never
-touches it. Every file is normalised with ruff (import order, then format) so `make lint` passes
-and the output is byte-for-byte deterministic for `generate --check`.
+`package_files(protocols, package=..., out=...)` returns every file of the distribution: a
+pyproject.toml (depending on threadloom-runtime), a README, `<package>/py.typed`, and per version
+`<package>/vN/` with models, method tables (and the protocol spec the runtime follows), errors,
+typed server stubs and a typed client. Models come from datamodel-code-generator (see
+`models.py`); the other modules are emitted from the intermediate model (`emit.py`). Generated
+modules import each other relatively, so the package can carry any name. Every file is
+normalised with ruff in isolation, so the output is byte-for-byte the same wherever it is written.
+
+This repository's own bindings are the same package, named `threadloom_protocol`, in bindings/python.
 """
 
 from __future__ import annotations
 
+from threadloom.errors import InputError
 from threadloom.generate import Context, Target, banner
 from threadloom.model import Protocol
-from threadloom.plugins.python import emit
+from threadloom.plugins.python import distribution, emit
 from threadloom.plugins.python.format import ruff_normalise
 from threadloom.plugins.python.models import codegen, postprocess
 
 TARGET = Target(
     name="python",
-    description="Python package threadloom-protocol: pydantic models, typed server stubs and client (bindings/python/)",
-    owned_dirs=("bindings/python/threadloom_protocol",),
+    description="a Python package: pyproject.toml, pydantic models, method tables, typed server stubs and client",
+    owned_dirs=(),  # see owned_dirs(): the package folder, named by the context
 )
 
-PACKAGE = "bindings/python/threadloom_protocol"
+COMMAND = "threadloom generate python"
+
+
+def owned_dirs(context: Context) -> tuple[str, ...]:
+    return (context.python_package(),)
 
 
 def generate(context: Context) -> dict[str, str]:
-    files: dict[str, str] = {}
-    for protocol in context.protocols:
-        files.update(version_files(protocol))
-    return {path: ruff_normalise(text, path, context.root) for path, text in files.items()}
+    """The package for `--protocol`/`--out`/`--package`. Option `readme: false` leaves the README to
+    the project (our bindings/python/README.md is a hand-written guide tested against the server)."""
+    head = context.banner("# ")
+    readme_head = context.banner("<!-- ", " -->")
+    return package_files(context.protocols, package=context.python_package(), readme=bool(context.options.get("readme", True)), heads=(head, readme_head))
 
 
-def version_files(protocol: Protocol) -> dict[str, str]:
-    head = banner("threadloom generate python", "# ")
-    folder = f"{PACKAGE}/{protocol.label}"
+def package_files(protocols: list[Protocol], *, package: str, out: str = "", readme: bool = True, heads: tuple[str, str] | None = None) -> dict[str, str]:
+    """Every file of the distribution, keyed by path under `out` ("" for paths relative to the output root)."""
+    if not package.isidentifier():
+        raise InputError(COMMAND, f"{package!r} is not a Python package name", hint="use letters, digits and underscores, e.g. todo_protocol")
+    if not protocols:
+        raise InputError(COMMAND, "no protocol version to generate")
+    head, readme_head = heads or (banner(COMMAND, "# "), banner(COMMAND, "<!-- ", " -->"))
+    files = {
+        "pyproject.toml": distribution.pyproject(protocols, package, head),
+        f"{package}/__init__.py": distribution.package_module(protocols, package, head),
+    }
+    if readme:
+        files["README.md"] = distribution.readme(protocols, package, readme_head)
+    for protocol in protocols:
+        files.update({f"{package}/{protocol.label}/{name}": text for name, text in version_modules(protocol, head).items()})
+    prefix = f"{out.rstrip('/')}/" if out else ""
+    formatted = {f"{prefix}{path}": ruff_normalise(text, path) if path.endswith(".py") else text for path, text in files.items()}
+    formatted[f"{prefix}{package}/py.typed"] = ""
+    return formatted
+
+
+def version_modules(protocol: Protocol, head: str) -> dict[str, str]:
     return {
-        f"{folder}/__init__.py": emit.package_module(protocol, head),
-        f"{folder}/models.py": postprocess(protocol, codegen(protocol), head),
-        f"{folder}/methods.py": emit.methods_module(protocol, head),
-        f"{folder}/errors.py": emit.errors_module(protocol, head),
-        f"{folder}/server.py": emit.server_module(protocol, head),
-        f"{folder}/client.py": emit.client_module(protocol, head),
+        "__init__.py": emit.package_module(protocol, head),
+        "models.py": postprocess(protocol, codegen(protocol), head),
+        "methods.py": emit.methods_module(protocol, head),
+        "errors.py": emit.errors_module(protocol, head),
+        "server.py": emit.server_module(protocol, head),
+        "client.py": emit.client_module(protocol, head),
     }

@@ -5,10 +5,12 @@ from __future__ import annotations
 import textwrap
 
 from threadloom.model import Direction, Kind, Method, Protocol
+from threadloom.plugins.python.spec import handshake_note, protocol_spec_source
 from threadloom.plugins.python.tables import constant_name, python_name, shapes
 
 
-def _doc(text: str, indent: str = "    ") -> str:
+def docstring(text: str, indent: str = "    ") -> str:
+    """A docstring wrapped as a person would write it (one line when it fits)."""
     text = " ".join(text.split()).replace("\\", "\\\\").replace('"""', "'''")
     lines = textwrap.wrap(text, width=150 - len(indent))
     if len(lines) == 1:
@@ -32,7 +34,7 @@ def _model_names(protocol: Protocol) -> list[str]:
 
 def _models_import(protocol: Protocol, extra: tuple[str, ...] = ()) -> str:
     names = sorted(set(_model_names(protocol)) | set(extra))
-    return f"from threadloom_protocol.{protocol.label}.models import (\n" + "".join(f"    {n},\n" for n in names) + ")\n"
+    return "from .models import (\n" + "".join(f"    {n},\n" for n in names) + ")\n"
 
 
 def _has_member(protocol: Protocol, definition: str, member: str) -> bool:
@@ -52,8 +54,11 @@ def methods_module(protocol: Protocol, banner: str) -> str:
     out = [banner, f'"""Method table of protocol {protocol.label}: one MethodInfo per method, and the downgrade shapes."""\n\n']
     out.append("from __future__ import annotations\n\n")
     out.append("from threadloom_runtime.binding import MethodInfo, ObjectShape, Shape, UnionShape\n")
+    out.append("from threadloom_runtime.spec import ErrorCodes, Framing, HandshakeSpec, Member, ProtocolSpec\n")
     out.append(_models_import(protocol) + "\n")
     out.append(f"VERSION = {protocol.version}\n\n")
+    out.append("# What the runtime follows for this protocol: its handshake (if any), framing, error codes, limits.\n")
+    out.append(f"PROTOCOL = {protocol_spec_source(protocol)}\n\n")
     for method in protocol.methods:
         out.append(_method_info(protocol, method))
     names = ", ".join(constant_name(m) for m in protocol.methods)
@@ -99,10 +104,10 @@ def errors_module(protocol: Protocol, banner: str) -> str:
     out.append("from pydantic import BaseModel\n\n")
     out.append("from threadloom_runtime.errors import ProtocolError\n")
     if data_models:
-        out.append(f"from threadloom_protocol.{protocol.label}.models import {', '.join(data_models)}\n")
+        out.append(f"from .models import {', '.join(data_models)}\n")
     for error in protocol.errors:
         out.append(f"\n\nclass {error.name}(ProtocolError):\n")
-        out.append(_doc(f"{error.description} (code {error.code})"))
+        out.append(docstring(f"{error.description} (code {error.code})"))
         out.append(f"\n    CODE: ClassVar[int] = {error.code}\n")
         if error.data:
             out.append(f"    data: {error.data}\n\n")
@@ -126,12 +131,13 @@ def server_module(protocol: Protocol, banner: str) -> str:
     label = protocol.label
     out = [banner, f'"""Typed server stubs of protocol {label}: subclass `ServerHandler`, then `serve_stdio(handler)`."""\n\n']
     out.append("from __future__ import annotations\n\nimport abc\nfrom collections.abc import Mapping, Sequence\n\n")
+    out.append("from threadloom_runtime.binding import default_limits\n")
     out.append("from threadloom_runtime.connection import Limits\n")
     out.append("from threadloom_runtime.server import Handler, ServerSession\n")
     out.append("from threadloom_runtime.server import RequestContext as _RequestContext\n")
-    out.append("from threadloom_runtime.transport import Transport, stdio_transport\n")
-    out.append(f"from threadloom_protocol.{label} import methods as _m\n")
-    out.append(_models_import(protocol, ("ServerInfo",)) + "\n\n")
+    out.append("from threadloom_runtime.transport import Transport, stdio_transport\n\n")
+    out.append("from . import methods as _m\n")
+    out.append(_models_import(protocol) + "\n\n")
     out.append(_peer_class(protocol))
     out.append("\n\nRequestContext = _RequestContext[ServerPeer]\n\n\n")
     out.append(_handler_class(protocol))
@@ -141,35 +147,33 @@ def server_module(protocol: Protocol, banner: str) -> str:
 
 def _peer_class(protocol: Protocol) -> str:
     out = ["class ServerPeer:\n"]
-    out.append(_doc("The client of one connection, typed: send notifications and server->client requests."))
+    out.append(docstring("The client of one connection, typed: send notifications and server->client requests."))
     out.append("\n    def __init__(self, session: ServerSession[ServerPeer]) -> None:\n        self.session = session\n")
     out.append("\n    @property\n    def protocol_version(self) -> int | None:\n        return self.session.protocol_version\n")
     for method in _notifications(protocol, Direction.SERVER_TO_CLIENT):
         out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}) -> None:\n")
         newer = f" Not sent to clients older than v{method.since}." if method.since > 1 else ""
-        out.append(_doc(f"`{method.name}`: {method.description}{newer} Skipped when the client opted out.", "        "))
+        out.append(docstring(f"`{method.name}`: {method.description}{newer} Skipped when the client opted out.", "        "))
         out.append(f"        await self.session.notify(_m.{constant_name(method)}, params)\n")
     for method in _requests(protocol, Direction.SERVER_TO_CLIENT):
         out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}, *, request_id: int | str | None = None) -> {method.result}:\n")
-        note = " Pass a string `request_id` to know the id (e.g. for `serverRequest/resolved`); cancel the awaiting task to abandon it."
-        out.append(_doc(f"`{method.name}`: {method.description}{note}", "        "))
+        note = " Pass a string `request_id` to choose the id (e.g. to refer to the request later); cancel the awaiting task to abandon it."
+        out.append(docstring(f"`{method.name}`: {method.description}{note}", "        "))
         out.append(f"        return await self.session.request(_m.{constant_name(method)}, params, {method.result}, request_id)\n")
     return "".join(out)
 
 
 def _handler_class(protocol: Protocol) -> str:
     out = ["class ServerHandler(abc.ABC):\n"]
-    out.append(_doc("One async method per client->server method. Raise errors from `.errors`; other exceptions become -32603."))
-    out.append("\n    def server_info(self) -> ServerInfo:\n")
-    out.append('        return ServerInfo(name="threadloom-protocol", version="0")\n')
+    out.append(docstring("One async method per client->server method. Raise errors from `.errors`; other exceptions become -32603."))
     for method in _requests(protocol, Direction.CLIENT_TO_SERVER):
         out.append(_handler_method(protocol, method))
     for method in _notifications(protocol, Direction.CLIENT_TO_SERVER):
         out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}, ctx: RequestContext) -> None:\n")
-        out.append(_doc(f"`{method.name}` (notification): {method.description}", "        "))
+        out.append(docstring(f"`{method.name}` (notification): {method.description}", "        "))
         out.append("        return None\n")
     out.append("\n    def handlers(self) -> Mapping[str, Handler]:\n")
-    out.append(_doc("Wire method -> bound handler, built once per connection (no per-message lookup by name).", "        "))
+    out.append(docstring("Wire method -> bound handler, built once per connection (no per-message lookup by name).", "        "))
     out.append("        return {\n")
     for method in protocol.methods_by(Direction.CLIENT_TO_SERVER):
         out.append(f"            {method.name!r}: self.{python_name(method.name)},\n")
@@ -179,14 +183,10 @@ def _handler_class(protocol: Protocol) -> str:
 
 def _handler_method(protocol: Protocol, method: Method) -> str:
     signature = f"    async def {python_name(method.name)}(self, params: {method.params}, ctx: RequestContext) -> {method.result}:\n"
-    doc = f"`{method.name}`: {method.description}"
-    if method.name == "initialize":
-        # The runtime has already negotiated the version; the default answer just reports it.
-        version = ", protocol_version=ctx.protocol_version" if _has_member(protocol, "InitializeResult", "protocolVersion") else ""
-        return f"\n{signature}{_doc(doc + ' Override to customise.', '        ')}        return InitializeResult(server_info=self.server_info(){version})\n"
     extra = f" Errors: {', '.join(method.errors)}." if method.errors else ""
-    stability = " Experimental: only reachable with capabilities.experimentalApi." if method.stability.value == "experimental" else ""
-    return f"\n    @abc.abstractmethod\n{signature}{_doc(doc + extra + stability, '        ')}"
+    stability = " Experimental." if method.stability.value == "experimental" else ""
+    note = handshake_note(protocol, method)
+    return f"\n    @abc.abstractmethod\n{signature}{docstring(f'`{method.name}`: {method.description}{extra}{stability}{note}', '        ')}"
 
 
 def _serve_functions(protocol: Protocol) -> str:
@@ -198,13 +198,13 @@ def session(
     """A server session for one connection; `await session(...).run()` serves it until EOF."""
     return ServerSession(
         transport,
-        version=_m.VERSION,
+        protocol=_m.PROTOCOL,
         methods=_m.METHODS,
         shapes=_m.SHAPES,
         handlers=handler.handlers(),
         make_peer=ServerPeer,
         supported_versions=supported_versions,
-        limits=limits,
+        limits=limits or default_limits(_m.PROTOCOL),
     )
 
 
@@ -215,7 +215,7 @@ async def serve(handler: ServerHandler, transport: Transport, *, supported_versi
 
 async def serve_stdio(handler: ServerHandler, *, supported_versions: Sequence[int] | None = None, limits: Limits | None = None) -> None:
     """Serve this process's stdin/stdout (JSON lines) until stdin closes."""
-    limits = limits or Limits()
+    limits = limits or default_limits(_m.PROTOCOL)
     transport = await stdio_transport(limits.max_message_bytes)
     await serve(handler, transport, supported_versions=supported_versions, limits=limits)
 '''
@@ -226,14 +226,15 @@ async def serve_stdio(handler: ServerHandler, *, supported_versions: Sequence[in
 
 def client_module(protocol: Protocol, banner: str) -> str:
     label = protocol.label
-    out = [banner, f'"""Typed client of protocol {label}: one async method per request, typed subscriptions and approval handlers."""\n\n']
+    out = [banner, f'"""Typed client of protocol {label}: one async method per request, typed subscriptions, waiters and handlers of server requests."""\n\n']
     out.append("from __future__ import annotations\n\nimport contextlib\n")
     out.append("from collections.abc import AsyncIterator, Awaitable, Callable, Sequence\n\n")
+    out.append("from threadloom_runtime.binding import default_limits\n")
     out.append("from threadloom_runtime.client import ClientSession\n")
     out.append("from threadloom_runtime.connection import Limits\n")
-    out.append("from threadloom_runtime.transport import SubprocessTransport, Transport\n")
-    out.append(f"from threadloom_protocol.{label} import methods as _m\n")
-    out.append(f"from threadloom_protocol.{label}.errors import ERROR_TYPES\n")
+    out.append("from threadloom_runtime.transport import SubprocessTransport, Transport\n\n")
+    out.append("from . import methods as _m\n")
+    out.append("from .errors import ERROR_TYPES\n")
     out.append(_models_import(protocol) + "\n\n")
     out.append(_client_class(protocol))
     out.append(_spawn_function())
@@ -242,31 +243,39 @@ def client_module(protocol: Protocol, banner: str) -> str:
 
 def _client_class(protocol: Protocol) -> str:
     out = ["class Client:\n"]
-    out.append(_doc("A typed client over any transport. Use `spawn_server(command)` to run a server over stdio."))
+    out.append(docstring("A typed client over any transport. Use `spawn_server(command)` to run a server over stdio."))
     out.append("\n    def __init__(self, transport: Transport, limits: Limits | None = None) -> None:\n")
-    out.append("        self.session = ClientSession(transport, version=_m.VERSION, methods=_m.METHODS, error_types=ERROR_TYPES, limits=limits)\n")
+    out.append("        limits = limits or default_limits(_m.PROTOCOL)\n")
+    out.append("        self.session = ClientSession(transport, protocol=_m.PROTOCOL, methods=_m.METHODS, error_types=ERROR_TYPES, limits=limits)\n")
     out.append("\n    @property\n    def protocol_version(self) -> int | None:\n        return self.session.protocol_version\n")
     out.append("\n    def start(self) -> None:\n        self.session.connection.start()\n")
     out.append("\n    async def close(self) -> None:\n        await self.session.connection.close()\n")
     out.append("\n    async def __aenter__(self) -> Client:\n        self.start()\n        return self\n")
     out.append("\n    async def __aexit__(self, *exc_info: object) -> None:\n        await self.close()\n")
+    out.append(_connect_method(protocol))
     for method in _requests(protocol, Direction.CLIENT_TO_SERVER):
         out.append(_client_request(protocol, method))
     for method in _notifications(protocol, Direction.CLIENT_TO_SERVER):
         default = " | None = None" if _all_optional(protocol, method.params) else ""
         value = f"params or {method.params}()" if default else "params"
         out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}{default}) -> None:\n")
-        out.append(_doc(f"`{method.name}` (notification): {method.description}", "        "))
+        out.append(docstring(f"`{method.name}` (notification): {method.description}", "        "))
         out.append(f"        await self.session.notify(_m.{constant_name(method)}, {value})\n")
     for method in _notifications(protocol, Direction.SERVER_TO_CLIENT):
         callback = f"Callable[[{method.params}], Awaitable[None] | None]"
         out.append(f"\n    def on_{python_name(method.name)}(self, callback: {callback}) -> Callable[[], None]:\n")
-        out.append(_doc(f"Subscribe to `{method.name}`: {method.description} Returns an unsubscribe function.", "        "))
+        out.append(docstring(f"Subscribe to `{method.name}`: {method.description} Returns an unsubscribe function.", "        "))
         out.append(f"        return self.session.subscribe({method.name!r}, callback)\n")
+        predicate = f"Callable[[{method.params}], bool] | None"
+        out.append(f"\n    def wait_for_{python_name(method.name)}(self, predicate: {predicate} = None) -> Awaitable[{method.params}]:\n")
+        text = f"The next `{method.name}` whose params satisfy `predicate`. "
+        text += "Registered at the call: call it before the request that triggers it, await it after."
+        out.append(docstring(text, "        "))
+        out.append(f"        return self.session.wait_for({method.name!r}, predicate)\n")
     for method in _requests(protocol, Direction.SERVER_TO_CLIENT):
         handler = f"Callable[[{method.params}], Awaitable[{method.result}]]"
         out.append(f"\n    def handle_{python_name(method.name)}(self, handler: {handler}) -> None:\n")
-        out.append(_doc(f"Answer `{method.name}`: {method.description} Without a handler the server gets -32601.", "        "))
+        out.append(docstring(f"Answer `{method.name}`: {method.description} Without a handler the server gets -32601.", "        "))
         out.append(f"        self.session.set_handler({method.name!r}, handler)\n")
     return "".join(out)
 
@@ -276,18 +285,30 @@ def _client_request(protocol: Protocol, method: Method) -> str:
     default = " | None = None" if _all_optional(protocol, method.params) else ""
     out = [f"\n    async def {name}(self, params: {method.params}{default}) -> {method.result}:\n"]
     errors = f" Errors: {', '.join(method.errors)}." if method.errors else ""
-    out.append(_doc(f"`{method.name}`: {method.description}{errors}", "        "))
+    out.append(docstring(f"`{method.name}`: {method.description}{errors}", "        "))
     value = f"params or {method.params}()" if default else "params"
-    if method.name == "initialize" and _has_member(protocol, "InitializeParams", "protocolVersions"):
-        out.append('        if "protocol_versions" not in params.model_fields_set:\n')
-        out.append('            params = params.model_copy(update={"protocol_versions": [_m.VERSION]})\n')
-    defaults = ""
-    if method.name == "initialize" and _has_member(protocol, "InitializeResult", "protocolVersion"):
-        defaults = ', defaults={"protocolVersion": 1}'  # a server that negotiated version 1 answers in the v1 shape
-    out.append(f"        result = await self.session.request(_m.{constant_name(method)}, {value}, {method.result}{defaults})\n")
-    if method.name == "initialize":
-        negotiated = "result.protocol_version" if _has_member(protocol, "InitializeResult", "protocolVersion") else "1"
-        out.append(f"        self.session.protocol_version = {negotiated}\n")
+    out.append(f"        return await self.session.request(_m.{constant_name(method)}, {value}, {method.result})\n")
+    return "".join(out)
+
+
+def _connect_method(protocol: Protocol) -> str:
+    handshake = protocol.handshake
+    method = protocol.method(handshake.method) if handshake else None
+    if handshake is None or method is None or method.result is None:
+        doc = docstring("Start reading from the server. This protocol declares no handshake: every method is callable at once.", "        ")
+        return f"\n    async def connect(self) -> None:\n{doc}        self.start()\n"
+    out = [f"\n    async def connect(self, params: {method.params}) -> {method.result}:\n"]
+    initialized = protocol.method(handshake.initialized) if handshake.initialized else None
+    then = f", then send `{initialized.name}`" if initialized else ""
+    text = f"Start, and perform the protocol's handshake: `{method.name}` (offering this version unless `params` names one){then}."
+    out.append(docstring(text + " Returns the server's answer; `protocol_version` is then the negotiated version.", "        "))
+    out.append("        self.start()\n")
+    out.append(f"        result = await self.{python_name(method.name)}(params)\n")
+    if initialized is not None:
+        if _all_optional(protocol, initialized.params):
+            out.append(f"        await self.{python_name(initialized.name)}()\n")
+        else:
+            out.append(f"        # `{initialized.name}` has required params: send it yourself.\n")
     out.append("        return result\n")
     return "".join(out)
 
@@ -299,11 +320,12 @@ def _spawn_function() -> str:
 async def spawn_server(
     command: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None, limits: Limits | None = None
 ) -> AsyncIterator[Client]:
-    """Start `command` as a server speaking JSON lines on its stdin/stdout and yield a started client.
-
-    On exit the server's stdin is closed (its graceful shutdown) and the process is awaited.
+    """Start `command` as a server speaking JSON lines on its stdin/stdout and yield a started client
+    (`await client.connect(...)` next). On exit the server's stdin is closed (its graceful
+    shutdown) and the process is awaited. If the server dies, waiting calls raise ConnectionClosed
+    naming its exit status and the end of its stderr.
     """
-    limits = limits or Limits()
+    limits = limits or default_limits(_m.PROTOCOL)
     transport = await SubprocessTransport.spawn(command, env=env, cwd=cwd, max_message_bytes=limits.max_message_bytes)
     client = Client(transport, limits)
     client.start()

@@ -7,6 +7,9 @@ positions so descriptions are never touched):
 - open enums (`x-open: true`) are typed `Annotated[Enum | UnknownValue, OPEN_ENUM]` where used;
 - open unions are rewritten to a callable `Discriminator` with an `Unknown<Name>` catch-all;
 - optional members that must not be null get `NOT_NULL` (the generator types them `X | None = None`);
+- constant members (a union variant's tag, a wire message's `method`) default to their value and
+  their class derives from `TaggedModel`, so `TextUserInput(text="hi")` works and dumps its tag;
+- class docstrings (the schema's descriptions) are rewrapped as one would write them;
 - the datamodel-codegen header is replaced by the threadloom banner.
 """
 
@@ -20,6 +23,7 @@ from typing import Any
 
 from threadloom.errors import InputError
 from threadloom.model import Definition, DefinitionKind, Protocol
+from threadloom.plugins.python.emit import docstring
 
 BASE_CLASS = "threadloom_runtime.base.ProtocolModel"
 
@@ -42,7 +46,9 @@ def codegen(protocol: Protocol) -> str:
         use_union_operator=True,
         use_standard_collections=True,
         snake_case_field=True,
-        allow_population_by_field_name=True,
+        # populate_by_name lives on the base class: no per-class model_config noise.
+        allow_population_by_field_name=False,
+        use_schema_description=True,
         strict_nullable=True,
         use_type_alias=True,
         enum_field_as_literal=LiteralType.One,
@@ -84,6 +90,8 @@ def postprocess(protocol: Protocol, source: str, banner: str) -> str:
     edits += _open_enum_edits(protocol, tree)
     edits += _not_null_edits(protocol, tree)
     edits += _open_union_edits(protocol, tree)
+    edits += _constant_edits(tree)
+    edits += _docstring_edits(tree)
     text = _apply(source, edits)
     text = _replace_header(text, banner, protocol)
     return _add_imports(text)
@@ -134,7 +142,7 @@ def _not_null_edits(protocol: Protocol, tree: ast.Module) -> list[Edit]:
                 continue
             prop = definition.property(_wire_name(member))
             if prop is not None and not prop.nullable:
-                edits.append(_not_null(member.annotation))
+                edits += _not_null(member.annotation)
     return edits
 
 
@@ -148,13 +156,52 @@ def _wire_name(member: ast.AnnAssign) -> str:
     return member.target.id
 
 
-def _not_null(annotation: ast.expr) -> Edit:
+def _not_null(annotation: ast.expr) -> list[Edit]:
     if isinstance(annotation, ast.Subscript) and getattr(annotation.value, "id", "") == "Annotated" and isinstance(annotation.slice, ast.Tuple):
         last = annotation.slice.elts[-1]
         assert last.end_lineno is not None and last.end_col_offset is not None
         after = (last.end_lineno, last.end_col_offset)  # after the last metadata element, before any trailing comma
-        return Edit(after, after, ", NOT_NULL")
-    return _edit(annotation, f"Annotated[{ast.unparse(annotation)}, NOT_NULL]")
+        return [Edit(after, after, ", NOT_NULL")]
+    # Two insertions rather than one replacement, so edits inside the annotation (open enums) still apply.
+    start = (annotation.lineno, annotation.col_offset)
+    end = (annotation.end_lineno or 0, annotation.end_col_offset or 0)
+    return [Edit(start, start, "Annotated["), Edit(end, end, ", NOT_NULL]")]
+
+
+def _single_literal(annotation: ast.expr) -> ast.Constant | None:
+    """`Literal['x']` or `Annotated[Literal['x'], ...]` -> the constant 'x'."""
+    if isinstance(annotation, ast.Subscript) and getattr(annotation.value, "id", "") == "Annotated" and isinstance(annotation.slice, ast.Tuple):
+        annotation = annotation.slice.elts[0]
+    if isinstance(annotation, ast.Subscript) and getattr(annotation.value, "id", "") == "Literal" and isinstance(annotation.slice, ast.Constant):
+        return annotation.slice
+    return None
+
+
+def _constant_edits(tree: ast.Module) -> list[Edit]:
+    edits = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        constants = [m for m in node.body if isinstance(m, ast.AnnAssign) and m.value is None and _single_literal(m.annotation) is not None]
+        for member in constants:
+            value = _single_literal(member.annotation)
+            assert value is not None
+            end = (member.annotation.end_lineno or 0, member.annotation.end_col_offset or 0)
+            edits.append(Edit(end, end, f" = {value.value!r}"))
+        base = node.bases[0] if node.bases else None
+        if constants and isinstance(base, ast.Name) and base.id == "ProtocolModel":
+            edits.append(_edit(base, "TaggedModel"))
+    return edits
+
+
+def _docstring_edits(tree: ast.Module) -> list[Edit]:
+    edits = []
+    for node in tree.body:
+        first = node.body[0] if isinstance(node, ast.ClassDef) and node.body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            text = docstring(first.value.value, " " * first.col_offset).lstrip(" ").rstrip("\n")
+            edits.append(_edit(first, text))
+    return edits
 
 
 def _open_union_edits(protocol: Protocol, tree: ast.Module) -> list[Edit]:
@@ -216,7 +263,7 @@ def _replace_header(text: str, banner: str, protocol: Protocol) -> str:
 
 def _add_imports(text: str) -> str:
     body = text.split("from threadloom_runtime.base")[1]
-    needed = [n for n in ("NOT_NULL", "OPEN_ENUM", "UNKNOWN_TAG", "UnknownValue", "UnknownVariant", "open_tag") if n in body]
+    needed = [n for n in ("NOT_NULL", "OPEN_ENUM", "UNKNOWN_TAG", "TaggedModel", "UnknownValue", "UnknownVariant", "open_tag") if n in body]
     base = "from threadloom_runtime.base import " + ", ".join(["ProtocolModel", *needed])
     text = text.replace("from threadloom_runtime.base import ProtocolModel", base, 1)
     if "Discriminator(" in text:
