@@ -25,7 +25,7 @@ for line in sys.stdin.buffer:
     out.flush()
 """
 ECHO_COMMAND = [sys.executable, "-c", ECHO_SERVER]
-SERVER_COMMAND = [str(BIN / "threadloom"), "serve", "--store", ":memory:"]
+SERVER_COMMAND = [str(BIN / "threadloom-server"), "--store", ":memory:"]
 # The trivial request: answered from memory (experimental, hence the opt-in below).
 TRIVIAL_METHOD = "thread/loaded/list"
 INITIALIZE = {"clientInfo": {"name": "bench", "version": "1"}, "protocolVersions": [2], "capabilities": {"experimentalApi": True}}

@@ -88,8 +88,11 @@ class JsonLinesTransport:
 
 
 def _streamable(fd: int) -> bool:
+    """Pipes and sockets go through the event loop; files and character devices (a terminal,
+    /dev/null) through blocking I/O in a thread: uvloop aborts the process on a write pipe that is
+    a character device."""
     mode = os.fstat(fd).st_mode
-    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 class FileLinesTransport:
