@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -15,8 +16,9 @@ SERVER = [str(Path(sys.executable).with_name("threadloom-server")), "--store", "
 @pytest.mark.parametrize("sink", ["devnull", "file", "pipe"])
 def test_the_server_answers_and_exits_zero_whatever_its_stdout_is(sink: str, tmp_path: Path) -> None:
     out_file = tmp_path / "out.jsonl"
-    stdout = {"devnull": subprocess.DEVNULL, "file": out_file.open("wb"), "pipe": subprocess.PIPE}[sink]
-    result = subprocess.run(SERVER, input=INITIALIZE, stdout=stdout, stderr=subprocess.PIPE, timeout=120)
+    with out_file.open("wb") as file:
+        stdout: int | IO[bytes] = {"devnull": subprocess.DEVNULL, "file": file, "pipe": subprocess.PIPE}[sink]
+        result = subprocess.run(SERVER, input=INITIALIZE, stdout=stdout, stderr=subprocess.PIPE, timeout=120)
     assert result.returncode == 0, result.stderr.decode()
     if sink != "devnull":  # where the answer can be read back, it is there
         assert b'"result"' in (result.stdout if sink == "pipe" else out_file.read_bytes())
