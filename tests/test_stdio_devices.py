@@ -17,7 +17,8 @@ SERVER = [str(Path(sys.executable).with_name("threadloom-server")), "--store", "
 def test_the_server_answers_and_exits_zero_whatever_its_stdout_is(sink: str, tmp_path: Path) -> None:
     out_file = tmp_path / "out.jsonl"
     with out_file.open("wb") as file:
-        stdout: int | IO[bytes] = {"devnull": subprocess.DEVNULL, "file": file, "pipe": subprocess.PIPE}[sink]
+        sinks: dict[str, int | IO[bytes]] = {"devnull": subprocess.DEVNULL, "file": file, "pipe": subprocess.PIPE}
+        stdout = sinks[sink]
         result = subprocess.run(SERVER, input=INITIALIZE, stdout=stdout, stderr=subprocess.PIPE, timeout=120)
     assert result.returncode == 0, result.stderr.decode()
     if sink != "devnull":  # where the answer can be read back, it is there
