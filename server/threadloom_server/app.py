@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     import uvicorn
     from starlette.types import ASGIApp
 
+    from threadloom_server.http import HttpSettings
+
 log = logging.getLogger("threadloom_server")
 
 DEFAULT_HOST = "127.0.0.1"
@@ -53,8 +55,12 @@ class ServeSettings:
     http: HttpBind | None = None
     token: str | None = None
     allowed_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    max_sessions: int = 64
+    sse_buffer_bytes: int = 16 * 1024 * 1024
+    slow_reader_seconds: float = 30.0
 
 
 def open_store(spec: str | None) -> ThreadStore:
@@ -92,8 +98,8 @@ class AppServer:
         with contextlib.suppress(asyncio.CancelledError):
             await serving
 
-    async def serve_http(self, bind: HttpBind, token: str, origins: tuple[str, ...], stop: asyncio.Event) -> None:
-        from threadloom_server.http import HttpSettings, SessionTransport, create_app
+    async def serve_http(self, settings: HttpSettings, bind: HttpBind, stop: asyncio.Event) -> None:
+        from threadloom_server.http import SessionTransport, create_app
 
         live: dict[SessionTransport, asyncio.Task[object]] = {}
 
@@ -106,9 +112,8 @@ class AppServer:
             finally:
                 live.pop(transport, None)
 
-        settings = HttpSettings(token=token, allowed_origins=frozenset(origins), max_message_bytes=self.limits.max_message_bytes)
-        server, serving, port = await _start_uvicorn(create_app(settings, connect), bind)
-        announce({"event": "listening", "url": f"http://{_url_host(bind.host)}:{port}", "token": token})
+        server, serving, port = await _start_uvicorn(create_app(settings, connect), bind, settings.body_timeout_seconds)
+        announce({"event": "listening", "url": f"http://{_url_host(bind.host)}:{port}", "token": settings.token})
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -124,13 +129,17 @@ class AppServer:
         await serving
 
 
-async def _start_uvicorn(app: ASGIApp, bind: HttpBind) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+async def _start_uvicorn(app: ASGIApp, bind: HttpBind, body_timeout: float) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
     """uvicorn serving `app` on a socket bound here (so a taken port is a clean OSError, not uvicorn's sys.exit)."""
     import uvicorn
 
+    from threadloom_server.http_protocol import ConnectionLimits, protocol_with
+
     # log_config=None: uvicorn's default config logs access lines to stdout, which carries the one
     # `listening` line clients parse. The graceful timeout is a backstop for streams left open.
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3)
+    # The protocol class bounds connections, header size and header/body time before any token check.
+    limits = ConnectionLimits(max_connections=_connection_budget(), body_timeout=body_timeout)
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3, http=protocol_with(limits), backlog=128)
     server = _uvicorn_server(config)
     listener = listen(bind)
     serving = asyncio.create_task(server.serve(sockets=[listener]))
@@ -141,6 +150,24 @@ async def _start_uvicorn(app: ASGIApp, bind: HttpBind) -> tuple[uvicorn.Server, 
         await asyncio.sleep(0.01)
     port: int = listener.getsockname()[1]
     return server, serving, port
+
+
+def _connection_budget(reserve: int = 64, most: int = 1024) -> int:
+    """Connections to accept: the descriptor limit (raised to its hard maximum) minus a reserve for the
+    store, pipes and commands, so a flood of sockets can never starve the rest of the process."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = hard if hard != resource.RLIM_INFINITY else 4096
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, 4096), hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except ImportError:  # not POSIX
+        return 256
+    available = most if soft == resource.RLIM_INFINITY else soft - reserve
+    return max(16, min(most, available))
 
 
 def _uvicorn_server(config: uvicorn.Config) -> uvicorn.Server:
@@ -185,6 +212,27 @@ def _install_signal_handlers(stop: asyncio.Event) -> Callable[[], None]:
     return remove
 
 
+def http_settings(settings: ServeSettings) -> HttpSettings:
+    from threadloom_server.http import HttpSettings
+
+    return HttpSettings(
+        token=settings.token or secrets.token_urlsafe(24),
+        allowed_origins=frozenset(settings.allowed_origins),
+        allowed_hosts=frozenset(settings.allowed_hosts) | _bound_host(settings.http),
+        max_message_bytes=settings.max_message_bytes,
+        buffer_bytes=max(settings.sse_buffer_bytes, settings.max_message_bytes),
+        slow_reader_seconds=settings.slow_reader_seconds,
+        max_sessions=settings.max_sessions,
+    )
+
+
+def _bound_host(bind: HttpBind | None) -> frozenset[str]:
+    """A server bound to one specific name or address answers to it; a wildcard bind answers only to --allow-host."""
+    if bind is None or bind.host in ("0.0.0.0", "::", ""):
+        return frozenset()
+    return frozenset({_url_host(bind.host).lower()})
+
+
 async def run(settings: ServeSettings, store: ThreadStore) -> None:
     agent = ScriptedAgent(command_timeout=settings.command_timeout)
     app = AppServer(store, settings.workspace, agent, settings.max_message_bytes)
@@ -194,8 +242,7 @@ async def run(settings: ServeSettings, store: ThreadStore) -> None:
         if settings.http is None:
             await app.serve_stdio(stop)
         else:
-            token = settings.token or secrets.token_urlsafe(24)
-            await app.serve_http(settings.http, token, settings.allowed_origins, stop)
+            await app.serve_http(http_settings(settings), settings.http, stop)
     finally:
         remove_handlers()
 
