@@ -26,6 +26,7 @@ from threadloom_runtime.connection import Limits
 from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, Transport, stdio_transport
 from threadloom_server.agent import DEFAULT_COMMAND_TIMEOUT, Agent, ScriptedAgent
 from threadloom_server.handler import AppServerHandler
+from threadloom_server.limits import shown_budget
 from threadloom_server.store import MEMORY, ThreadStore
 from threadloom_server.threads import ThreadRuntime
 
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
     import uvicorn
     from starlette.types import ASGIApp
 
+    from threadloom_server.agent.processes import ProcessRegistry
     from threadloom_server.http import HttpSettings
+    from threadloom_server.store.lock import StoreLock
 
 log = logging.getLogger("threadloom_server")
 
@@ -75,7 +78,7 @@ class AppServer:
 
     def __init__(self, store: ThreadStore, workspace: Path, agent: Agent, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self.store = store
-        self.runtime = ThreadRuntime(store, agent, workspace.resolve())
+        self.runtime = ThreadRuntime(store, agent, workspace.resolve(), max_message_bytes)
         self.handler = AppServerHandler(self.runtime)
         self.limits = Limits(max_message_bytes=max_message_bytes, shutdown_grace_seconds=2.0)
 
@@ -233,8 +236,8 @@ def _bound_host(bind: HttpBind | None) -> frozenset[str]:
     return frozenset({_url_host(bind.host).lower()})
 
 
-async def run(settings: ServeSettings, store: ThreadStore) -> None:
-    agent = ScriptedAgent(command_timeout=settings.command_timeout)
+async def run(settings: ServeSettings, store: ThreadStore, processes: ProcessRegistry | None = None) -> None:
+    agent = ScriptedAgent(command_timeout=settings.command_timeout, max_shown_bytes=shown_budget(settings.max_message_bytes), processes=processes)
     app = AppServer(store, settings.workspace, agent, settings.max_message_bytes)
     stop = asyncio.Event()
     remove_handlers = _install_signal_handlers(stop)
@@ -270,18 +273,39 @@ def serve(settings: ServeSettings) -> int:
     if not settings.workspace.is_dir():
         print(f"threadloom serve: error: workspace {settings.workspace} is not a directory", file=sys.stderr)
         return 2
+    lock, processes = _store_companions(settings.store)
     try:
+        if lock is not None:
+            lock.acquire()
+        if processes is not None and (killed := processes.kill_leftovers()):
+            log.warning("killed %d command process group(s) an earlier server left running", killed)
         store = open_store(settings.store)
-    except StoreError as error:
+    except (StoreError, OSError) as error:
+        if lock is not None:
+            lock.release()
         print(f"threadloom serve: error: {error}", file=sys.stderr)
         return 2
     if store.recovered_turns:
         log.warning("marked %d turn(s) left running by an earlier crash as interrupted", len(store.recovered_turns))
     try:
-        run_event_loop(run(settings, store))
+        run_event_loop(run(settings, store, processes))
     except OSError as error:
         print(f"threadloom serve: error: {error}", file=sys.stderr)
         return 2
     finally:
         store.close()
+        if lock is not None:
+            lock.release()
     return 0
+
+
+def _store_companions(spec: str | None) -> tuple[StoreLock | None, ProcessRegistry | None]:
+    """The lock that makes a store file one server's, and where its running commands are recorded."""
+    from threadloom_server.agent.processes import ProcessRegistry
+    from threadloom_server.store import default_store_path
+    from threadloom_server.store.lock import StoreLock
+
+    if spec == MEMORY:
+        return None, None
+    path = (default_store_path() if spec is None else Path(spec)).expanduser().absolute()
+    return StoreLock(path), ProcessRegistry(path.with_name(path.name + ".commands"))
