@@ -44,7 +44,7 @@ def parse_bind(value: str) -> tuple[str, int]:
     type=click.FloatRange(min=0, min_open=True),
     default=30.0,
     show_default=True,
-    help="How long a full SSE buffer may wait for its reader.",
+    help="How long a full SSE buffer waits for its reader.",
 )
 @click.option("--command-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Seconds before a command is killed.")
 @click.option("--max-message-bytes", type=click.IntRange(min=1024), default=DEFAULT_MAX_MESSAGE_BYTES, show_default=True, help="Largest accepted message.")

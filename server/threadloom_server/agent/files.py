@@ -102,7 +102,7 @@ def confined_stat(root: Path, target: Path) -> os.stat_result | None:
     try:
         with _parent(root, target) as parent:
             return os.stat(target.name, dir_fd=parent, follow_symlinks=False)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a file on the way: applying will say so
         return None
 
 
@@ -158,7 +158,7 @@ def apply_change(change: PlannedChange) -> None:
         else:
             _write_atomically(change.root, change.target, change.new)
     except OSError as error:
-        swapped = error.errno in (errno.ELOOP, errno.ENOTDIR)
+        swapped = error.errno == errno.ELOOP
         reason = "a directory on the way was replaced by a link since the change was planned" if swapped else error.strerror or error
         raise FileChangeError(f"cannot {'delete' if change.new is None else 'write'} {change.path}: {reason}") from error
 
