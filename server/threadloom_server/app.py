@@ -223,7 +223,7 @@ def http_settings(settings: ServeSettings) -> HttpSettings:
         allowed_origins=frozenset(settings.allowed_origins),
         allowed_hosts=frozenset(settings.allowed_hosts) | _bound_host(settings.http),
         max_message_bytes=settings.max_message_bytes,
-        buffer_bytes=max(settings.sse_buffer_bytes, settings.max_message_bytes),
+        buffer_bytes=settings.sse_buffer_bytes,
         slow_reader_seconds=settings.slow_reader_seconds,
         max_sessions=settings.max_sessions,
     )
