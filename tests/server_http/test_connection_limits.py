@@ -76,9 +76,10 @@ def test_a_slow_trickle_after_a_first_request_is_cut_off_too() -> None:
             assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
             await reader.readexactly(11)  # {"ok":true}
             closed = asyncio.create_task(reader.read())
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
             with contextlib.suppress(ConnectionError):
                 while not closed.done():  # one byte at a time, each well inside the keep-alive timeout
-                    writer.write(b"G")
+                    writer.write(b"a")
                     await writer.drain()
                     await asyncio.sleep(0.1)
             assert await closed == b""
