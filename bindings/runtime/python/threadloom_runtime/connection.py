@@ -213,7 +213,10 @@ class Connection:
         except orjson.JSONDecodeError:
             await self._send_error(None, ProtocolError(errors.PARSE_ERROR, "Parse error: the message is not valid JSON"))
             return
-        if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
+        if isinstance(message, list):
+            # Batches are not part of these protocols (one message per line, as in Codex): one error, nothing runs.
+            await self._send_error(None, _invalid("batches are not supported; send one message per line"))
+        elif not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
             await self._send_error(_readable_id(message), _invalid("expected a JSON-RPC 2.0 object"))
         elif "method" in message:
             await self._receive_call(message)
