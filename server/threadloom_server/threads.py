@@ -355,6 +355,12 @@ class ServerTurnContext:
         await self._runtime.broadcast(self._loaded, lambda peer: peer.item_started(params))
 
     async def delta(self, item_id: str, method: str, payload: JsonDict) -> None:
+        # A delta too big for one message goes out as several (JSON may escape a character into 6 bytes).
+        text, piece = payload.get("delta"), max(64, self._runtime.payload_budget // 8)
+        if isinstance(text, str) and len(text) > piece:
+            for start in range(0, len(text), piece):
+                await self.delta(item_id, method, {**payload, "delta": text[start : start + piece]})
+            return
         data = {**self._ids(), "itemId": item_id, **payload}
         send: Send
         if method == AGENT_MESSAGE_DELTA:
