@@ -4,9 +4,10 @@ Each session is one logical JSON-RPC connection: the client POSTs its messages t
 reads the server's messages from `/events` as SSE `message` events with increasing ids.
 
 Delivery contract (server/README.md, "Limits and guarantees"): every event reaches the reader
-exactly once, in order, or the reader is told it fell behind. The session's replay buffer is
-bounded in bytes. A writer whose events are not yet sent waits (backpressure reaches the agent)
-while they exceed the budget; a reader that stays behind longer than `slow_reader_seconds` gets an
+exactly once, in order, or the reader is told it fell behind. The session's buffer is bounded in
+bytes: at most a quarter of it holds events not yet sent (beyond that the writer waits, and the
+backpressure reaches the agent); the rest keeps sent events for a reconnect, since what was sent
+may still have been lost with the connection. A reader that stays behind longer than `slow_reader_seconds` gets an
 `event: lost` and the session ends: reconnecting answers 410 and the client recovers with a new
 session and `thread/resume`. Events already sent stay replayable (`Last-Event-ID`) until the
 budget evicts them; a reconnect asking for evicted events also gets 410. A session has one live
@@ -55,6 +56,7 @@ class SessionTransport:
         self.session_id = session_id
         self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=inbox_limit)
         self._budget = buffer_bytes
+        self._unsent_limit = max(1, buffer_bytes // 4)
         self._slow_reader_seconds = slow_reader_seconds
         self._events: deque[tuple[int, bytes]] = deque()
         self._buffered_bytes = 0
@@ -90,12 +92,12 @@ class SessionTransport:
         while True:
             if self.closed or self.lost_after is not None:
                 raise SessionEnded(f"session {self.session_id} has ended")
-            if self._unsent_bytes == 0 or self._unsent_bytes + size <= self._budget:
+            if self._unsent_bytes == 0 or self._unsent_bytes + size <= self._unsent_limit:
                 return
             remaining = deadline - loop.time()
             if remaining <= 0:
                 self._fall_behind()
-                raise SessionEnded(f"session {self.session_id} fell behind by more than {self._budget} bytes for {self._slow_reader_seconds:g}s")
+                raise SessionEnded(f"session {self.session_id} fell behind by {self._unsent_limit} bytes for {self._slow_reader_seconds:g}s")
             progress = self._progress
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(progress.wait(), remaining)
@@ -215,7 +217,7 @@ class HttpSettings:
     max_message_bytes: int = 8 * 1024 * 1024
     inbox_limit: int = 256
     buffer_bytes: int = 16 * 1024 * 1024
-    """Per-session SSE buffer (unsent plus replayable events)."""
+    """Per-session SSE buffer: unsent events (up to a quarter) plus sent ones kept for a reconnect."""
     slow_reader_seconds: float = 30.0
     """How long a writer waits for a reader that is `buffer_bytes` behind before the session ends."""
     max_sessions: int = 64
