@@ -57,10 +57,14 @@ def test_a_directory_swapped_for_a_link_during_the_approval_cannot_escape(tmp_pa
         async with stdio_server(workspace, approve=lambda request: None) as client:
             await client.initialize()
             thread = await client.start_thread()
-            for script, check in (
-                ("write: sub/new.txt\ncontent", lambda: not (outside / "new.txt").exists()),
-                ("delete: sub/victim.txt", lambda: (outside / "victim.txt").read_text() == "outside\n"),
-            ):
+
+            def nothing_created() -> bool:
+                return not (outside / "new.txt").exists()
+
+            def nothing_deleted() -> bool:
+                return (outside / "victim.txt").read_text() == "outside\n"
+
+            for script, check in (("write: sub/new.txt\ncontent", nothing_created), ("delete: sub/victim.txt", nothing_deleted)):
                 (workspace / "sub").mkdir()
                 (workspace / "sub" / "victim.txt").write_text("inside\n")
                 since = len(client.received)

@@ -133,7 +133,7 @@ def test_last_event_id_values_get_clear_400_answers(tmp_path: Path) -> None:
                 response = await http.get("/events", **request)  # type: ignore[arg-type]
                 assert response.status_code == 400, (name, response.status_code, response.text)
                 assert "Last-Event-ID" in response.json()["error"], name
-            raw = await http.get("/events", params={"session": session.session_id}, headers={"Last-Event-ID": "\u0663".encode()})
+            raw = await http.get("/events", params={"session": session.session_id}, headers={b"Last-Event-ID": "\u0663".encode()})
             assert raw.status_code == 400
 
     run(scenario())
