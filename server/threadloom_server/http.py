@@ -232,9 +232,13 @@ class Sessions:
         self._sessions: dict[str, SessionTransport] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def live(self) -> int:
-        """Sessions whose connection still runs (ended ones kept for a 410 do not count)."""
-        return sum(1 for session in self._sessions.values() if not session.closed)
+    def has_room(self) -> bool:
+        """Whether another session fits; ended sessions (kept only to answer 410) make way first."""
+        for session in [s for s in self._sessions.values() if s.closed]:
+            if len(self._sessions) < self.settings.max_sessions:
+                break
+            self._sessions.pop(session.session_id, None)
+        return len(self._sessions) < self.settings.max_sessions
 
     def open(self) -> SessionTransport:
         settings = self.settings
@@ -369,7 +373,7 @@ def create_app(settings: HttpSettings, connect: ConnectionFactory) -> Starlette:
 
     async def open_session(_: Request) -> Response:
         await sessions.end_idle()
-        if sessions.live() >= settings.max_sessions:
+        if not sessions.has_room():
             return _error(503, f"too many sessions (the limit is {settings.max_sessions}); end one with DELETE /session")
         return JSONResponse({"sessionId": sessions.open().session_id})
 

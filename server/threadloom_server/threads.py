@@ -45,7 +45,7 @@ from threadloom_server.agent import (
     turn_outcome,
 )
 from threadloom_server.agent.scripted import inside as is_inside
-from threadloom_server.limits import fit, fit_thread, fit_turns, payload_budget
+from threadloom_server.limits import cut_string, fit, fit_thread, fit_turns, payload_budget
 from threadloom_server.store import StoreError, ThreadNotFoundError, ThreadStore
 
 log = logging.getLogger("threadloom_server")
@@ -382,6 +382,8 @@ class ServerTurnContext:
         await self._runtime.broadcast(self._loaded, lambda peer: peer.item_completed(params))
 
     async def diff_updated(self, diff: str) -> None:
+        # The turn's aggregated diff grows with every change: cut (with a marker) to fit one message.
+        diff = cut_string(diff, self._runtime.payload_budget)
         params = m.TurnDiffUpdatedParams(thread_id=self.thread_id, turn_id=self.turn_id, diff=diff)
         await self._runtime.broadcast(self._loaded, lambda peer: peer.turn_diff_updated(params))
 
