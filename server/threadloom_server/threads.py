@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from threadloom_protocol.v2 import models as m
 from threadloom_protocol.v2.errors import InvalidParams, ThreadNotFound, TurnAlreadyActive, TurnNotFound
 from threadloom_protocol.v2.server import ServerPeer
-from threadloom_runtime.errors import ConnectionClosed, ProtocolError
+from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge, ProtocolError
 from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES
 from threadloom_server.agent import (
     AGENT_MESSAGE_DELTA,
@@ -164,6 +164,9 @@ class ThreadRuntime:
     async def _send_to(self, peer: ServerPeer, send: Send, loaded: LoadedThread | None = None) -> None:
         try:
             await send(peer)
+        except MessageTooLarge:
+            # A bug in the size contract (limits.py), not a dead peer: keep the subscriber, say so loudly.
+            log.error("a message to a subscriber of thread %s is over the size limit and was not sent", loaded.thread_id if loaded else "?")
         except Exception as error:  # a dead pipe must not stop the turn for everyone else
             log.info("dropping a subscriber that cannot be written to: %s", error)
             if loaded is not None:
