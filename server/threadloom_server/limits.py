@@ -96,8 +96,9 @@ def fit_page(page: JsonDict, budget: int, cursor_of: Callable[[JsonDict], str]) 
     kept: list[JsonDict] = []
     used = size({"data": [], "nextCursor": "x" * 128})
     for thread in page["data"]:
+        thread = fit(thread, budget - used)  # a thread stored before names were bounded may alone be too big
         used += size(thread) + 1
         if used > budget and kept:
             return {"data": kept, "nextCursor": cursor_of(kept[-1])}
         kept.append(thread)
-    return page
+    return {**page, "data": kept}
