@@ -194,6 +194,8 @@ class Connection:
         """A discarded oversized message: a request gets the error under its own id; a response fails
         the call waiting for it, so nothing hangs. One that cannot be placed fails every pending call."""
         kind, request_id = sniff_envelope(head, tail)
+        if kind is None and request_id is not None and request_id not in self._pending:
+            kind = "call"  # an id we are not waiting for: the peer's request (its method came after the head)
         if kind == "call":
             await self._send_error(request_id, _too_large(limit))
             return
