@@ -127,3 +127,18 @@ def test_deep_nesting_is_refused_before_any_turn_exists(tmp_path: Path) -> None:
             assert turn["status"] == "completed"
 
     run(scenario())
+
+
+def test_an_oversized_request_is_answered_under_its_own_id(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with stdio_server(tmp_path, ":memory:", "--max-message-bytes", "4096") as client:
+            await client.initialize()
+            pad = "p" * 100_000
+            await client.send(b'{"jsonrpc":"2.0","id":42,"method":"thread/start","params":{"name":"' + pad.encode() + b'"}}')
+            refused = await client.next()
+            assert refused["id"] == 42 and refused["error"]["code"] == -32004 and refused["error"]["data"] == {"limitBytes": 4096}
+            await client.send(b'{"jsonrpc":"2.0","params":{"name":"' + pad.encode() + b'"},"method":"thread/start","id":"last"}')
+            assert (await client.next())["id"] == "last"  # an id that comes last is found in the tail
+            assert "thread" in await client.call("thread/start", {})  # the connection goes on
+
+    run(scenario())
