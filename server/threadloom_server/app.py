@@ -26,12 +26,17 @@ from threadloom_runtime.connection import Limits
 from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, Transport, stdio_transport
 from threadloom_server.agent import DEFAULT_COMMAND_TIMEOUT, Agent, ScriptedAgent
 from threadloom_server.handler import AppServerHandler
+from threadloom_server.limits import shown_budget
 from threadloom_server.store import MEMORY, ThreadStore
 from threadloom_server.threads import ThreadRuntime
 
 if TYPE_CHECKING:
     import uvicorn
     from starlette.types import ASGIApp
+
+    from threadloom_server.agent.processes import ProcessRegistry
+    from threadloom_server.http import HttpSettings
+    from threadloom_server.store.lock import StoreLock
 
 log = logging.getLogger("threadloom_server")
 
@@ -53,8 +58,12 @@ class ServeSettings:
     http: HttpBind | None = None
     token: str | None = None
     allowed_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    max_sessions: int = 64
+    sse_buffer_bytes: int = 16 * 1024 * 1024
+    slow_reader_seconds: float = 30.0
 
 
 def open_store(spec: str | None) -> ThreadStore:
@@ -69,7 +78,7 @@ class AppServer:
 
     def __init__(self, store: ThreadStore, workspace: Path, agent: Agent, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self.store = store
-        self.runtime = ThreadRuntime(store, agent, workspace.resolve())
+        self.runtime = ThreadRuntime(store, agent, workspace.resolve(), max_message_bytes)
         self.handler = AppServerHandler(self.runtime)
         self.limits = Limits(max_message_bytes=max_message_bytes, shutdown_grace_seconds=2.0)
 
@@ -92,8 +101,8 @@ class AppServer:
         with contextlib.suppress(asyncio.CancelledError):
             await serving
 
-    async def serve_http(self, bind: HttpBind, token: str, origins: tuple[str, ...], stop: asyncio.Event) -> None:
-        from threadloom_server.http import HttpSettings, SessionTransport, create_app
+    async def serve_http(self, settings: HttpSettings, bind: HttpBind, stop: asyncio.Event) -> None:
+        from threadloom_server.http import SessionTransport, create_app
 
         live: dict[SessionTransport, asyncio.Task[object]] = {}
 
@@ -106,9 +115,8 @@ class AppServer:
             finally:
                 live.pop(transport, None)
 
-        settings = HttpSettings(token=token, allowed_origins=frozenset(origins), max_message_bytes=self.limits.max_message_bytes)
-        server, serving, port = await _start_uvicorn(create_app(settings, connect), bind)
-        announce({"event": "listening", "url": f"http://{_url_host(bind.host)}:{port}", "token": token})
+        server, serving, port = await _start_uvicorn(create_app(settings, connect), bind, settings.body_timeout_seconds)
+        announce({"event": "listening", "url": f"http://{_url_host(bind.host)}:{port}", "token": settings.token})
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -124,13 +132,17 @@ class AppServer:
         await serving
 
 
-async def _start_uvicorn(app: ASGIApp, bind: HttpBind) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+async def _start_uvicorn(app: ASGIApp, bind: HttpBind, body_timeout: float) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
     """uvicorn serving `app` on a socket bound here (so a taken port is a clean OSError, not uvicorn's sys.exit)."""
     import uvicorn
 
+    from threadloom_server.http_protocol import ConnectionLimits, protocol_with
+
     # log_config=None: uvicorn's default config logs access lines to stdout, which carries the one
     # `listening` line clients parse. The graceful timeout is a backstop for streams left open.
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3)
+    # The protocol class bounds connections, header size and header/body time before any token check.
+    limits = ConnectionLimits(max_connections=_connection_budget(), body_timeout=body_timeout)
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3, http=protocol_with(limits), backlog=128)
     server = _uvicorn_server(config)
     listener = listen(bind)
     serving = asyncio.create_task(server.serve(sockets=[listener]))
@@ -141,6 +153,24 @@ async def _start_uvicorn(app: ASGIApp, bind: HttpBind) -> tuple[uvicorn.Server, 
         await asyncio.sleep(0.01)
     port: int = listener.getsockname()[1]
     return server, serving, port
+
+
+def _connection_budget(reserve: int = 64, most: int = 1024) -> int:
+    """Connections to accept: the descriptor limit (raised to its hard maximum) minus a reserve for the
+    store, pipes and commands, so a flood of sockets can never starve the rest of the process."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = hard if hard != resource.RLIM_INFINITY else 4096
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, 4096), hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except ImportError:  # not POSIX
+        return 256
+    available = most if soft == resource.RLIM_INFINITY else soft - reserve
+    return max(16, min(most, available))
 
 
 def _uvicorn_server(config: uvicorn.Config) -> uvicorn.Server:
@@ -185,8 +215,29 @@ def _install_signal_handlers(stop: asyncio.Event) -> Callable[[], None]:
     return remove
 
 
-async def run(settings: ServeSettings, store: ThreadStore) -> None:
-    agent = ScriptedAgent(command_timeout=settings.command_timeout)
+def http_settings(settings: ServeSettings) -> HttpSettings:
+    from threadloom_server.http import HttpSettings
+
+    return HttpSettings(
+        token=settings.token or secrets.token_urlsafe(24),
+        allowed_origins=frozenset(settings.allowed_origins),
+        allowed_hosts=frozenset(settings.allowed_hosts) | _bound_host(settings.http),
+        max_message_bytes=settings.max_message_bytes,
+        buffer_bytes=settings.sse_buffer_bytes,
+        slow_reader_seconds=settings.slow_reader_seconds,
+        max_sessions=settings.max_sessions,
+    )
+
+
+def _bound_host(bind: HttpBind | None) -> frozenset[str]:
+    """A server bound to one specific name or address answers to it; a wildcard bind answers only to --allow-host."""
+    if bind is None or bind.host in ("0.0.0.0", "::", ""):
+        return frozenset()
+    return frozenset({_url_host(bind.host).lower()})
+
+
+async def run(settings: ServeSettings, store: ThreadStore, processes: ProcessRegistry | None = None) -> None:
+    agent = ScriptedAgent(command_timeout=settings.command_timeout, max_shown_bytes=shown_budget(settings.max_message_bytes), processes=processes)
     app = AppServer(store, settings.workspace, agent, settings.max_message_bytes)
     stop = asyncio.Event()
     remove_handlers = _install_signal_handlers(stop)
@@ -194,8 +245,7 @@ async def run(settings: ServeSettings, store: ThreadStore) -> None:
         if settings.http is None:
             await app.serve_stdio(stop)
         else:
-            token = settings.token or secrets.token_urlsafe(24)
-            await app.serve_http(settings.http, token, settings.allowed_origins, stop)
+            await app.serve_http(http_settings(settings), settings.http, stop)
     finally:
         remove_handlers()
 
@@ -223,18 +273,39 @@ def serve(settings: ServeSettings) -> int:
     if not settings.workspace.is_dir():
         print(f"threadloom serve: error: workspace {settings.workspace} is not a directory", file=sys.stderr)
         return 2
+    lock, processes = _store_companions(settings.store)
     try:
+        if lock is not None:
+            lock.acquire()
+        if processes is not None and (killed := processes.kill_leftovers()):
+            log.warning("killed %d command process group(s) an earlier server left running", killed)
         store = open_store(settings.store)
-    except StoreError as error:
+    except (StoreError, OSError) as error:
+        if lock is not None:
+            lock.release()
         print(f"threadloom serve: error: {error}", file=sys.stderr)
         return 2
     if store.recovered_turns:
         log.warning("marked %d turn(s) left running by an earlier crash as interrupted", len(store.recovered_turns))
     try:
-        run_event_loop(run(settings, store))
+        run_event_loop(run(settings, store, processes))
     except OSError as error:
         print(f"threadloom serve: error: {error}", file=sys.stderr)
         return 2
     finally:
         store.close()
+        if lock is not None:
+            lock.release()
     return 0
+
+
+def _store_companions(spec: str | None) -> tuple[StoreLock | None, ProcessRegistry | None]:
+    """The lock that makes a store file one server's, and where its running commands are recorded."""
+    from threadloom_server.agent.processes import ProcessRegistry
+    from threadloom_server.store import default_store_path
+    from threadloom_server.store.lock import StoreLock
+
+    if spec == MEMORY:
+        return None, None
+    path = (default_store_path() if spec is None else Path(spec)).expanduser().absolute()
+    return StoreLock(path), ProcessRegistry(path.with_name(path.name + ".commands"))

@@ -30,6 +30,22 @@ def parse_bind(value: str) -> tuple[str, int]:
 @click.option("--http", "http", default=None, metavar="HOST:PORT", help="Serve HTTP + SSE instead of stdio (default host 127.0.0.1; port 0 picks one).")
 @click.option("--token", default=None, help="Bearer token HTTP clients must send [default: generated and printed].")
 @click.option("--allow-origin", "allowed_origins", multiple=True, metavar="ORIGIN", help="Also accept browser requests from ORIGIN (repeatable).")
+@click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Also answer requests whose Host header names HOST (repeatable; loopback names always).",
+)
+@click.option("--max-sessions", type=click.IntRange(min=1), default=64, show_default=True, help="Most HTTP sessions at once.")
+@click.option("--sse-buffer-bytes", type=click.IntRange(min=1024), default=16 * 1024 * 1024, show_default=True, help="Per-session SSE buffer.")
+@click.option(
+    "--slow-reader-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="How long a full SSE buffer waits for its reader.",
+)
 @click.option("--command-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Seconds before a command is killed.")
 @click.option("--max-message-bytes", type=click.IntRange(min=1024), default=DEFAULT_MAX_MESSAGE_BYTES, show_default=True, help="Largest accepted message.")
 def command(
@@ -38,6 +54,10 @@ def command(
     http: str | None,
     token: str | None,
     allowed_origins: tuple[str, ...],
+    allowed_hosts: tuple[str, ...],
+    max_sessions: int,
+    sse_buffer_bytes: int,
+    slow_reader_seconds: float,
     command_timeout: float,
     max_message_bytes: int,
 ) -> None:
@@ -49,8 +69,8 @@ def command(
     """
     from threadloom_server.app import HttpBind, ServeSettings, serve
 
-    if (token or allowed_origins) and http is None:
-        raise click.UsageError("--token and --allow-origin need --http")
+    if (token or allowed_origins or allowed_hosts) and http is None:
+        raise click.UsageError("--token, --allow-origin and --allow-host need --http")
     bind = HttpBind(*parse_bind(http)) if http is not None else None
     settings = ServeSettings(
         store=store,
@@ -58,6 +78,10 @@ def command(
         http=bind,
         token=token,
         allowed_origins=allowed_origins,
+        allowed_hosts=allowed_hosts,
+        max_sessions=max_sessions,
+        sse_buffer_bytes=sse_buffer_bytes,
+        slow_reader_seconds=slow_reader_seconds,
         command_timeout=command_timeout,
         max_message_bytes=max_message_bytes,
     )

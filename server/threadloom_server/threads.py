@@ -26,9 +26,10 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from threadloom_protocol.v2 import models as m
-from threadloom_protocol.v2.errors import ThreadNotFound, TurnAlreadyActive, TurnNotFound
+from threadloom_protocol.v2.errors import InvalidParams, ThreadNotFound, TurnAlreadyActive, TurnNotFound
 from threadloom_protocol.v2.server import ServerPeer
-from threadloom_runtime.errors import ConnectionClosed, ProtocolError
+from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge, ProtocolError
+from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES
 from threadloom_server.agent import (
     AGENT_MESSAGE_DELTA,
     COMMAND_OUTPUT_DELTA,
@@ -43,6 +44,8 @@ from threadloom_server.agent import (
     decide,
     turn_outcome,
 )
+from threadloom_server.agent.scripted import inside as is_inside
+from threadloom_server.limits import cut_string, fit, fit_thread, fit_turns, payload_budget
 from threadloom_server.store import StoreError, ThreadNotFoundError, ThreadStore
 
 log = logging.getLogger("threadloom_server")
@@ -98,10 +101,12 @@ class LoadedThread:
 
 
 class ThreadRuntime:
-    def __init__(self, store: ThreadStore, agent: Agent, workspace_root: Path) -> None:
+    def __init__(self, store: ThreadStore, agent: Agent, workspace_root: Path, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self.store = store
         self.agent = agent
         self.workspace_root = workspace_root
+        self.max_message_bytes = max_message_bytes
+        self.payload_budget = payload_budget(max_message_bytes)
         self.grants = SessionGrants()
         self.threads: dict[str, LoadedThread] = {}
 
@@ -131,6 +136,10 @@ class ThreadRuntime:
         with thread_errors():
             return self.view(self.store.get_thread(thread_id, include_turns=include_turns))
 
+    def fitted(self, thread: JsonDict) -> JsonDict:
+        """The thread as it may go on the wire: its history shaped to the message size limit."""
+        return fit_thread(thread, self.payload_budget)
+
     def loaded_ids(self) -> list[str]:
         return sorted(self.threads)
 
@@ -155,6 +164,9 @@ class ThreadRuntime:
     async def _send_to(self, peer: ServerPeer, send: Send, loaded: LoadedThread | None = None) -> None:
         try:
             await send(peer)
+        except MessageTooLarge:
+            # A bug in the size contract (limits.py), not a dead peer: keep the subscriber, say so loudly.
+            log.error("a message to a subscriber of thread %s is over the size limit and was not sent", loaded.thread_id if loaded else "?")
         except Exception as error:  # a dead pipe must not stop the turn for everyone else
             log.info("dropping a subscriber that cannot be written to: %s", error)
             if loaded is not None:
@@ -166,13 +178,18 @@ class ThreadRuntime:
         """Record a new turn and create its task; the task waits for `ActiveTurn.launched` (set after the response)."""
         loaded = self._load(self.get_thread(thread_id))
         try:
+            if not is_inside(str(self.workspace_root), loaded.cwd):
+                raise InvalidParams(
+                    m.InvalidParamsErrorData(path="/threadId", reason="the thread's cwd is outside the workspace root"),
+                    f"Invalid params: the thread's cwd {loaded.cwd} is outside the workspace root {self.workspace_root}",
+                )
             async with loaded.lock:
                 if loaded.active is not None:
                     data = m.TurnAlreadyActiveErrorData(thread_id=thread_id, active_turn_id=loaded.active.turn_id)
                     raise TurnAlreadyActive(data, f"thread {thread_id} already runs turn {loaded.active.turn_id}")
                 turn = self.store.append_turn(thread_id)
                 user_item: JsonDict = {"type": "userMessage", "id": f"{turn['id']}-input", "content": user_input}
-                self.store.save_item(thread_id, turn["id"], user_item)
+                self._save_first_item(thread_id, turn["id"], user_item)
                 active = ActiveTurn(turn["id"], peer, user_input)
                 loaded.active = active
                 loaded.subscribers.add(peer)
@@ -180,6 +197,15 @@ class ThreadRuntime:
         finally:
             self._unload_if_unused(loaded)  # a refused start neither subscribes nor leaves the thread loaded
         return turn, active
+
+    def _save_first_item(self, thread_id: str, turn_id: str, item: JsonDict) -> None:
+        """Store the turn's input; if that fails the turn is closed as failed, never left `inProgress`."""
+        try:
+            self.store.save_item(thread_id, turn_id, item)
+        except Exception:
+            with contextlib.suppress(StoreError):
+                self.store.update_turn(thread_id, turn_id, status="failed", error={"code": "internal", "message": "the input could not be stored"})
+            raise
 
     def find_active(self, thread_id: str, turn_id: str) -> tuple[LoadedThread, ActiveTurn]:
         loaded = self.threads.get(thread_id)
@@ -276,6 +302,7 @@ class ThreadRuntime:
             if turn_error is not None:
                 notice = m.ErrorNotificationParams(thread_id=thread_id, turn_id=active.turn_id, error=wire(m.TurnError, turn_error), will_retry=False)
                 await self.broadcast(loaded, lambda peer: peer.error(notice))
+            final = fit_turns([final], self.payload_budget)[0]
             completed = m.TurnCompletedParams(thread_id=thread_id, turn=wire(m.Turn, final))
             await self.broadcast(loaded, lambda peer: peer.turn_completed(completed))
             loaded.active = None
@@ -327,10 +354,16 @@ class ServerTurnContext:
     async def start_item(self, item: JsonDict) -> None:
         if item.get("type") in STORED_AT_START:
             self._runtime.store.save_item(self.thread_id, self.turn_id, item)
-        params = wire(m.ItemStartedParams, {**self._ids(), "item": item})
+        params = wire(m.ItemStartedParams, {**self._ids(), "item": fit(item, self._runtime.payload_budget)})
         await self._runtime.broadcast(self._loaded, lambda peer: peer.item_started(params))
 
     async def delta(self, item_id: str, method: str, payload: JsonDict) -> None:
+        # A delta too big for one message goes out as several (JSON may escape a character into 6 bytes).
+        text, piece = payload.get("delta"), max(64, self._runtime.payload_budget // 8)
+        if isinstance(text, str) and len(text) > piece:
+            for start in range(0, len(text), piece):
+                await self.delta(item_id, method, {**payload, "delta": text[start : start + piece]})
+            return
         data = {**self._ids(), "itemId": item_id, **payload}
         send: Send
         if method == AGENT_MESSAGE_DELTA:
@@ -348,10 +381,12 @@ class ServerTurnContext:
 
     async def complete_item(self, item: JsonDict) -> None:
         self._runtime.store.save_item(self.thread_id, self.turn_id, item)
-        params = wire(m.ItemCompletedParams, {**self._ids(), "item": item})
+        params = wire(m.ItemCompletedParams, {**self._ids(), "item": fit(item, self._runtime.payload_budget)})
         await self._runtime.broadcast(self._loaded, lambda peer: peer.item_completed(params))
 
     async def diff_updated(self, diff: str) -> None:
+        # The turn's aggregated diff grows with every change: cut (with a marker) to fit one message.
+        diff = cut_string(diff, self._runtime.payload_budget)
         params = m.TurnDiffUpdatedParams(thread_id=self.thread_id, turn_id=self.turn_id, diff=diff)
         await self._runtime.broadcast(self._loaded, lambda peer: peer.turn_diff_updated(params))
 

@@ -77,17 +77,17 @@ def test_oversized_messages_get_message_too_large_and_the_connection_goes_on() -
     run(scenario())
 
 
-def test_too_many_requests_in_flight_get_server_overloaded() -> None:
+def test_requests_beyond_the_in_flight_limit_wait_instead_of_being_refused() -> None:
     async def scenario() -> None:
-        connection, transport, gate = _connection(Limits(max_in_flight=1))
+        connection, transport, gate = _connection(Limits(max_in_flight=2))
         connection.start()
-        await transport.incoming.put(b'{"jsonrpc":"2.0","id":1,"method":"m","params":{}}')
-        await transport.incoming.put(b'{"jsonrpc":"2.0","id":2,"method":"m","params":{}}')
-        overloaded = await transport.outgoing.get()
-        assert overloaded["id"] == 2 and overloaded["error"]["code"] == -32001
-        assert overloaded["error"]["data"] == {"retryAfterMs": 100}
+        for request_id in (1, 2, 1, 3):  # the second 1 comes while 1 is in flight; 3 waits for a slot
+            await transport.incoming.put(b'{"jsonrpc":"2.0","id":%d,"method":"m","params":{}}' % request_id)
+        duplicate = await transport.outgoing.get()
+        assert duplicate["id"] == 1 and duplicate["error"]["code"] == -32600 and "in flight" in duplicate["error"]["message"]
         gate.release.set()
-        assert (await transport.outgoing.get())["id"] == 1
+        answers = [await transport.outgoing.get() for _ in range(3)]
+        assert sorted(answer["id"] for answer in answers) == [1, 2, 3] and all("result" in answer for answer in answers)
         await transport.incoming.put(None)
         await connection.wait_closed()
 

@@ -16,6 +16,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from threadloom_server.agent.processes import ProcessRegistry, die_with_parent
+
 OutputSink = Callable[[str, str], Awaitable[None]]
 """Called with (stream, text) for every chunk, stream being "stdout" or "stderr"."""
 
@@ -36,8 +38,17 @@ class CommandResult:
 class CommandRun:
     """One command execution. `output` holds what arrived so far, also after an interrupt."""
 
-    def __init__(self, command: str, cwd: str, on_output: OutputSink, *, max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES) -> None:
+    def __init__(
+        self,
+        command: str,
+        cwd: str,
+        on_output: OutputSink,
+        *,
+        max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
+        registry: ProcessRegistry | None = None,
+    ) -> None:
         self.command = command
+        self._registry = registry
         self.cwd = cwd
         self._on_output = on_output
         self._max_output_bytes = max_output_bytes
@@ -64,11 +75,22 @@ class CommandRun:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
-        except OSError as error:
-            message = f"cannot start the command in {self.cwd}: {error.strerror or error}\n"
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            message = f"cannot start the command in {self.cwd}: {reason}\n"
             await self._emit("stderr", message, note=True)
             return CommandResult(None, self.output, self.elapsed_ms, spawn_error=message.strip())
+        if self._registry is not None:
+            self._registry.add(process.pid)
+        try:
+            return await self._supervise(process, timeout)
+        finally:
+            if self._registry is not None:
+                self._registry.remove(process.pid)
+
+    async def _supervise(self, process: asyncio.subprocess.Process, timeout: float) -> CommandResult:
         try:
             async with asyncio.timeout(timeout):
                 assert process.stdout is not None and process.stderr is not None

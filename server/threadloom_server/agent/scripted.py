@@ -11,10 +11,11 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from threadloom_server.agent.commands import DEFAULT_MAX_OUTPUT_BYTES, CommandRun
-from threadloom_server.agent.files import FileChangeError, PlannedChange, TurnDiff, apply_change, plan_delete, plan_write
+from threadloom_server.agent.files import FileChangeError, PlannedChange, TurnDiff, apply_change, os_problem, plan_delete, plan_write
 from threadloom_server.agent.interface import (
     AGENT_MESSAGE_DELTA,
     COMMAND_OUTPUT_DELTA,
@@ -24,16 +25,32 @@ from threadloom_server.agent.interface import (
     TurnCancelled,
     TurnContext,
 )
+from threadloom_server.agent.processes import ProcessRegistry
 from threadloom_server.agent.script import Delete, Fail, Instruction, Plan, Run, Say, Sleep, Think, Write, parse_script, script_text
 
 DEFAULT_COMMAND_TIMEOUT = 60.0
+DEFAULT_MAX_SHOWN_BYTES = 1024 * 1024
+MAX_CHUNK_CHARS = 16 * 1024
+YIELD_EVERY = 64
 WORD = re.compile(r"\s*\S+\s*|\s+")
 T = TypeVar("T")
 
 
 def text_chunks(text: str) -> list[str]:
-    """The deltas of a streamed text: one per word, with its surrounding spaces; they join back to `text`."""
-    return WORD.findall(text)
+    """The deltas of a streamed text: one per word, with its surrounding spaces; they join back to `text`.
+
+    A "word" longer than MAX_CHUNK_CHARS is cut, so no delta can approach the message size limit.
+    """
+    chunks: list[str] = []
+    for word in WORD.findall(text):
+        chunks.extend(word[start : start + MAX_CHUNK_CHARS] for start in range(0, len(word), MAX_CHUNK_CHARS))
+    return chunks
+
+
+def inside(root: str, directory: str) -> bool:
+    """Whether `directory`, with links resolved now, is the root or lies below it."""
+    resolved, base = Path(directory).resolve(), Path(root).resolve()
+    return resolved == base or resolved.is_relative_to(base)
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,10 @@ class ScriptedAgent:
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     delta_delay: float = 0.0
     max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES
+    max_shown_bytes: int = DEFAULT_MAX_SHOWN_BYTES
+    """Largest command or diff an approval shows; bigger ones are refused (never shown cut)."""
+    processes: ProcessRegistry | None = None
+    """Where running commands are recorded, so a later server can kill what a crash left behind."""
 
     async def run_turn(self, turn: TurnContext) -> None:
         script = parse_script(script_text(turn.input))
@@ -94,9 +115,11 @@ class _TurnRun:
             raise
 
     async def _stream(self, item_id: str, method: str, text: str, extra: JsonDict, on_chunk: Callable[[str], None]) -> None:
-        for chunk in text_chunks(text):
+        for index, chunk in enumerate(text_chunks(text)):
             if self.agent.delta_delay:
                 await asyncio.sleep(self.agent.delta_delay)
+            elif index % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # a long text must not starve other sessions and /healthz
             on_chunk(chunk)
             await self.turn.delta(item_id, method, {"delta": chunk, **extra})
 
@@ -138,6 +161,10 @@ class _TurnRun:
             "durationMs": None,
         }
         await self.turn.start_item(dict(item))
+        refusal = self._command_refusal(command)
+        if refusal is not None:
+            await self.turn.complete_item({**item, "status": "failed", "aggregatedOutput": refusal + "\n", "durationMs": 0})
+            return
         approval = self.turn.request_approval("commandExecution", dict(item), f"The script asks to run `{command}`.")
         decision = await self._guard(approval, lambda: {**item, "status": "declined"})
         if decision in ("decline", "cancel"):
@@ -145,11 +172,15 @@ class _TurnRun:
             if decision == "cancel":
                 raise TurnCancelled(f"approval of `{command}` was cancelled")
             return
+        if not inside(self.turn.workspace_root, self.turn.cwd):  # the cwd may have become a link meanwhile
+            moved = f"refused: {self.turn.cwd} now lies outside the workspace root\n"
+            await self.turn.complete_item({**item, "status": "failed", "aggregatedOutput": moved, "durationMs": 0})
+            return
 
         async def stream(stream_name: str, text: str) -> None:
             await self.turn.delta(item["id"], COMMAND_OUTPUT_DELTA, {"delta": text, "stream": stream_name})
 
-        execution = CommandRun(command, self.turn.cwd, stream, max_output_bytes=self.agent.max_output_bytes)
+        execution = CommandRun(command, self.turn.cwd, stream, max_output_bytes=self.agent.max_output_bytes, registry=self.agent.processes)
         interrupted = {**item, "status": "failed"}
         result = await self._guard(
             execution.execute(self.agent.command_timeout),
@@ -165,10 +196,23 @@ class _TurnRun:
             }
         )
 
+    def _command_refusal(self, command: str) -> str | None:
+        """Why the command must not even be offered for approval (checked again right before it runs)."""
+        problem = os_problem(command)
+        if problem is not None:
+            return f"refused: the command cannot be run exactly as shown: {problem}"
+        if len(command.encode()) > self.agent.max_shown_bytes:
+            return f"refused: the command is longer than {self.agent.max_shown_bytes} bytes, too long to show for approval"
+        if not inside(self.turn.workspace_root, self.turn.cwd):
+            return f"refused: the thread's cwd {self.turn.cwd} is outside the workspace root {self.turn.workspace_root}"
+        return None
+
     async def change_file(self, path: str, kind: str, plan: Callable[[], PlannedChange]) -> None:
         item_id = self.new_item_id()
         try:
             change = plan()
+            if len(change.diff.encode()) > self.agent.max_shown_bytes:
+                raise FileChangeError(f"refused: the change to {path} is larger than {self.agent.max_shown_bytes} bytes, too large to show for approval")
         except FileChangeError as error:
             await self._refuse(item_id, path, kind, error)
             return

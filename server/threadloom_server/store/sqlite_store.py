@@ -460,7 +460,12 @@ class ThreadStore:
         with self._write() as db:
             stale = db.execute("SELECT thread_id, id FROM turns WHERE status = 'inProgress'").fetchall()
             for thread_id, turn_id in stale:
-                db.execute("UPDATE turns SET status = 'interrupted' WHERE thread_id = ? AND id = ?", (thread_id, turn_id))
+                # The duration runs to the last thing the turn stored (the thread's updatedAt), never null.
+                db.execute(
+                    "UPDATE turns SET status = 'interrupted', duration_ms = max(0, "
+                    "(SELECT updated_at FROM threads WHERE id = ?) - started_at) WHERE thread_id = ? AND id = ?",
+                    (thread_id, thread_id, turn_id),
+                )
                 unfinished = db.execute(
                     "SELECT id, body FROM items WHERE thread_id = ? AND turn_id = ? AND json_extract(body, '$.status') = 'inProgress'",
                     (thread_id, turn_id),

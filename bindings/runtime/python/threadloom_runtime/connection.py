@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,7 +21,7 @@ import orjson
 from threadloom_runtime import errors
 from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge, ProtocolError
 from threadloom_runtime.spec import NO_PROTOCOL, ProtocolSpec
-from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, Transport
+from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, SNIFF_BYTES, OversizedMessage, Transport
 
 log = logging.getLogger("threadloom_runtime")
 
@@ -49,8 +50,8 @@ class Dispatcher(Protocol):
 
 @dataclass(frozen=True)
 class Limits:
-    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
-    max_in_flight: int = 64  # incoming requests being handled; more get ServerOverloaded
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES  # per message, both directions
+    max_in_flight: int = 64  # incoming requests handled at once; reading pauses beyond (backpressure, no refusal)
     notification_queue: int = 1024  # notifications waiting for their handler; reading pauses beyond
     retry_after_ms: int = 100
     shutdown_grace_seconds: float = 5.0  # after EOF, how long in-flight handlers may still run
@@ -68,6 +69,8 @@ class Connection:
         self._ids = itertools.count(1)
         self._pending: dict[RequestId, tuple[str, asyncio.Future[JsonObject]]] = {}
         self._handlers: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(self.limits.max_in_flight)
+        self._in_flight_ids: set[RequestId] = set()
         self._notifications: asyncio.Queue[tuple[str, JsonObject] | None] = asyncio.Queue(self.limits.notification_queue)
         self._write_lock = asyncio.Lock()
         self._closed = asyncio.Event()
@@ -155,13 +158,19 @@ class Connection:
     async def notify(self, method: str, params: JsonObject) -> None:
         await self._send({**self._envelope, "method": method, "params": params})
 
-    async def _send(self, message: JsonObject) -> None:
+    async def _send(self, message: JsonObject, *, bounded: bool = True) -> None:
+        """Write one message; one over the size limit raises MessageTooLarge (the peer would refuse it).
+
+        Error responses are ours and small (`bounded=False`): they always go out, even under a tiny limit.
+        """
         data = orjson.dumps(message)
+        if bounded and len(data) > self.limits.max_message_bytes:
+            raise MessageTooLarge(self.limits.max_message_bytes)
         async with self._write_lock:
             await self._transport.write(data)
 
     async def _send_error(self, request_id: RequestId | None, error: ProtocolError) -> None:
-        await self._send({**self._envelope, "id": request_id, "error": error.to_json()})
+        await self._send({**self._envelope, "id": request_id, "error": error.to_json()}, bounded=False)
 
     def _fail_pending(self, reason: str) -> None:
         self._ending = True  # from now on no response can arrive: new requests fail at once
@@ -176,17 +185,39 @@ class Connection:
         while True:
             try:
                 data = await self._transport.read()
+            except OversizedMessage as too_large:
+                await self._refuse_oversized(too_large.limit_bytes, too_large.head, too_large.tail)
+                continue
             except MessageTooLarge as too_large:
-                await self._send_error(None, _too_large(self._codes.message_too_large, too_large.limit_bytes))
+                await self._refuse_oversized(too_large.limit_bytes, b"", b"")
                 continue
             except (ConnectionError, OSError):
                 return
             if data is None:
                 return
             if len(data) > self.limits.max_message_bytes:
-                await self._send_error(None, _too_large(self._codes.message_too_large, self.limits.max_message_bytes))
+                await self._refuse_oversized(self.limits.max_message_bytes, data[:SNIFF_BYTES], data[-SNIFF_BYTES:])
                 continue
             await self._receive(data)
+
+    async def _refuse_oversized(self, limit: int, head: bytes, tail: bytes) -> None:
+        """A discarded oversized message: a request gets the error under its own id; a response fails
+        the call waiting for it, so nothing hangs. One that cannot be placed fails every pending call."""
+        kind, request_id = sniff_envelope(head, tail)
+        if kind is None and request_id is not None and request_id not in self._pending:
+            kind = "call"  # an id we are not waiting for: the peer's request (its method came after the head)
+        if kind == "call":
+            await self._send_error(request_id, _too_large(self._codes.message_too_large, limit))
+            return
+        entry = self._pending.get(request_id) if request_id is not None else None
+        waiting = [entry] if entry is not None else ([] if kind == "call" else list(self._pending.values()))
+        for method, future in waiting:
+            if not future.done():
+                future.set_exception(
+                    ProtocolError(errors.MESSAGE_TOO_LARGE, f"the response to {method!r} is larger than the {limit}-byte limit", {"limitBytes": limit})
+                )
+        if kind is None and not waiting:
+            await self._send_error(None, _too_large(self._codes.message_too_large, limit))
 
     async def _receive(self, data: bytes) -> None:
         try:
@@ -194,7 +225,10 @@ class Connection:
         except orjson.JSONDecodeError:
             await self._send_error(None, ProtocolError(errors.PARSE_ERROR, "Parse error: the message is not valid JSON"))
             return
-        if not isinstance(message, dict) or message.get("jsonrpc", None if self._envelope else "2.0") != "2.0":
+        if isinstance(message, list):
+            # Batches are not part of these protocols (one message per line, as in Codex): one error, nothing runs.
+            await self._send_error(None, _invalid("batches are not supported; send one message per line"))
+        elif not isinstance(message, dict) or message.get("jsonrpc", None if self._envelope else "2.0") != "2.0":
             await self._send_error(_readable_id(message), _invalid("expected a JSON-RPC 2.0 object"))
         elif "method" in message:
             await self._receive_call(message)
@@ -221,18 +255,28 @@ class Connection:
             await self._notifications.put((method, params))  # waits when full: backpressure on reading
 
     async def _start_request(self, request: IncomingRequest) -> None:
-        if len(self._handlers) >= self.limits.max_in_flight:
-            overloaded = ProtocolError(self._codes.overloaded, "Server overloaded; retry later", {"retryAfterMs": self.limits.retry_after_ms})
-            await self._send_error(request.id, overloaded)
+        if request.id in self._in_flight_ids:
+            # JSON-RPC needs ids to be unique among requests in flight: two answers to one id cannot be told apart.
+            await self._send_error(request.id, _invalid(f"id {request.id!r} is already used by a request in flight"))
             return
+        # A burst waits here, in the order it arrived, while max_in_flight handlers run: the
+        # peer's writes block instead of its requests being refused.
+        await self._slots.acquire()
         try:
             work = self._dispatcher.on_request(request)
         except ProtocolError as error:
+            self._slots.release()
             await self._send_error(request.id, error)
             return
+        self._in_flight_ids.add(request.id)
         task = asyncio.create_task(self._answer(request, work))
         self._handlers.add(task)
-        task.add_done_callback(self._handlers.discard)
+        task.add_done_callback(lambda done: self._handler_done(done, request.id))
+
+    def _handler_done(self, task: asyncio.Task[None], request_id: RequestId) -> None:
+        self._handlers.discard(task)
+        self._in_flight_ids.discard(request_id)
+        self._slots.release()
 
     async def _answer(self, request: IncomingRequest, work: Awaitable[JsonObject]) -> None:
         try:
@@ -244,7 +288,12 @@ class Connection:
             log.exception("handler of %r failed", request.method)
             await self._send_error(request.id, ProtocolError(errors.INTERNAL_ERROR, "Internal error"))
             return
-        await self._send({**self._envelope, "id": request.id, "result": result})
+        try:
+            await self._send({**self._envelope, "id": request.id, "result": result})
+        except MessageTooLarge as too_large:
+            log.error("the result of %r is over the %d-byte limit; answering with an error", request.method, too_large.limit_bytes)
+            await self._send_error(request.id, _too_large(self._codes.message_too_large, too_large.limit_bytes))
+            return
         for after in request.after_response:
             try:
                 await after()
@@ -277,6 +326,64 @@ class Connection:
                 await self._dispatcher.on_notification(method, params)
             except Exception:
                 log.exception("notification handler of %r failed", method)
+
+
+def sniff_envelope(head: bytes, tail: bytes) -> tuple[str | None, RequestId | None]:
+    """Of a message known only by its first and last bytes: "call" or "response" (or None), and its id.
+
+    The head is scanned for top-level keys (exact); an id that comes last is found in the tail.
+    """
+    kind: str | None = None
+    request_id: RequestId | None = None
+    for key, position in _top_level_keys(head):
+        if key == "method":
+            kind = "call"
+        elif key in ("result", "error"):
+            kind = kind or "response"
+        elif key == "id":
+            request_id = _id_at(head, position)
+    if request_id is None and (found := _TAIL_ID.search(tail)) is not None:
+        request_id = _id_of(found.group(1))
+    return kind, request_id
+
+
+_TAIL_ID = re.compile(rb'[,{]\s*"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.)*")\s*}\s*$')
+_ID_VALUE = re.compile(rb'\s*(-?\d+|"(?:[^"\\]|\\.)*")\s*[,}]')  # complete: followed by `,` or `}`
+
+
+def _id_at(data: bytes, position: int) -> RequestId | None:
+    found = _ID_VALUE.match(data, position)
+    return _id_of(found.group(1)) if found is not None else None
+
+
+def _id_of(token: bytes) -> RequestId | None:
+    value = orjson.loads(token)
+    return value if _valid_id(value) else None
+
+
+def _top_level_keys(data: bytes) -> Iterator[tuple[str, int]]:
+    """(key, offset after its colon) for each key of the outermost object, as far as `data` goes."""
+    depth, index, end = 0, 0, len(data)
+    while index < end:
+        byte = data[index]
+        if byte == 0x22:  # a string: skip it (escapes included); at depth 1 it may be a key
+            close = index + 1
+            while close < end and data[close] != 0x22:
+                close += 2 if data[close] == 0x5C else 1
+            if close >= end:
+                return
+            after = close + 1
+            while after < end and data[after] in b" \t\r\n":
+                after += 1
+            if depth == 1 and after < end and data[after] == 0x3A:
+                yield data[index + 1 : close].decode(errors="replace"), after + 1
+            index = close + 1
+            continue
+        if byte in b"{[":
+            depth += 1
+        elif byte in b"}]":
+            depth -= 1
+        index += 1
 
 
 def _valid_id(value: Any) -> bool:

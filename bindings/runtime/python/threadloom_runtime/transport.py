@@ -18,6 +18,16 @@ from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge
 
 DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 _CHUNK = 64 * 1024
+SNIFF_BYTES = 4096
+
+
+class OversizedMessage(MessageTooLarge):
+    """`MessageTooLarge` with the first and last bytes of the discarded message: enough to find its id."""
+
+    def __init__(self, limit_bytes: int, head: bytes, tail: bytes) -> None:
+        super().__init__(limit_bytes)
+        self.head = head
+        self.tail = tail
 
 
 class Transport(Protocol):
@@ -33,7 +43,11 @@ class Transport(Protocol):
 
 
 class JsonLinesTransport:
-    """JSON lines over an asyncio stream pair. Memory stays bounded by the size limit plus one chunk."""
+    """JSON lines over an asyncio stream pair. Memory stays bounded by the size limit plus one chunk.
+
+    An oversized line is discarded as it streams in; only its first and last `SNIFF_BYTES` are kept
+    (on the `MessageTooLarge` raised for it) so the connection can tell whose message it was.
+    """
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self._reader = reader
@@ -41,6 +55,8 @@ class JsonLinesTransport:
         self._limit = max_message_bytes
         self._buffer = bytearray()
         self._discarding = False  # inside a line that already went over the limit
+        self._head = b""
+        self._tail = b""
 
     async def read(self) -> bytes | None:
         while True:
@@ -50,13 +66,17 @@ class JsonLinesTransport:
                 del self._buffer[: end + 1]
                 if self._discarding:
                     self._discarding = False
-                    raise MessageTooLarge(self._limit)
+                    raise self._too_large(line)
                 if len(line) > self._limit:
-                    raise MessageTooLarge(self._limit)
+                    self._head = line[:SNIFF_BYTES]
+                    raise self._too_large(line)
                 if line.strip():
                     return line
                 continue
-            if len(self._buffer) > self._limit:
+            if len(self._buffer) > self._limit or (self._discarding and self._buffer):
+                if not self._discarding:
+                    self._head = bytes(self._buffer[:SNIFF_BYTES])
+                self._tail = (self._tail + bytes(self._buffer))[-SNIFF_BYTES:]
                 self._discarding = True
                 self._buffer.clear()
             chunk = await self._reader.read(_CHUNK)
@@ -64,12 +84,18 @@ class JsonLinesTransport:
                 return self._last_line()
             self._buffer += chunk
 
+    def _too_large(self, rest: bytes) -> MessageTooLarge:
+        error = OversizedMessage(self._limit, self._head, (self._tail + rest)[-SNIFF_BYTES:])
+        self._head = self._tail = b""
+        return error
+
     def _last_line(self) -> bytes | None:
         """At EOF: a final line without a newline still counts."""
         if self._discarding:
             self._discarding = False
+            rest = bytes(self._buffer)
             self._buffer.clear()
-            raise MessageTooLarge(self._limit)
+            raise self._too_large(rest)
         line = bytes(self._buffer).strip()
         self._buffer.clear()
         return line or None
@@ -107,14 +133,19 @@ class FileLinesTransport:
             if not line:
                 return None
             if len(line) > self._limit + 1 or (len(line) == self._limit + 1 and not line.endswith(b"\n")):
-                await asyncio.to_thread(self._skip_rest)
-                raise MessageTooLarge(self._limit)
+                tail = await asyncio.to_thread(self._skip_rest)
+                raise OversizedMessage(self._limit, line[:SNIFF_BYTES], tail)
             if line.strip():
                 return line.rstrip(b"\r\n")
 
-    def _skip_rest(self) -> None:
-        while (chunk := self._source.readline(_CHUNK)) and not chunk.endswith(b"\n"):
-            pass
+    def _skip_rest(self) -> bytes:
+        """Discard the rest of an oversized line; its last SNIFF_BYTES."""
+        tail = b""
+        while chunk := self._source.readline(_CHUNK):
+            tail = (tail + chunk)[-SNIFF_BYTES:]
+            if chunk.endswith(b"\n"):
+                break
+        return tail.rstrip(b"\r\n")
 
     async def write(self, data: bytes) -> None:
         await asyncio.to_thread(self._write, data + b"\n")
