@@ -59,7 +59,7 @@ def replay(
     try:
         results = replay_sync(loaded, options)
     except ProtocolLoadError as error:
-        raise InputError("--protocol/--schema", str(error), hint="use --protocol DIR or --schema VERSION|FILE") from None
+        raise InputError("--protocol/--schema", str(error), hint="use --protocol PATH or --schema VERSION|FILE") from None
     report = render(results, fmt)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -89,17 +89,32 @@ def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
 @click.command(name="record", context_settings={"ignore_unknown_options": True})
 @click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Transcript file to write (JSONL).")
 @click.option("--scenario", default="recorded session", show_default=True, help="What the session exercises (goes into the header).")
-@click.option("--protocol-version", type=click.IntRange(min=1), default=None, help="Version the client speaks [default: negotiated in initialize].")
+@click.option(
+    "--protocol",
+    "protocol_path",
+    type=click.Path(path_type=Path),
+    default=Path("protocol"),
+    show_default=True,
+    help="The protocol spoken: a folder of versions, a version folder or a document (any format Threadloom reads).",
+)
+@click.option("--protocol-version", default=None, help="Version the client speaks (number or release) [default: negotiated in the handshake, else the newest].")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Write VALUE as ${NAME} in the transcript (e.g. the workspace path).")
 @click.argument("server", nargs=-1, required=True, type=click.UNPROCESSED)
-def record(out: Path, scenario: str, protocol_version: int | None, variables: tuple[str, ...], server: tuple[str, ...]) -> None:
+def record(out: Path, scenario: str, protocol_path: Path, protocol_version: str | None, variables: tuple[str, ...], server: tuple[str, ...]) -> None:
     """Start SERVER (after `--`) and relay a client on this process's stdin/stdout to it, recording every message to --out."""
+    from threadloom_conformance.protocol import ProtocolLoadError
+    from threadloom_conformance.protocols import find_version, load_versions
     from threadloom_conformance.record import run_record
 
     if not server:
         raise InputError("threadloom record", "missing server command", hint="threadloom record --out FILE -- SERVER_CMD ...")
+    try:  # before the client starts talking: a wrong --protocol must not cost a recorded session
+        versions = load_versions(protocol_path)
+        told = find_version(versions, protocol_version, protocol_path).version if protocol_version else None
+    except ProtocolLoadError as error:
+        raise InputError("--protocol", str(error), hint="--protocol PATH: a folder of versions, a version folder or a document") from None
     try:
-        status = run_record(list(server), out, scenario, protocol_version, parse_vars(variables))
+        status = run_record(list(server), out, scenario, told, parse_vars(variables), versions)
     except FileNotFoundError as error:
         raise InputError(server[0], f"cannot start the server ({error.strerror})") from None
     sys.exit(0 if status == 0 else 1)
