@@ -128,7 +128,7 @@ def _params_schema(doc: ProtocolDoc, method: str) -> dict[str, Any]:
 
 def params_schema(doc: ProtocolDoc, definition: str) -> dict[str, Any]:
     """A self-contained schema for one definition: the document's definition containers plus a `$ref`."""
-    containers = {key: doc.document[key] for key in ("$defs", "definitions") if key in doc.document}
+    containers: dict[str, Any] = {key: doc.document[key] for key in ("$defs", "definitions") if key in doc.document}
     return {**containers, "$ref": f"#{doc.pointers[definition]}"}
 
 

@@ -109,10 +109,9 @@ class _Stop(Exception):
     """The run cannot continue (crash, timeout, transport error); the failure is already recorded."""
 
 
-async def replay_all(transcripts: Iterable[Transcript], options: ReplayOptions) -> list[Result]:
+async def replay_all(transcripts: Iterable[Transcript], options: ReplayOptions, on_result: Callable[[Result], None] | None = None) -> list[Result]:
     """Replay transcripts in parallel (at most `options.jobs` servers at once), results in input order."""
-    transcripts = list(transcripts)
-    return await replay_runs([(t, options) for t in transcripts], options.jobs)
+    return await replay_runs([(t, options) for t in transcripts], options.jobs, on_result)
 
 
 async def replay_runs(

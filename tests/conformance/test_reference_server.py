@@ -51,7 +51,8 @@ def test_v1_recording_has_no_v2_items_and_v2_has_them(reference: dict[int, Path]
 
 
 async def interrupt_and_lifecycle(argv: list[str], decision: str) -> None:
-    """v2: a turn interrupted while it sleeps (long enough that a busy machine interrupts it in time), a command approval answered with `decision`, fork, archive, list, resume, an error."""
+    """v2: a turn interrupted while it sleeps (30 s: a busy machine still interrupts it in time), a command
+    approval answered with `decision`, fork, archive, list, resume, an error."""
     client = await ScriptedClient.start(argv, decision)
     await client.request("initialize", {"clientInfo": {"name": "scripted", "version": "1"}, "protocolVersions": [2]})
     await client.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
