@@ -62,3 +62,9 @@ def test_transcript_of_another_protocol_exits_2(v1_transcript: Path, tmp_path: P
     other.write_text(v1_transcript.read_text().replace('"protocol": "threadloom-app-server"', '"protocol": "someone-else"', 1))
     code, _, err = run("--server", FAKE_CMD, str(other))
     assert code == 2 and "a transcript of `someone-else`" in err
+
+
+def test_record_without_a_protocol_exits_2_before_starting_anything(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["record", "--protocol", str(tmp_path / "nowhere"), "--out", str(tmp_path / "t.jsonl"), "--", "true"])
+    assert result.exit_code == 2 and "--protocol" in result.stderr and "nowhere" in result.stderr
+    assert not (tmp_path / "t.jsonl").exists()
