@@ -217,7 +217,7 @@ def _validator_class(doc: ProtocolDoc, resolver: Any) -> Any:
     base_enum = base_class.VALIDATORS["enum"]
 
     def one_of(validator: Any, variants: list[Any], instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
-        tag_name = (schema.get("discriminator") or {}).get("propertyName")
+        tag_name = (schema.get("discriminator") or {}).get("propertyName") or _implicit_tag(resolver, variants)
         if not tag_name or not isinstance(instance, dict) or tag_name not in instance:
             yield from base_one_of(validator, variants, instance, schema)
             return
@@ -245,6 +245,22 @@ def _validator_class(doc: ProtocolDoc, resolver: Any) -> Any:
         yield from base_enum(validator, values, instance, schema)
 
     return extend(base_class, {"oneOf": one_of, "enum": enum})  # type: ignore[no-untyped-call]
+
+
+def _implicit_tag(resolver: Any, variants: list[Any]) -> str | None:
+    """The tag of a union that declares no `discriminator` (vendor exports such as Codex's): the one
+    member every variant fixes to a single value (`type` when several do); None when there is none."""
+    common: set[str] | None = None
+    for variant in variants:
+        target = resolver.lookup(variant["$ref"]).contents if isinstance(variant, dict) and "$ref" in variant else variant
+        properties = target.get("properties", {}) if isinstance(target, dict) else {}
+        fixed = {name for name, sub in properties.items() if isinstance(sub, dict) and ("const" in sub or len(sub.get("enum", [])) == 1)}
+        common = fixed if common is None else common & fixed
+        if not common:
+            return None
+    if not common or len(variants) < 2:
+        return None
+    return "type" if "type" in common else sorted(common)[0]
 
 
 def _variant_tags(resolver: Any, variants: list[Any], tag_name: str) -> dict[Any, Any]:

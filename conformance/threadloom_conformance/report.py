@@ -37,12 +37,16 @@ def _value(value: Any) -> str:
 def failure_text(result: Result, failure: Failure) -> str:
     where = f"{result.transcript}:{failure.line}" if failure.line else str(result.transcript)
     location = f" {failure.path}:" if failure.path else ""
-    lines = [f"{where}: [{failure.check}]{location} {failure.message}"]
+    return "\n".join([f"{where}: [{failure.check}]{location} {failure.message}", *_values(failure)])
+
+
+def _values(failure: Failure) -> list[str]:
+    lines = []
     if failure.expected is not None:
         lines.append(f"    expected: {_value(failure.expected)}")
     if failure.actual is not None or failure.check == "match":
         lines.append(f"    actual:   {_value(failure.actual)}")
-    return "\n".join(lines)
+    return lines
 
 
 def to_text(results: Sequence[Result]) -> str:
@@ -118,8 +122,7 @@ def to_github(results: Sequence[Result]) -> str:
     for result in results:
         for failure in result.failures:
             title = f"replay [{failure.check}]" + (f" {failure.path}" if failure.path else "")
-            body = failure_text(result, failure).split("\n", 1)
-            detail = failure.message + ("\n" + body[1] if len(body) > 1 else "")
+            detail = "\n".join([failure.message, *_values(failure)])
             out.append(_command("error", result, failure.line, title, detail))
         out += [_command("notice", result, 1, "replay: expected break", note) for note in result.notes]
     failed = sum(1 for r in results if not r.passed)
