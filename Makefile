@@ -46,7 +46,7 @@ run: $(STAMP)
 	$(TL) generate
 	$(TL) diff protocol/v1 protocol/v2 --audience old-clients --fail-on ERR > /dev/null
 	$(BIN)/python -m threadloom_server.demo
-	$(TL) replay --jobs 4 --server '$(TL) serve --store :memory: --workspace $${tmpdir}' conformance/transcripts
+	$(TL) replay --server '$(TL) serve --store :memory: --workspace $${tmpdir}' conformance/transcripts
 
 check: $(STAMP)
 	$(TL) check

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -23,12 +25,26 @@ def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.command(name="replay")
 @click.option("--server", required=True, help='Server command line, e.g. "threadloom serve --store :memory:". ${tmpdir} and ${token} are filled per run.')
 @click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True)
-@click.option("--schema", default=None, help="Validate against this version (e.g. 1) or protocol.json file instead of the transcript's own version.")
-@click.option("--protocol", "protocol_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("protocol"), show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
+@click.option("--schema", default=None, help="Validate against this version (number or release) or document instead of the transcript's own version.")
+@click.option(
+    "--protocol",
+    "protocol_dir",
+    type=click.Path(path_type=Path),
+    default=Path("protocol"),
+    show_default=True,
+    help="The protocol: a folder of versions, a version folder or a document (any format Threadloom reads).",
+)
+@click.option("--server-version", default=None, help="The version (number or release) the server implements: expected breaks from it on apply.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the report here instead of stdout.")
-@click.option("--jobs", type=click.IntRange(min=1), default=4, show_default=True, help="Transcripts replayed in parallel.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds per transcript [default: header, else 30].")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Servers at once [default: the usable cores, or $THREADLOOM_JOBS].")
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds of server silence that count as a hang [default: header, else 30]."
+)
+@click.option(
+    "--startup-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Seconds a server may take to show it is up."
+)
+@click.option("--progress/--no-progress", default=None, help="One line per finished transcript on stderr [default: on a terminal, off in CI].")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Value of ${NAME} in transcripts and the server command (repeatable).")
 @click.argument("transcripts", nargs=-1, required=True, type=click.Path(path_type=Path))
 def replay(
@@ -36,16 +52,21 @@ def replay(
     transport: str,
     schema: str | None,
     protocol_dir: Path,
+    server_version: str | None,
     fmt: str,
     output: Path | None,
-    jobs: int,
+    jobs: int | None,
     timeout: float | None,
+    startup_timeout: float,
+    progress: bool | None,
     variables: tuple[str, ...],
     transcripts: tuple[Path, ...],
 ) -> None:
     """Replay TRANSCRIPT files (or folders of *.jsonl) against --server. Exit 0 all pass, 1 failures, 2 bad input."""
+    import asyncio
+
     from threadloom_conformance.protocol import ProtocolLoadError
-    from threadloom_conformance.replay import ReplayOptions, replay_sync
+    from threadloom_conformance.replay import ReplayOptions, replay_all
     from threadloom_conformance.report import render
     from threadloom_conformance.transcript import TranscriptError, load
 
@@ -54,12 +75,22 @@ def replay(
         loaded = [load(path) for path in files]
     except TranscriptError as error:
         raise InputError(error.file, f"line {error.line}: {error.message}" if error.line else error.message) from None
-    variables_map = parse_vars(variables)
-    options = ReplayOptions(server, transport, schema, protocol_dir, timeout, variables=variables_map, jobs=jobs)
+    options = ReplayOptions(
+        server,
+        transport,
+        schema,
+        protocol_dir,
+        timeout,
+        startup_timeout=startup_timeout,
+        variables=parse_vars(variables),
+        jobs=jobs,
+        server_version=server_version,
+    )
+    show = progress if progress is not None else wants_progress()
     try:
-        results = replay_sync(loaded, options)
+        results = asyncio.run(replay_all(loaded, options, on_result=Progress(len(loaded)) if show else None))
     except ProtocolLoadError as error:
-        raise InputError("--protocol/--schema", str(error), hint="use --protocol DIR or --schema VERSION|FILE") from None
+        raise InputError("--protocol/--schema", str(error), hint="use --protocol PATH or --schema VERSION|FILE") from None
     report = render(results, fmt)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +101,25 @@ def replay(
     failed = sum(1 for r in results if not r.passed)
     click.echo(f"{len(results)} transcript(s), {failed} failed", err=True)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def wants_progress() -> bool:
+    """Progress lines on an interactive terminal only: CI logs get the report, not the chatter."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class Progress:
+    """`[3/36] FAIL path (2 failures) 1.4s` on stderr as each transcript finishes."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+
+    def __call__(self, result: Any) -> None:
+        self.done += 1
+        status = "PASS" if result.passed else f"FAIL ({len(result.failures)} failure(s))"
+        note = " (expected break)" if result.notes else ""
+        click.echo(f"[{self.done}/{self.total}] {status}{note} {result.transcript} {result.duration:.1f}s", err=True)
 
 
 def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
@@ -89,17 +139,32 @@ def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
 @click.command(name="record", context_settings={"ignore_unknown_options": True})
 @click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Transcript file to write (JSONL).")
 @click.option("--scenario", default="recorded session", show_default=True, help="What the session exercises (goes into the header).")
-@click.option("--protocol-version", type=click.IntRange(min=1), default=None, help="Version the client speaks [default: negotiated in initialize].")
+@click.option(
+    "--protocol",
+    "protocol_path",
+    type=click.Path(path_type=Path),
+    default=Path("protocol"),
+    show_default=True,
+    help="The protocol spoken: a folder of versions, a version folder or a document (any format Threadloom reads).",
+)
+@click.option("--protocol-version", default=None, help="Version the client speaks (number or release) [default: negotiated in the handshake, else the newest].")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Write VALUE as ${NAME} in the transcript (e.g. the workspace path).")
 @click.argument("server", nargs=-1, required=True, type=click.UNPROCESSED)
-def record(out: Path, scenario: str, protocol_version: int | None, variables: tuple[str, ...], server: tuple[str, ...]) -> None:
+def record(out: Path, scenario: str, protocol_path: Path, protocol_version: str | None, variables: tuple[str, ...], server: tuple[str, ...]) -> None:
     """Start SERVER (after `--`) and relay a client on this process's stdin/stdout to it, recording every message to --out."""
+    from threadloom_conformance.protocol import ProtocolLoadError
+    from threadloom_conformance.protocols import find_version, load_versions
     from threadloom_conformance.record import run_record
 
     if not server:
         raise InputError("threadloom record", "missing server command", hint="threadloom record --out FILE -- SERVER_CMD ...")
+    try:  # before the client starts talking: a wrong --protocol must not cost a recorded session
+        versions = load_versions(protocol_path)
+        told = find_version(versions, protocol_version, protocol_path).version if protocol_version else None
+    except ProtocolLoadError as error:
+        raise InputError("--protocol", str(error), hint="--protocol PATH: a folder of versions, a version folder or a document") from None
     try:
-        status = run_record(list(server), out, scenario, protocol_version, parse_vars(variables))
+        status = run_record(list(server), out, scenario, told, parse_vars(variables), versions)
     except FileNotFoundError as error:
         raise InputError(server[0], f"cannot start the server ({error.strerror})") from None
     sys.exit(0 if status == 0 else 1)

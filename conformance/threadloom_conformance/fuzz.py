@@ -39,16 +39,22 @@ class ConnectionLost(Exception):
 
 
 class Connection:
-    """A blocking JSON-RPC client: runs the async transport on a private event loop thread."""
+    """A blocking JSON-RPC client: runs the async transport on a private event loop thread.
 
-    def __init__(self, command: str, transport: str = "stdio", timeout: float = 10.0) -> None:
+    `timeout` detects a hung request once the server has answered once; until then (process start,
+    imports on a busy machine) the generous `startup_timeout` applies.
+    """
+
+    def __init__(self, command: str, transport: str = "stdio", timeout: float = 10.0, startup_timeout: float = 60.0) -> None:
         self.timeout = timeout
+        self.startup_timeout = startup_timeout
+        self.answered = False
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.transport = make_transport(transport, command)
         self.ids = itertools.count(1)
-        self._run(self.transport.start())
+        self._run(self.transport.start(), startup_timeout)
 
     def _run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
@@ -61,14 +67,17 @@ class Connection:
         """Send a request and return its response; server requests meanwhile get a -32601 error."""
         request_id = next(self.ids)
         waiting = None
+        patience = self.timeout if self.answered else max(self.timeout, self.startup_timeout)
         try:
             self._run(self.transport.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}))
             waiting = asyncio.run_coroutine_threadsafe(self._response(request_id), self.loop)
-            return waiting.result(self.timeout)
+            answer = waiting.result(patience)
+            self.answered = True
+            return answer
         except TimeoutError:
             if waiting is not None:
                 waiting.cancel()
-            raise ConnectionLost(f"no response to `{method}` within {self.timeout:g}s") from None
+            raise ConnectionLost(f"no response to `{method}` within {patience:g}s") from None
         except TransportError as error:
             raise ConnectionLost(f"{error}; exit status {self.transport.exit_status()}{self._stderr()}") from None
 
@@ -114,7 +123,13 @@ def _params_schema(doc: ProtocolDoc, method: str) -> dict[str, Any]:
     info = doc.method(method)
     if info is None or info.params is None:
         return {"type": "object"}
-    return {"$defs": doc.document["$defs"], "$ref": f"#/$defs/{ref_to_name(info.params)}"}
+    return params_schema(doc, ref_to_name(info.params))
+
+
+def params_schema(doc: ProtocolDoc, definition: str) -> dict[str, Any]:
+    """A self-contained schema for one definition: the document's definition containers plus a `$ref`."""
+    containers: dict[str, Any] = {key: doc.document[key] for key in ("$defs", "definitions") if key in doc.document}
+    return {**containers, "$ref": f"#{doc.pointers[definition]}"}
 
 
 def valid_params(doc: ProtocolDoc, method: str) -> st.SearchStrategy[Any]:

@@ -1,8 +1,10 @@
-"""One protocol version, read from its raw JSON document (no generated code involved).
+"""One protocol version as the conformance engine sees it (no generated code involved).
 
-The conformance engine must be able to check any server of any protocol written in Threadloom's
-format, so it reads `protocol.json` directly: the `x-methods` table, the `x-errors` table and the
-`$defs`. Validation uses a standard JSON Schema 2020-12 validator with two refinements:
+The engine checks any server of any protocol Threadloom can read: a version comes from the loader
+(`threadloom_conformance.protocols.load_versions`, any source format) as the intermediate model,
+and keeps the raw JSON Schema document for validation. Definitions are found by their JSON pointer
+inside that document, so `$defs` (2020-12) and `definitions` (draft-07 exports) both work; the
+validator follows the document's `$schema`, with two refinements:
 
 - a `oneOf` carrying a `discriminator` picks its variant by tag, so an error inside an item is
   reported at the item's own field instead of "not valid under any of the given schemas";
@@ -13,7 +15,6 @@ format, so it reads `protocol.json` directly: the `x-methods` table, the `x-erro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,7 +23,12 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.protocols import Validator
-from jsonschema.validators import extend
+from jsonschema.validators import extend, validator_for
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from threadloom.model import Framing, Handshake, envelope_name
+from threadloom.model import Protocol as Model
 
 UNDECLARED_VARIANT = "x-undeclared-variant"
 UNDECLARED_ENUM = "x-undeclared-enum"
@@ -56,6 +62,17 @@ class SchemaIssue:
     undeclared: bool  # True: check (c) (not in the client's version); False: check (a)
 
 
+# A protocol that declares no handshake but has an `initialize` request (frozen protocol/v1) is
+# read the way it has always been: `initialize` opens, `protocolVersion` answers, and
+# `capabilities.optOutNotificationMethods` lists the notifications the client does not want.
+LEGACY_HANDSHAKE = Handshake(
+    method="initialize",
+    initialized="initialized",
+    version_chosen="/protocolVersion",
+    opt_out_notifications="/capabilities/optOutNotificationMethods",
+)
+
+
 @dataclass
 class ProtocolDoc:
     path: Path
@@ -65,10 +82,31 @@ class ProtocolDoc:
     methods: dict[str, MethodInfo] = field(default_factory=dict)
     errors_by_code: dict[int, dict[str, Any]] = field(default_factory=dict)
     wire_definitions: dict[str, str] = field(default_factory=dict)  # method -> envelope definition name
+    pointers: dict[str, str] = field(default_factory=dict)  # definition name -> JSON pointer in `document`
+    release: str = ""  # the release's own name ("0.169.0"); empty: the version number is its name
+    framing: Framing = field(default_factory=Framing)
+    declared_handshake: Handshake | None = None
+    breaks: tuple[dict[str, Any], ...] = ()  # x-protocol.breaks: what this version breaks on purpose
 
     @property
-    def defs(self) -> dict[str, Any]:
-        return dict(self.document.get("$defs", {}))
+    def defs(self) -> dict[str, str]:
+        """Definition names (-> pointers): `name in doc.defs` asks whether a definition exists."""
+        return self.pointers
+
+    @property
+    def identity(self) -> str:
+        """How people name this version: its release, else its number."""
+        return self.release or str(self.version)
+
+    @property
+    def handshake(self) -> Handshake | None:
+        if self.declared_handshake is not None:
+            return self.declared_handshake
+        return LEGACY_HANDSHAKE if LEGACY_HANDSHAKE.method in self.methods else None
+
+    def named(self, wanted: str) -> bool:
+        """Whether `wanted` (`2`, `v2`, `0.169.0`) names this version."""
+        return wanted in (self.identity, str(self.version), f"v{self.version}")
 
     def method(self, name: str) -> MethodInfo | None:
         return self.methods.get(name)
@@ -102,52 +140,44 @@ def ref_to_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
 
 
-def load_protocol_doc(path: Path) -> ProtocolDoc:
-    """Read a protocol document (a `protocol.json` file or a version folder holding one)."""
-    file = path / "protocol.json" if path.is_dir() else path
-    try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ProtocolLoadError(f"{file}: cannot read protocol document ({error.strerror})") from None
-    except json.JSONDecodeError as error:
-        raise ProtocolLoadError(f"{file}:{error.lineno}: not JSON ({error.msg})") from None
-    header = document.get("x-protocol") if isinstance(document, dict) else None
-    if not isinstance(header, dict) or not isinstance(document.get("x-methods"), list):
-        raise ProtocolLoadError(f"{file}: not a Threadloom protocol document (needs `x-protocol` and `x-methods`)")
-    doc = ProtocolDoc(path=file, document=document, name=str(header.get("name", "")), version=int(header.get("version", 0)))
-    for entry in document["x-methods"]:
-        doc.methods[entry["method"]] = MethodInfo(
-            name=entry["method"],
-            direction=entry["direction"],
-            kind=entry["kind"],
-            params=entry.get("params"),
-            result=entry.get("result"),
-            errors=tuple(entry.get("errors", [])),
-            since=int(entry.get("since", 1)),
-            stability=str(entry.get("stability", "stable")),
+def from_model(model: Model) -> ProtocolDoc:
+    """The engine's view of one version of the intermediate model (any source format)."""
+    header = model.document.get("x-protocol", {}) if isinstance(model.document, dict) else {}
+    breaks = header.get("breaks", []) if isinstance(header, dict) else []
+    doc = ProtocolDoc(
+        path=model.source,
+        document=model.document,
+        name=model.name,
+        version=model.version,
+        release=model.release if model.release != str(model.version) else "",
+        framing=model.framing,
+        declared_handshake=model.handshake,
+        breaks=tuple(b for b in breaks if isinstance(b, dict)),
+        pointers={name: definition.pointer for name, definition in model.definitions.items()},
+    )
+    for method in model.methods:
+        doc.methods[method.name] = MethodInfo(
+            name=method.name,
+            direction=method.direction.value,
+            kind=method.kind.value,
+            params=method.params or None,
+            result=method.result,
+            errors=method.errors,
+            since=method.since,
+            stability=method.stability.value,
         )
-    doc.errors_by_code = {int(e["code"]): e for e in document.get("x-errors", [])}
-    doc.wire_definitions = _wire_definitions(document.get("$defs", {}))
+        envelope = envelope_name(model, method)
+        if envelope is not None:
+            doc.wire_definitions[method.name] = envelope
+    doc.errors_by_code = {error.code: {"name": error.name, "data": error.data} for error in model.errors}
     return doc
 
 
-def resolve_protocol(schema: str | None, version: int, protocol_dir: Path) -> Path:
-    """Where the document for a transcript lives: `--schema` (a version number or a file) or `protocol_dir/v<N>`."""
-    if schema is None:
-        return protocol_dir / f"v{version}" / "protocol.json"
-    if schema.lstrip("v").isdigit():
-        return protocol_dir / f"v{schema.lstrip('v')}" / "protocol.json"
-    return Path(schema)
+def load_protocol_doc(path: Path) -> ProtocolDoc:
+    """One version: a document, or a version folder holding one (the newest, if PATH holds several)."""
+    from threadloom_conformance.protocols import load_versions
 
-
-def _wire_definitions(defs: dict[str, Any]) -> dict[str, str]:
-    """Map each method name to its wire-message definition (the one whose `method` is that const)."""
-    found: dict[str, str] = {}
-    for name, schema in defs.items():
-        method = schema.get("properties", {}).get("method", {}) if isinstance(schema, dict) else {}
-        if isinstance(method, dict) and isinstance(method.get("const"), str):
-            found[method["const"]] = name
-    return found
+    return load_versions(path)[-1]
 
 
 def _issue(error: ValidationError, prefix: tuple[str | int, ...]) -> SchemaIssue:
@@ -161,26 +191,37 @@ def _issue(error: ValidationError, prefix: tuple[str | int, ...]) -> SchemaIssue
     return SchemaIssue(path=path, message=error.message, undeclared=undeclared)
 
 
+DOCUMENT_URI = "urn:threadloom:protocol-document"
+
+
 @cache
 def _validator(doc: ProtocolDoc, definition: str) -> Validator:
-    if definition not in doc.document.get("$defs", {}):
+    pointer = doc.pointers.get(definition)
+    if pointer is None:
         raise ProtocolLoadError(f"{doc.path}: no definition `{definition}`")
-    schema = {"$defs": doc.document["$defs"], "$ref": f"#/$defs/{definition}"}
-    cls = _validator_class(doc)
-    return cls(schema)  # type: ignore[no-any-return]
+    base = str(doc.document.get("$id") or DOCUMENT_URI)
+    registry = _registry(doc, base)
+    cls = _validator_class(doc, registry.resolver(base_uri=base))
+    return cls({"$ref": f"{base}#{pointer}"}, registry=registry)  # type: ignore[no-any-return]
 
 
-def _validator_class(doc: ProtocolDoc) -> Any:
-    defs: dict[str, Any] = doc.document.get("$defs", {})
-    base_one_of = Draft202012Validator.VALIDATORS["oneOf"]
-    base_enum = Draft202012Validator.VALIDATORS["enum"]
+def _registry(doc: ProtocolDoc, base: str) -> Registry[Any]:
+    resource: Resource[Any] = Resource.from_contents(doc.document, default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource(base, resource)
+    return registry
+
+
+def _validator_class(doc: ProtocolDoc, resolver: Any) -> Any:
+    base_class = validator_for(doc.document, default=Draft202012Validator)
+    base_one_of = base_class.VALIDATORS["oneOf"]
+    base_enum = base_class.VALIDATORS["enum"]
 
     def one_of(validator: Any, variants: list[Any], instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
-        tag_name = (schema.get("discriminator") or {}).get("propertyName")
+        tag_name = (schema.get("discriminator") or {}).get("propertyName") or _implicit_tag(resolver, variants)
         if not tag_name or not isinstance(instance, dict) or tag_name not in instance:
             yield from base_one_of(validator, variants, instance, schema)
             return
-        tags = _variant_tags(defs, variants, tag_name)
+        tags = _variant_tags(resolver, variants, tag_name)
         tag = instance[tag_name]
         if tag in tags:
             yield from validator.descend(instance, tags[tag])
@@ -203,16 +244,34 @@ def _validator_class(doc: ProtocolDoc) -> Any:
             return
         yield from base_enum(validator, values, instance, schema)
 
-    return extend(Draft202012Validator, {"oneOf": one_of, "enum": enum})  # type: ignore[no-untyped-call]
+    return extend(base_class, {"oneOf": one_of, "enum": enum})  # type: ignore[no-untyped-call]
 
 
-def _variant_tags(defs: dict[str, Any], variants: list[Any], tag_name: str) -> dict[Any, Any]:
+def _implicit_tag(resolver: Any, variants: list[Any]) -> str | None:
+    """The tag of a union that declares no `discriminator` (vendor exports such as Codex's): the one
+    member every variant fixes to a single value (`type` when several do); None when there is none."""
+    common: set[str] | None = None
+    for variant in variants:
+        target = resolver.lookup(variant["$ref"]).contents if isinstance(variant, dict) and "$ref" in variant else variant
+        properties = target.get("properties", {}) if isinstance(target, dict) else {}
+        fixed = {name for name, sub in properties.items() if isinstance(sub, dict) and ("const" in sub or len(sub.get("enum", [])) == 1)}
+        common = fixed if common is None else common & fixed
+        if not common:
+            return None
+    if not common or len(variants) < 2:
+        return None
+    return "type" if "type" in common else sorted(common)[0]
+
+
+def _variant_tags(resolver: Any, variants: list[Any], tag_name: str) -> dict[Any, Any]:
+    """Tag value -> variant schema; a variant's tag is a `const` (or one-value `enum`) of `tag_name`."""
     tags: dict[Any, Any] = {}
     for variant in variants:
         target = variant
         if isinstance(variant, dict) and "$ref" in variant:
-            target = defs.get(ref_to_name(variant["$ref"]), {})
-        tag = target.get("properties", {}).get(tag_name, {}).get("const") if isinstance(target, dict) else None
-        if tag is not None:
-            tags[tag] = variant
+            target = resolver.lookup(variant["$ref"]).contents
+        tag_schema = target.get("properties", {}).get(tag_name, {}) if isinstance(target, dict) else {}
+        values = [tag_schema["const"]] if "const" in tag_schema else tag_schema.get("enum", [])
+        if len(values) == 1:
+            tags[values[0]] = variant
     return tags

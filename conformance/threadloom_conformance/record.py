@@ -9,6 +9,10 @@ client's transport in `RecordingTransport`), then `save()`.
 Default matchers and volatiles are inferred from what was seen (see `infer_defaults`): ids
 chosen by the server and working directories become volatiles; timestamps, durations, command
 output, server versions and error messages get `datetime`/`integer`/`type` rules.
+
+The header names the protocol the recorder is given (`--protocol PATH`: its name, and the version
+the session negotiated through the protocol's handshake, else the newest one PATH holds, with its
+release name). Without one, the in-process `Recorder` writes Threadloom's own protocol, as before.
 """
 
 from __future__ import annotations
@@ -25,8 +29,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from threadloom.jsonio import json_type
+from threadloom.model import Handshake
 from threadloom_conformance.paths import walk
+from threadloom_conformance.protocol import LEGACY_HANDSHAKE, ProtocolDoc
 from threadloom_conformance.transcript import Record, Transcript, make_header, save
+
+DEFAULT_PROTOCOL = "threadloom-app-server"
 
 TIMESTAMP_KEYS = ("createdAt", "updatedAt", "startedAt", "completedAt", "endedAt", "timestamp")
 DURATION_KEYS = ("durationMs",)
@@ -46,6 +54,7 @@ class Recorder:
     variables: dict[str, str] = field(default_factory=dict)  # name -> value; the value is written as ${name}
     records: list[Record] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    versions: list[ProtocolDoc] = field(default_factory=list)  # the protocol being recorded, oldest version first
 
     def client_sent(self, message: dict[str, Any]) -> None:
         self._add("c2s", message)
@@ -58,20 +67,43 @@ class Recorder:
         self.records.append(Record(line=len(self.records) + 2, dir=direction, t=offset, msg=_placeholders(message, self.variables)))
 
     def transcript(self, path: Path) -> Transcript:
-        initialize = next((r for r in self.records if r.dir == "c2s" and r.method == "initialize"), None)
+        handshake = self._handshake()
+        initialize = next((r for r in self.records if r.dir == "c2s" and r.method == handshake.method), None)
         params = dict(initialize.msg.get("params") or {}) if initialize else {}
-        version = self.protocol_version or _negotiated_version(self.records, initialize)
+        version, release = self._version(handshake, initialize)
         matchers, volatiles = infer_defaults(self.records)
         header = make_header(
-            protocol=self.protocol or "threadloom-app-server",
+            protocol=self.protocol or (self.versions[-1].name if self.versions else DEFAULT_PROTOCOL),
             version=version,
             scenario=self.scenario,
             initialize=params,
             matchers=matchers,
             volatiles=volatiles,
             ordering={"barriers": DEFAULT_BARRIERS, "keepOrder": DEFAULT_KEEP_ORDER},
+            release=release,
+            handshake_method=handshake.method,
         )
         return Transcript(path=path, header=header, records=list(self.records))
+
+    def _handshake(self) -> Handshake:
+        declared = self.versions[-1].handshake if self.versions else None
+        return declared or LEGACY_HANDSHAKE
+
+    def _version(self, handshake: Handshake, initialize: Record | None) -> tuple[int, str | None]:
+        """The recorded client's version: as told, else negotiated in the handshake; a session that
+        negotiated nothing speaks the newest version without negotiation (a client from before it
+        existed), else the newest version; with no protocol given, 1."""
+        if self.protocol_version is not None:
+            chosen: Any = self.protocol_version
+        else:
+            chosen = _negotiated_version(self.records, initialize, handshake.version_chosen)
+        if not self.versions:
+            return (chosen if isinstance(chosen, int) else 1), None
+        doc = next((d for d in self.versions if chosen is not None and d.named(str(chosen))), None)
+        if doc is None:
+            unnegotiated = [d for d in self.versions if d.handshake is None or d.handshake.version_offer is None]
+            doc = (unnegotiated or self.versions)[-1]
+        return doc.version, doc.release or None
 
     def save(self, path: Path | str) -> Path:
         return save(self.transcript(Path(path)))
@@ -102,13 +134,15 @@ class RecordingTransport:
         await self.inner.close()
 
 
-def _negotiated_version(records: list[Record], initialize: Record | None) -> int:
-    """The version of the connection: the server's `protocolVersion` answer, else 1 (a v1 handshake)."""
-    if initialize is None:
-        return 1
+def _negotiated_version(records: list[Record], initialize: Record | None, pointer: str | None) -> Any:
+    """The version the server chose in its handshake answer (at `pointer` in the result), else None."""
+    if initialize is None or pointer is None:
+        return None
     answer = next((r for r in records if r.dir == "s2c" and r.kind == "response" and r.msg.get("id") == initialize.msg.get("id")), None)
-    version = ((answer.msg.get("result") or {}) if answer else {}).get("protocolVersion")
-    return version if isinstance(version, int) else 1
+    value: Any = (answer.msg.get("result") or {}) if answer else {}
+    for token in pointer.lstrip("/").split("/"):
+        value = value.get(token.replace("~1", "/").replace("~0", "~")) if isinstance(value, dict) else None
+    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
 
 
 def _placeholders(value: Any, variables: dict[str, str]) -> Any:
@@ -207,9 +241,16 @@ def _tap(line: bytes, sink: Any, log: BinaryIO | None, side: str) -> None:
         log.flush()
 
 
-def run_record(command: Sequence[str], out: Path, scenario: str, protocol_version: int | None, variables: dict[str, str]) -> int:
+def run_record(
+    command: Sequence[str],
+    out: Path,
+    scenario: str,
+    protocol_version: int | None,
+    variables: dict[str, str],
+    versions: Sequence[ProtocolDoc] = (),
+) -> int:
     """The `threadloom record` command: proxy on this process's stdin/stdout, then write `out`."""
-    recorder = Recorder(scenario=scenario, protocol_version=protocol_version, variables=dict(variables))
+    recorder = Recorder(scenario=scenario, protocol_version=protocol_version, variables=dict(variables), versions=list(versions))
 
     async def main() -> int:
         loop = asyncio.get_running_loop()

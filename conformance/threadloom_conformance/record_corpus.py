@@ -39,8 +39,8 @@ from threadloom_runtime.transport import SubprocessTransport
 CORPUS = Path(__file__).resolve().parents[1] / "transcripts"  # conformance/transcripts in this repository
 SERVE = [sys.executable, "-c", "from threadloom.cli import main; main()", "serve", "--store", ":memory:"]
 CLIENT_INFO = {"name": "threadloom-py", "version": "1.0"}
-WAIT_SECONDS = 20.0  # for one awaited notification
-SCENARIO_SECONDS = 60.0  # for a whole scenario (a request the server never answers must not hang the recording)
+WAIT_SECONDS = 60.0  # for one awaited notification (hang detection only: a busy machine is slow, not stuck)
+SCENARIO_SECONDS = 300.0  # for a whole scenario (a request the server never answers must not hang the recording)
 HOLD = "hold"  # an approval the client never answers (the turn is interrupted while it is pending)
 Decision = str | asyncio.Future[str]  # a decision, or one the scenario gives later (the turn waits meanwhile)
 

@@ -15,7 +15,12 @@ recorded reply is sent with the live id). Every server message is checked:
     declares (or a standard JSON-RPC or protocol-wide one).
 
 A server that exits, prints something that is not JSON, or stays silent past the timeout is a
-failure of that transcript, never a hung run.
+failure of that transcript, never a hung run. Timeouts only detect hangs, so a slow or busy machine
+cannot trip them: the clock starts when the server is ready (its first message over stdio, its
+`listening` line over HTTP; a generous start-up timeout before that), counts silence only (any
+message restarts it), and shrinks to a short grace once the transcript has failed anyway. A
+response whose outcome differs from the recorded one (an error instead of a result, or the other
+way round) ends the transcript at once: the session has diverged, waiting would only add noise.
 """
 
 from __future__ import annotations
@@ -26,14 +31,17 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from threadloom_conformance.expected import EXPECTED_BREAK, Mark, applies, resolve_marks
+from threadloom_conformance.jobs import default_jobs
 from threadloom_conformance.matching import Matcher, Mismatch, Volatiles, expand_vars, json_type
 from threadloom_conformance.paths import Concrete, get, parse_path, render
-from threadloom_conformance.protocol import STANDARD_ERROR_CODES, ProtocolDoc, ProtocolLoadError, load_protocol_doc, resolve_protocol
+from threadloom_conformance.protocol import STANDARD_ERROR_CODES, ProtocolDoc, ProtocolLoadError
+from threadloom_conformance.protocols import find_version, load_versions
 from threadloom_conformance.transcript import Record, Transcript
 from threadloom_conformance.transport import BadLine, Incoming, Transport, TransportError, make_transport
 
@@ -72,6 +80,8 @@ class Result:
     sent: int = 0
     received: int = 0
     stderr: str = ""
+    expected: list[Failure] = field(default_factory=list)  # failures an expected break accounts for
+    notes: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -82,44 +92,86 @@ class Result:
 class ReplayOptions:
     server: str
     transport: str = "stdio"
-    schema: str | None = None  # a version number, or a protocol.json path; default: the transcript's version
-    protocol_dir: Path = Path("protocol")
-    timeout: float | None = None  # per transcript; default: the header's timeoutSeconds, else 30
+    schema: str | None = None  # a version (number or release) or a document path; default: the transcript's version
+    protocol_dir: Path = Path("protocol")  # a folder of versions, one version folder, or one document (any format)
+    # Seconds of silence while a server message is due (hang detection, counted from the last
+    # message either way once the server is ready); default: the header's timeoutSeconds, else 30.
+    timeout: float | None = None
+    startup_timeout: float = 60.0  # from starting the server to its first message (stdio) or `listening` line (HTTP)
+    grace: float = 2.0  # silence that ends a transcript which has already failed: its verdict is known
     settle: float = 0.3  # seconds to wait after the last expected message for anything extra
     variables: dict[str, str] = field(default_factory=dict)
-    jobs: int = 4
+    jobs: int | None = None  # servers at once; default: the usable cores (see jobs.py)
+    server_version: str | None = None  # the version the server implements: expected breaks from it on apply
 
 
 class _Stop(Exception):
     """The run cannot continue (crash, timeout, transport error); the failure is already recorded."""
 
 
-async def replay_all(transcripts: Iterable[Transcript], options: ReplayOptions) -> list[Result]:
+async def replay_all(transcripts: Iterable[Transcript], options: ReplayOptions, on_result: Callable[[Result], None] | None = None) -> list[Result]:
     """Replay transcripts in parallel (at most `options.jobs` servers at once), results in input order."""
-    transcripts = list(transcripts)
-    docs = protocol_documents(transcripts, options)  # every input problem surfaces before any server starts
-    gate = asyncio.Semaphore(max(1, options.jobs))
+    return await replay_runs([(t, options) for t in transcripts], options.jobs, on_result)
 
-    async def one(transcript: Transcript, doc: ProtocolDoc) -> Result:
+
+async def replay_runs(
+    runs: Iterable[tuple[Transcript, ReplayOptions]],
+    jobs: int | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Replay each transcript with its own options (e.g. another server), at most `jobs` at once
+    (default: the usable cores), so that many runs never start a storm of processes together.
+    `on_result` hears about each transcript as it finishes (progress); results keep input order."""
+    runs = list(runs)
+    plans = [plan(t, o) for t, o in runs]  # every input problem surfaces before any server starts
+    gate = asyncio.Semaphore(max(1, jobs or default_jobs()))
+
+    async def one(transcript: Transcript, options: ReplayOptions, doc: ProtocolDoc, marks: list[Mark]) -> Result:
         async with gate:
-            return await replay_transcript(transcript, doc, options)
+            result = await replay_transcript(transcript, doc, options)
+        settle_expected_breaks(result, marks)
+        if on_result is not None:
+            on_result(result)
+        return result
 
-    return list(await asyncio.gather(*(one(t, d) for t, d in zip(transcripts, docs, strict=True))))
+    return list(await asyncio.gather(*(one(t, o, *p) for (t, o), p in zip(runs, plans, strict=True))))
+
+
+def plan(transcript: Transcript, options: ReplayOptions) -> tuple[ProtocolDoc, list[Mark]]:
+    """The version a transcript is judged against and the expected breaks that hold for this server;
+    ProtocolLoadError when the protocol is missing, another protocol's, or a mark names no declared break."""
+    versions = load_versions(options.protocol_dir)
+    doc = judged_against(transcript, options, versions)
+    if doc.name and transcript.header["protocol"] != doc.name:
+        raise ProtocolLoadError(f"{transcript.path}: a transcript of `{transcript.header['protocol']}`, but {doc.path} describes `{doc.name}`")
+    marks = resolve_marks(transcript, versions, options.protocol_dir)
+    server = find_version(versions, options.server_version, options.protocol_dir) if options.server_version else None
+    return doc, [m for m in marks if applies(m, server, versions)]
+
+
+def judged_against(transcript: Transcript, options: ReplayOptions, versions: list[ProtocolDoc]) -> ProtocolDoc:
+    schema = options.schema
+    if schema is not None and (schema.endswith(".json") or Path(schema).is_file()):
+        return load_versions(Path(schema))[-1]
+    return find_version(versions, schema or transcript.protocol_identity, options.protocol_dir)
 
 
 def protocol_documents(transcripts: list[Transcript], options: ReplayOptions) -> list[ProtocolDoc]:
-    """The protocol document each transcript is checked against; ProtocolLoadError when missing or for another protocol."""
-    cache: dict[Path, ProtocolDoc] = {}
-    found = []
-    for transcript in transcripts:
-        location = resolve_protocol(options.schema, transcript.protocol_version, options.protocol_dir)
-        if location not in cache:
-            cache[location] = load_protocol_doc(location)
-        doc = cache[location]
-        if doc.name and transcript.header["protocol"] != doc.name:
-            raise ProtocolLoadError(f"{transcript.path}: a transcript of `{transcript.header['protocol']}`, but {location} describes `{doc.name}`")
-        found.append(doc)
-    return found
+    """The protocol version each transcript is checked against (see `plan`)."""
+    return [plan(t, options)[0] for t in transcripts]
+
+
+def settle_expected_breaks(result: Result, marks: list[Mark]) -> None:
+    """Failures an expected break accounts for become notes; a mark whose break never shows fails."""
+    for mark in marks:
+        excused = [f for f in result.failures if f.check not in (CRASH, TRANSPORT) and mark.covers(f)]
+        if not excused:
+            message = f"{mark.note}; but none of the failures it expects happened: the break is gone, remove the mark"
+            result.failures.append(Failure(EXPECTED_BREAK, 1, None, mark.note, None, message))
+            continue
+        result.failures = [f for f in result.failures if all(f is not e for e in excused)]
+        result.expected += excused
+        result.notes.append(f"{mark.note}: {len(excused)} expected failure(s)")
 
 
 def replay_sync(transcripts: Iterable[Transcript], options: ReplayOptions) -> list[Result]:
@@ -150,7 +202,8 @@ class _Run:
         self.options = options
         self.timeout = options.timeout or float(transcript.header.get("timeoutSeconds", 30))
         self.records = [replace(r, msg=expand_vars(r.msg, variables)) for r in transcript.records]
-        self.matcher: Matcher = transcript.matcher()
+        self.matcher: Matcher = transcript.matcher(framing_rules(doc))
+        self.opted_out = opted_out_notifications(doc, transcript.initialize)
         self.volatiles = Volatiles.declare(transcript.volatiles)
         self.keep_order = [parse_path(p) for p in transcript.keep_order]
         self.windows = _windows(self.records, set(transcript.barriers))
@@ -165,7 +218,8 @@ class _Run:
         self.fresh = itertools.count(1)
         self.queue: asyncio.Queue[Incoming] = asyncio.Queue()
         self.pump: asyncio.Task[None] | None = None
-        self.deadline = 0.0
+        self.ready = False  # the server has shown it is up: the hang clock runs from here
+        self.last_activity = 0.0  # when the last message went either way
         self.horizon = 0
         self.sent = 0
         self.received = 0
@@ -173,13 +227,15 @@ class _Run:
 
     # -- driving ---------------------------------------------------------------------------
     async def execute(self) -> None:
-        self.deadline = time.monotonic() + self.timeout
+        startup = self.options.startup_timeout
         try:
             try:
-                await asyncio.wait_for(self.transport.start(), self.timeout)
+                await asyncio.wait_for(self.transport.start(), startup)
             except (TransportError, TimeoutError) as error:
-                self._fail(TRANSPORT, None, None, None, None, f"cannot start the server: {error or 'timed out'}")
+                self._fail(TRANSPORT, None, None, None, None, f"cannot start the server: {error or f'not ready within {startup:g}s'}{_stderr(self.transport)}")
                 raise _Stop from None
+            self.ready = self.transport.announces_readiness
+            self.last_activity = time.monotonic()
             self.pump = asyncio.create_task(self._pump())
             for record in self.records:
                 if record.dir == "c2s":
@@ -212,11 +268,17 @@ class _Run:
         """Handle server messages until every record before line `horizon` has arrived."""
         self.horizon = horizon
         while (first := self._first_pending(horizon)) is not None:
-            arrived, message = await self._next(self.deadline - time.monotonic())
+            arrived, message = await self._next(self.last_activity + self._patience() - time.monotonic())
             if not arrived:
                 self._timed_out(first, horizon)
                 raise _Stop
             await self._receive(message, first)
+
+    def _patience(self) -> float:
+        """How long silence may last before a due message counts as never coming."""
+        if self.failures:
+            return min(self.options.grace, self.timeout)
+        return self.timeout if self.ready else max(self.options.startup_timeout, self.timeout)
 
     async def _settle(self) -> None:
         """Anything the server sends shortly after the last expected message is unexpected."""
@@ -232,14 +294,13 @@ class _Run:
     def _timed_out(self, first: Record, horizon: int) -> None:
         waiting = [r for line, r in sorted(self.pending.items()) if line < horizon]
         more = f" (and {len(waiting) - 1} more expected message(s))" if len(waiting) > 1 else ""
-        self._fail(
-            TIMEOUT,
-            first.line,
-            None,
-            first.msg,
-            None,
-            f"nothing matching line {first.line} ({self._describe(first)}) arrived within {self.timeout:g}s{more}; the server hangs or never sends it",
-        )
+        if self.failures:
+            why = f"the server was silent for {self._patience():g}s after the failures above"
+        elif self.ready:
+            why = f"the server was silent for {self._patience():g}s; it hangs or never sends it"
+        else:
+            why = f"the server sent nothing within {self._patience():g}s of starting; it hangs or never answers"
+        self._fail(TIMEOUT, first.line, None, first.msg, None, f"nothing matching line {first.line} ({self._describe(first)}) arrived: {why}{more}")
 
     async def _send(self, record: Record) -> None:
         message = self.volatiles.substitute(record.msg, method=record.method)
@@ -260,6 +321,7 @@ class _Run:
             self._crash_or_transport(record.line, str(error))
             raise _Stop from None
         self.sent += 1
+        self.last_activity = time.monotonic()
 
     def _crash_or_transport(self, line: int | None, detail: str) -> None:
         status = self.transport.exit_status()
@@ -284,12 +346,16 @@ class _Run:
             )
             raise _Stop
         self.received += 1
+        self.ready = True
+        self.last_activity = time.monotonic()
         if isinstance(message, BadLine):
             self._fail(SCHEMA, hint, "$", "a JSON-RPC message", message.text, f"the server wrote a line that is {message.reason}")
             return
         kind, method = self._classify(message)
         issues = self._validate(message, kind, method)
-        undeclared = any(i.check == UNDECLARED for i in issues)
+        # A response pairs with the recorded answer to the same request whatever it holds; other
+        # messages failing (c) pair only with an exact recorded match.
+        undeclared = kind != "response" and any(i.check == UNDECLARED for i in issues)
         record, mismatches, order = self._pick(message, kind, method, exact_only=undeclared)
         line = record.line if record else hint
         self.failures += [replace(i, line=line) for i in issues]
@@ -302,6 +368,8 @@ class _Run:
             return
         self.failures += [replace(o, line=record.line) for o in order]
         self.failures += [Failure(MATCH, record.line, m.path, m.expected, m.actual, m.reason) for m in mismatches]
+        if kind == "response" and _outcome(record.msg) != _outcome(message):
+            raise _Stop  # decisive: the server answered differently in kind, the rest of the session diverges
         self._stop_when_hopeless(record.line)
 
     def _stop_when_hopeless(self, line: int | None) -> None:
@@ -313,8 +381,9 @@ class _Run:
     async def _refuse(self, request: dict[str, Any]) -> None:
         """Answer a server request the recording cannot answer as an old client would (method not found), so the run goes on."""
         refusal = {"code": -32601, "message": "not in the recorded session (threadloom replay)"}
+        framing = {"jsonrpc": "2.0"} if self.doc.framing.jsonrpc_member else {}
         try:
-            await self.transport.send({"jsonrpc": "2.0", "id": request["id"], "error": refusal})
+            await self.transport.send({**framing, "id": request["id"], "error": refusal})
         except TransportError as error:
             self._crash_or_transport(self.position or None, str(error))
             raise _Stop from None
@@ -350,22 +419,29 @@ class _Run:
         if info.direction != "serverToClient" or info.kind != kind:
             expected = f"{info.direction} {info.kind}"
             return [Failure(SCHEMA, None, "$.method", expected, method, f"`{method}` is a {expected} in {version}, but the server sent it as a {kind}")]
-        if kind == "notification" and method in self.transcript.opted_out:
+        if kind == "notification" and method in self.opted_out:
             return [Failure(UNDECLARED, None, "$.method", "no such notification", method, f"the client opted out of `{method}` in initialize")]
+        bare = {k: v for k, v in message.items() if k not in self.doc.framing.notification_extras} if kind == "notification" else message
         definition = self.doc.wire_definitions.get(method)
-        issues = self.doc.validate(definition, message) if definition else self.doc.validate_ref(info.params, message.get("params"), ("params",))
-        return [self._issue(i, message, f"`{method}`: ") for i in issues]
+        issues = self.doc.validate(definition, bare) if definition else self.doc.validate_ref(info.params, message.get("params"), ("params",))
+        return self._framing_issues(message) + [self._issue(i, message, f"`{method}`: ") for i in issues if i.path != ("jsonrpc",)]
+
+    def _framing_issues(self, message: dict[str, Any]) -> list[Failure]:
+        """The protocol's framing: `"jsonrpc": "2.0"` on every message unless it declares none (Codex)."""
+        if not self.doc.framing.jsonrpc_member or message.get("jsonrpc") == "2.0":
+            return []
+        return [Failure(SCHEMA, None, "$.jsonrpc", "2.0", message.get("jsonrpc"), 'every message of this protocol carries "jsonrpc": "2.0"')]
 
     def _validate_response(self, message: dict[str, Any], method: str | None) -> list[Failure]:
         envelope = "Response" if "result" in message else "ErrorResponse"
-        issues = self.doc.validate(envelope, message) if envelope in self.doc.defs else []
+        issues = [i for i in self.doc.validate(envelope, message) if i.path != ("jsonrpc",)] if envelope in self.doc.defs else []
         info = self.doc.method(method) if method else None
         if info is not None and "result" in message:
             issues += self.doc.validate_ref(info.result, message["result"], ("result",))
         error = message.get("error")
         if isinstance(error, dict) and isinstance(error.get("code"), int) and "data" in error:
             issues += self.doc.validate_ref(self.doc.error_data_ref(error["code"]), error["data"], ("error", "data"))
-        failures = [self._issue(i, message, f"response to `{method}`: " if method else "response: ") for i in issues]
+        failures = self._framing_issues(message) + [self._issue(i, message, f"response to `{method}`: " if method else "response: ") for i in issues]
         code = error.get("code") if isinstance(error, dict) else None
         if info is not None and isinstance(code, int) and code not in STANDARD_ERROR_CODES and code not in self.doc.declared_error_codes(info):
             entry = self.doc.errors_by_code.get(code)
@@ -503,6 +579,27 @@ class _Candidate:
     mismatches: list[Mismatch]
     in_window: bool  # in the window the ordering policy expects next
     order_ok: bool  # no earlier pending record with the same keepOrder key
+
+
+def framing_rules(doc: ProtocolDoc) -> dict[str, Any]:
+    """Matchers the protocol's framing implies: extra notification members (Codex's `emittedAtMs`)
+    are the server's to choose, so only their type is compared."""
+    return {f"$.{extra}": "type" for extra in doc.framing.notification_extras}
+
+
+def opted_out_notifications(doc: ProtocolDoc, handshake_params: dict[str, Any]) -> set[str]:
+    """Notifications the client declined in its handshake (where the protocol's handshake says)."""
+    handshake = doc.handshake
+    if handshake is None or handshake.opt_out_notifications is None:
+        return set()
+    value: Any = handshake_params
+    for token in handshake.opt_out_notifications.lstrip("/").split("/"):
+        value = value.get(token.replace("~1", "/").replace("~0", "~")) if isinstance(value, dict) else None
+    return {m for m in value if isinstance(m, str)} if isinstance(value, list) else set()
+
+
+def _outcome(response: dict[str, Any]) -> str:
+    return "result" if "result" in response else "error"
 
 
 def _literal(segments: tuple[tuple[str, Any], ...]) -> Concrete:

@@ -1,8 +1,9 @@
-"""Replay results for people (text) and machines (JSON, JUnit XML).
+"""Replay results for people (text) and machines (JSON, JUnit XML, GitHub workflow commands).
 
 Every failure names the transcript file and line, the JSON path inside the message, the expected
 and the actual value, and which check failed (schema, match, undeclared, order, unexpected,
-timeout, crash, transport).
+timeout, crash, transport, expected-break). Failures an expected break accounts for are listed as
+notes, never as failures.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from xml.etree import ElementTree as ET
 
 from threadloom_conformance.replay import Failure, Result
 
-FORMATS = ("text", "json", "junit")
+FORMATS = ("text", "json", "junit", "github")
 MAX_VALUE = 400
 
 
@@ -23,6 +24,8 @@ def render(results: Sequence[Result], fmt: str) -> str:
         return to_json(results)
     if fmt == "junit":
         return to_junit(results)
+    if fmt == "github":
+        return to_github(results)
     return to_text(results)
 
 
@@ -34,12 +37,16 @@ def _value(value: Any) -> str:
 def failure_text(result: Result, failure: Failure) -> str:
     where = f"{result.transcript}:{failure.line}" if failure.line else str(result.transcript)
     location = f" {failure.path}:" if failure.path else ""
-    lines = [f"{where}: [{failure.check}]{location} {failure.message}"]
+    return "\n".join([f"{where}: [{failure.check}]{location} {failure.message}", *_values(failure)])
+
+
+def _values(failure: Failure) -> list[str]:
+    lines = []
     if failure.expected is not None:
         lines.append(f"    expected: {_value(failure.expected)}")
     if failure.actual is not None or failure.check == "match":
         lines.append(f"    actual:   {_value(failure.actual)}")
-    return "\n".join(lines)
+    return lines
 
 
 def to_text(results: Sequence[Result]) -> str:
@@ -48,6 +55,7 @@ def to_text(results: Sequence[Result]) -> str:
         status = "PASS" if result.passed else "FAIL"
         out.append(f"{status} {result.transcript} (v{result.version}: {result.scenario}) {result.duration:.2f}s")
         out += ["  " + failure_text(result, f).replace("\n", "\n  ") for f in result.failures]
+        out += [f"  note: {note}" for note in result.notes]
     failed = sum(1 for r in results if not r.passed)
     out.append(f"{len(results)} transcript(s): {len(results) - failed} passed, {failed} failed")
     return "\n".join(out) + "\n"
@@ -78,6 +86,8 @@ def to_json(results: Sequence[Result]) -> str:
                 "sent": r.sent,
                 "received": r.received,
                 "failures": [failure_dict(r, f) for f in r.failures],
+                "expectedFailures": [failure_dict(r, f) for f in r.expected],
+                "notes": r.notes,
             }
             for r in results
         ],
@@ -97,7 +107,39 @@ def to_junit(results: Sequence[Result]) -> str:
             summary = f"{len(result.failures)} failure(s); first: line {first.line} {first.path or ''}: {first.message}"
             element = ET.SubElement(case, "failure", message=summary, type=first.check)
             element.text = "\n".join(failure_text(result, f) for f in result.failures)
+        if result.notes:
+            ET.SubElement(case, "system-out").text = "\n".join(result.notes)
         if result.stderr:
             ET.SubElement(case, "system-err").text = result.stderr
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def to_github(results: Sequence[Result]) -> str:
+    """GitHub Actions workflow commands: one `::error` annotation per failure at its transcript line,
+    one `::notice` per expected break, then a summary line."""
+    out = []
+    for result in results:
+        for failure in result.failures:
+            title = f"replay [{failure.check}]" + (f" {failure.path}" if failure.path else "")
+            detail = "\n".join([failure.message, *_values(failure)])
+            out.append(_command("error", result, failure.line, title, detail))
+        out += [_command("notice", result, 1, "replay: expected break", note) for note in result.notes]
+    failed = sum(1 for r in results if not r.passed)
+    out.append(f"{len(results)} transcript(s): {len(results) - failed} passed, {failed} failed")
+    return "\n".join(out) + "\n"
+
+
+def _command(kind: str, result: Result, line: int | None, title: str, message: str) -> str:
+    properties = f"file={_escape_property(str(result.transcript))}"
+    if line:
+        properties += f",line={line}"
+    return f"::{kind} {properties},title={_escape_property(title)}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -20,7 +20,7 @@ from hypothesis import settings as hypothesis_settings
 
 from threadloom_conformance.fuzz import Connection, ConnectionLost, answer_problems, handshake, invalid_params, valid_params
 from threadloom_conformance.matching import expand_vars
-from threadloom_conformance.protocol import load_protocol_doc
+from threadloom_conformance.protocols import find_version, load_versions
 from threadloom_conformance.replay import ReplayOptions, replay_sync
 from threadloom_conformance.report import to_text
 from threadloom_conformance.transcript import TranscriptError, load
@@ -42,7 +42,7 @@ def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("threadloom-conformance")
     group.addoption("--server", default=None, help='server command line, e.g. --server "my-server --stdio"')
     group.addoption("--transport", choices=["stdio", "http"], default="stdio", help="how to talk to the server (default stdio)")
-    group.addoption("--protocol", default=None, help="folder holding v<N>/protocol.json (default: the suite's own)")
+    group.addoption("--protocol", default=None, help="the protocol: a folder of versions, a version folder or a document (default: the suite's own)")
     group.addoption("--transcript-timeout", type=float, default=30.0, help="seconds per transcript (default 30)")
     group.addoption("--fuzz-examples", type=int, default=10, help="hypothesis examples per method and validity (default 10)")
     group.addoption("--var", action="append", default=[], metavar="NAME=VALUE", help="value of ${NAME} in transcripts and the server command")
@@ -85,7 +85,7 @@ def check_transcript(path: Path, settings: SuiteSettings) -> None:
 
 def fuzz_method(settings: SuiteSettings, version: int, method: str, valid: bool, initialize: dict[str, Any]) -> None:
     """Send generated (valid or invalid) params of `method` to one server; check every answer."""
-    doc = load_protocol_doc(settings.protocol_dir / f"v{version}")
+    doc = find_version(load_versions(settings.protocol_dir), str(version), settings.protocol_dir)
     workdir = tempfile.mkdtemp(prefix="threadloom-fuzz-")
     variables = {"tmpdir": workdir, "token": secrets.token_urlsafe(16), **settings.variables}
     connection = Connection(expand_vars(settings.server, variables), settings.transport)

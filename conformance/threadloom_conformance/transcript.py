@@ -1,7 +1,9 @@
 """Transcripts: load (validating every line, errors name file and line), inspect, save.
 
 Format (README.md): JSONL; line 1 a header, then one record per message
-`{"dir": "c2s"|"s2c", "t": ms, "msg": {...}}`. `transcript.schema.json` describes both.
+`{"dir": "c2s"|"s2c", "t": ms, "msg": {...}}`. `transcript.schema.json` describes both, and the
+corpus file `matchers.json`: rules declared once for every transcript in the folders under it
+(what is volatile on a real server: ids, timestamps, paths, user agents, token counts).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from threadloom_conformance.paths import PathError, parse_path
 SCHEMA_PATH = Path(__file__).with_name("transcript.schema.json")
 FORMAT_VERSION = 1
 DEFAULT_BARRIERS = ("response", "request")
+CORPUS_FILE = "matchers.json"
+DEFAULT_HANDSHAKE = "initialize"
 
 
 class TranscriptError(Exception):
@@ -57,10 +61,25 @@ class Transcript:
     path: Path
     header: dict[str, Any]
     records: list[Record] = field(default_factory=list)
+    corpus: dict[str, Any] = field(default_factory=dict)  # the nearest matchers.json, if any
+    corpus_file: Path | None = None
 
     @property
     def protocol_version(self) -> int:
         return int(self.header["protocolVersion"])
+
+    @property
+    def protocol_identity(self) -> str:
+        """How the recorded version is named in the protocol: its release, else its number."""
+        return str(self.header.get("protocolRelease") or self.protocol_version)
+
+    @property
+    def handshake_method(self) -> str:
+        return str(self.header.get("handshakeMethod", DEFAULT_HANDSHAKE))
+
+    @property
+    def expected_breaks(self) -> list[dict[str, Any]]:
+        return list(self.header.get("expectedBreaks", []))
 
     @property
     def scenario(self) -> str:
@@ -70,17 +89,17 @@ class Transcript:
     def initialize(self) -> dict[str, Any]:
         return dict(self.header.get("initialize", {}))
 
-    @property
-    def opted_out(self) -> set[str]:
-        capabilities = self.initialize.get("capabilities") or {}
-        return set(capabilities.get("optOutNotificationMethods") or [])
+    def rules(self) -> dict[str, Any]:
+        """Matching rules: the corpus file's, then the header's (which win for the same path)."""
+        return {**self.corpus.get("matchers", {}), **self.header.get("matchers", {})}
 
-    def matcher(self) -> Matcher:
-        return Matcher(parse_rules(self.header.get("matchers", {})))
+    def matcher(self, defaults: dict[str, Any] | None = None) -> Matcher:
+        """`defaults` (e.g. what the protocol's framing makes volatile) give way to the corpus and the header."""
+        return Matcher(parse_rules({**(defaults or {}), **self.rules()}))
 
     @property
     def volatiles(self) -> list[dict[str, Any]]:
-        return list(self.header.get("volatiles", []))
+        return list(self.corpus.get("volatiles", [])) + list(self.header.get("volatiles", []))
 
     @property
     def barriers(self) -> tuple[str, ...]:
@@ -88,7 +107,8 @@ class Transcript:
 
     @property
     def keep_order(self) -> tuple[str, ...]:
-        return tuple(self.header.get("ordering", {}).get("keepOrder", ()))
+        own = tuple(self.header.get("ordering", {}).get("keepOrder", ()))
+        return own + tuple(p for p in self.corpus.get("keepOrder", ()) if p not in own)
 
     def request_methods(self) -> dict[Any, str]:
         """Recorded client request id -> method (to know which method a response answers)."""
@@ -96,12 +116,42 @@ class Transcript:
 
 
 @cache
-def _schema_validators() -> tuple[Draft202012Validator, Draft202012Validator]:
+def _schema_validator(definition: str) -> Draft202012Validator:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    defs = schema["$defs"]
-    header = Draft202012Validator({"$defs": defs, "$ref": "#/$defs/Header"})
-    record = Draft202012Validator({"$defs": defs, "$ref": "#/$defs/Record"})
-    return header, record
+    return Draft202012Validator({"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"})
+
+
+def find_corpus_file(transcript: Path) -> Path | None:
+    """The nearest `matchers.json` in the transcript's folder or above it, up to the repository root."""
+    for folder in transcript.resolve().parents:
+        candidate = folder / CORPUS_FILE
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+@cache
+def load_corpus_file(path: Path) -> dict[str, Any]:
+    """Read and validate a corpus file; TranscriptError names it."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise TranscriptError(path, None, f"cannot read corpus file ({error})") from None
+    except json.JSONDecodeError as error:
+        raise TranscriptError(path, error.lineno, f"not JSON ({error.msg} at column {error.colno})") from None
+    errors = sorted(_schema_validator("Corpus").iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path)
+        raise TranscriptError(path, None, f"invalid corpus file{' at /' + where if where else ''}: {errors[0].message}")
+    try:
+        parse_rules(value.get("matchers", {}))
+        for declaration in value.get("volatiles", []):
+            parse_path(declaration["path"])
+    except (RuleError, PathError) as error:
+        raise TranscriptError(path, None, str(error)) from None
+    return dict(value)
 
 
 def load(path: Path | str) -> Transcript:
@@ -114,11 +164,13 @@ def load(path: Path | str) -> Transcript:
     lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
     if not lines:
         raise TranscriptError(path, None, "empty transcript (line 1 must be the header)")
-    header_validator, record_validator = _schema_validators()
-    transcript = Transcript(path=path, header=_parse_line(path, *lines[0], header_validator, "header"))
+    transcript = Transcript(path=path, header=_parse_line(path, *lines[0], _schema_validator("Header"), "header"))
     for number, line in lines[1:]:
-        raw = _parse_line(path, number, line, record_validator, "record")
+        raw = _parse_line(path, number, line, _schema_validator("Record"), "record")
         transcript.records.append(Record(line=number, dir=raw["dir"], t=raw["t"], msg=raw["msg"]))
+    transcript.corpus_file = find_corpus_file(path)
+    if transcript.corpus_file is not None:
+        transcript.corpus = load_corpus_file(transcript.corpus_file)
     _check_semantics(transcript)
     return transcript
 
@@ -151,9 +203,10 @@ def _check_semantics(transcript: Transcript) -> None:
     server_ids: set[Any] = set()
     for record in transcript.records:
         _check_record(transcript, record, client_ids, server_ids)
-    initialize = next((r for r in transcript.records if r.dir == "c2s" and r.method == "initialize"), None)
+    method = transcript.handshake_method
+    initialize = next((r for r in transcript.records if r.dir == "c2s" and r.method == method), None)
     if initialize is not None and initialize.msg.get("params") != header["initialize"]:
-        raise TranscriptError(path, initialize.line, "the `initialize` params differ from the header's `initialize`")
+        raise TranscriptError(path, initialize.line, f"the `{method}` params differ from the header's `initialize`")
 
 
 def _check_record(transcript: Transcript, record: Record, client_ids: set[Any], server_ids: set[Any]) -> None:
@@ -190,16 +243,15 @@ def make_header(
     matchers: dict[str, Any] | None = None,
     volatiles: list[dict[str, Any]] | None = None,
     ordering: dict[str, Any] | None = None,
+    release: str | None = None,
+    handshake_method: str = DEFAULT_HANDSHAKE,
 ) -> dict[str, Any]:
-    header: dict[str, Any] = {
-        "threadloomTranscript": FORMAT_VERSION,
-        "protocol": protocol,
-        "protocolVersion": version,
-        "scenario": scenario,
-        "initialize": initialize,
-        "matchers": matchers or {},
-        "volatiles": volatiles or [],
-    }
+    header: dict[str, Any] = {"threadloomTranscript": FORMAT_VERSION, "protocol": protocol, "protocolVersion": version}
+    if release and release != str(version):
+        header["protocolRelease"] = release
+    if handshake_method != DEFAULT_HANDSHAKE:
+        header["handshakeMethod"] = handshake_method
+    header |= {"scenario": scenario, "initialize": initialize, "matchers": matchers or {}, "volatiles": volatiles or []}
     if ordering is not None:
         header["ordering"] = ordering
     return header

@@ -35,6 +35,10 @@ class TransportError(Exception):
 
 
 class Transport(Protocol):
+    # True when start() returns only once the server is up (HTTP: it announced its URL and opened a
+    # session); False when the first server message is the first sign of life (stdio).
+    announces_readiness: bool
+
     async def start(self) -> None: ...
     async def send(self, message: dict[str, Any]) -> None: ...
     async def receive(self) -> Incoming: ...
@@ -116,6 +120,8 @@ class _Child:
 
 
 class StdioTransport:
+    announces_readiness = False
+
     def __init__(self, command: str, env: dict[str, str] | None = None) -> None:
         self.child = _Child(command, env)
 
@@ -157,7 +163,9 @@ class StdioTransport:
 class HttpTransport:
     """HTTP + SSE: the command prints `{"event":"listening","url":…,"token":…}` on its first stdout line."""
 
-    def __init__(self, command: str, env: dict[str, str] | None = None, startup_timeout: float = 20.0) -> None:
+    announces_readiness = True
+
+    def __init__(self, command: str, env: dict[str, str] | None = None, startup_timeout: float = 60.0) -> None:
         self.child = _Child(command, env, ends_on_eof=False)
         self.startup_timeout = startup_timeout
         self._queue: asyncio.Queue[Incoming] = asyncio.Queue()

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 Message = dict[str, Any]
+HANG_LIMIT = 60.0
 
 
 class ScriptedClient:
@@ -29,7 +30,8 @@ class ScriptedClient:
 
     async def receive(self) -> Message:
         assert self.process.stdout is not None
-        line = await asyncio.wait_for(self.process.stdout.readline(), 10)
+        # only stops a hung test: the first read also waits for the proxy and the server to start
+        line = await asyncio.wait_for(self.process.stdout.readline(), HANG_LIMIT)
         if not line:
             raise EOFError("server closed its output")
         message: Message = json.loads(line)

@@ -31,7 +31,7 @@ def test_failures_exit_1_and_junit_file(v1_transcript: Path, tmp_path: Path) -> 
 
 
 def test_json_format(v1_transcript: Path) -> None:
-    code, out, _ = run("--server", mutant("drop-approval"), "--timeout", "2", "--format", "json", str(v1_transcript))
+    code, out, _ = run("--server", mutant("drop-approval"), "--timeout", "5", "--format", "json", str(v1_transcript))
     assert code == 1
     failures = json.loads(out)["transcripts"][0]["failures"]
     assert [f["check"] for f in failures] == ["timeout"]
@@ -54,7 +54,7 @@ def test_missing_transcript_and_bad_var_exit_2(tmp_path: Path) -> None:
 
 def test_unknown_schema_version_exits_2(v1_transcript: Path) -> None:
     code, _, err = run("--server", FAKE_CMD, "--schema", "9", str(v1_transcript))
-    assert code == 2 and "cannot read protocol document" in err
+    assert code == 2 and "no version 9 (it holds: 1, 2)" in err
 
 
 def test_transcript_of_another_protocol_exits_2(v1_transcript: Path, tmp_path: Path) -> None:
@@ -62,3 +62,9 @@ def test_transcript_of_another_protocol_exits_2(v1_transcript: Path, tmp_path: P
     other.write_text(v1_transcript.read_text().replace('"protocol": "threadloom-app-server"', '"protocol": "someone-else"', 1))
     code, _, err = run("--server", FAKE_CMD, str(other))
     assert code == 2 and "a transcript of `someone-else`" in err
+
+
+def test_record_without_a_protocol_exits_2_before_starting_anything(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["record", "--protocol", str(tmp_path / "nowhere"), "--out", str(tmp_path / "t.jsonl"), "--", "true"])
+    assert result.exit_code == 2 and "--protocol" in result.stderr and "nowhere" in result.stderr
+    assert not (tmp_path / "t.jsonl").exists()

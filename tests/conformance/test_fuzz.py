@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator
 
 from tests.conformance.helpers import ROOT
-from threadloom_conformance.fuzz import answer_problems, invalid_params, request_methods, valid_params
+from threadloom_conformance.fuzz import answer_problems, invalid_params, params_schema, request_methods, valid_params
 from threadloom_conformance.protocol import ProtocolDoc, load_protocol_doc
 
 V2 = load_protocol_doc(ROOT / "protocol" / "v2")
@@ -17,7 +17,7 @@ THREAD = {"id": "t", "createdAt": 1, "updatedAt": 1, "cwd": "/w", "approvalPolic
 def params_validator(doc: ProtocolDoc, method: str) -> Draft202012Validator:
     info = doc.method(method)
     assert info is not None and info.params is not None
-    return Draft202012Validator({"$defs": doc.document["$defs"], "$ref": info.params})
+    return Draft202012Validator(params_schema(doc, info.params))
 
 
 def test_request_methods_are_the_client_requests() -> None:

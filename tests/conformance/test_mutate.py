@@ -31,7 +31,7 @@ def test_renamed_field(v1_transcript: Path) -> None:
 
 
 def test_required_field_added_on_the_server_side(v1_transcript: Path) -> None:
-    result = replay(v1_transcript, server=mutant("add-required-field"), timeout=2)
+    result = replay(v1_transcript, server=mutant("add-required-field"), timeout=5)
     response = first_line(v1_transcript, lambda r: "turn" in r["msg"].get("result", {}))
     failure = result.failures[0]
     assert (failure.check, failure.line, failure.path) == ("match", response, "$")
@@ -63,7 +63,7 @@ def test_response_sent_after_its_notifications(v1_transcript: Path) -> None:
 
 
 def test_dropped_approval_request(v1_transcript: Path) -> None:
-    result = replay(v1_transcript, server=mutant("drop-approval"), timeout=2)
+    result = replay(v1_transcript, server=mutant("drop-approval"), timeout=5)
     approval = first_line(v1_transcript, method_is("item/commandExecution/requestApproval"))
     assert [(f.check, f.line) for f in result.failures] == [("timeout", approval)]
     assert "server request `item/commandExecution/requestApproval`" in result.failures[0].message

@@ -51,13 +51,14 @@ def test_v1_recording_has_no_v2_items_and_v2_has_them(reference: dict[int, Path]
 
 
 async def interrupt_and_lifecycle(argv: list[str], decision: str) -> None:
-    """v2: a turn interrupted while it sleeps, a command approval answered with `decision`, fork, archive, list, resume, an error."""
+    """v2: a turn interrupted while it sleeps (30 s: a busy machine still interrupts it in time), a command
+    approval answered with `decision`, fork, archive, list, resume, an error."""
     client = await ScriptedClient.start(argv, decision)
     await client.request("initialize", {"clientInfo": {"name": "scripted", "version": "1"}, "protocolVersions": [2]})
     await client.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
     thread = (await client.request("thread/start", {}))["result"]["thread"]["id"]
     await client.until("thread/started")
-    sleepy = {"threadId": thread, "input": [{"type": "text", "text": "sleep: 5\nhello"}]}
+    sleepy = {"threadId": thread, "input": [{"type": "text", "text": "sleep: 30\nhello"}]}
     turn = (await client.request("turn/start", sleepy))["result"]["turn"]["id"]
     await client.until("turn/started")
     await client.request("turn/interrupt", {"threadId": thread, "turnId": turn})

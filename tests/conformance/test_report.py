@@ -50,3 +50,23 @@ def test_junit_report_is_valid_xml() -> None:
     assert failure.get("message") == "2 failure(s); first: line 12 $.params.delta: value differs"
     assert "t/v1/b.jsonl:20: [timeout]" in (failure.text or "")
     assert cases[1].findtext("system-err") == "stderr"
+
+
+def test_github_annotations_escape_what_workflow_commands_reserve() -> None:
+    odd = Result(Path("t/v1/a,b:c.jsonl"), "odd", 1, [Failure("match", 7, "$.x", "50%", "a\nb", "100% off\r\nnext")])
+    lines = render([odd, RESULTS[0]], "github").splitlines()
+    assert lines[0].startswith("::error file=t/v1/a%2Cb%3Ac.jsonl,line=7,title=replay [match] $.x::100%25 off%0D%0Anext%0A    expected: ")
+    assert "\n" not in lines[0] and lines[-1] == "2 transcript(s): 1 passed, 1 failed"
+
+
+def test_expected_failures_are_notes_not_failures() -> None:
+    excused = Result(Path("t/v1/c.jsonl"), "marked", 1, [], expected=[FAILURE], notes=["expected break from 2 on: `property-removed`"])
+    assert "  note: expected break from 2 on" in render([excused], "text")
+    assert (
+        render([excused], "github").splitlines()[0]
+        == "::notice file=t/v1/c.jsonl,line=1,title=replay%3A expected break::expected break from 2 on: `property-removed`"
+    )
+    document = json.loads(render([excused], "json"))["transcripts"][0]
+    assert document["passed"] and document["failures"] == [] and document["expectedFailures"][0]["path"] == "$.params.delta"
+    case = ET.fromstring(render([excused], "junit")).find("./testsuite/testcase")
+    assert case is not None and case.find("failure") is None and "expected break" in (case.findtext("system-out") or "")

@@ -1,0 +1,48 @@
+"""Where replay and record get protocol versions from: the one place that calls the loader.
+
+`--protocol PATH` is a folder of versions (`protocol/` holding `v1/`, `v2/`), one version folder,
+or one document, in any source format the loader reads. Everything else in the package works on
+the `ProtocolDoc`s this returns, so a new loader (or format adapters) plugs in here alone.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from threadloom.errors import InputError
+from threadloom.loader import discover_versions, load_protocol
+from threadloom.model import Protocol
+from threadloom_conformance.protocol import ProtocolDoc, ProtocolLoadError, from_model
+
+
+def load_models(path: Path) -> list[Protocol]:
+    """Every version PATH holds, oldest first (the swap point for `threadloom.loader.load_protocols`)."""
+    if path.is_dir() and not (path / "protocol.json").is_file():
+        versions = discover_versions(path)
+        if not versions:
+            raise InputError(path, "no protocol here: expected a document, a version folder, or a folder of v<N>/ version folders")
+        return [load_protocol(version) for version in versions]
+    return [load_protocol(path)]
+
+
+@cache
+def _load(path: Path) -> tuple[ProtocolDoc, ...]:
+    try:
+        return tuple(from_model(model) for model in load_models(path))
+    except InputError as error:
+        raise ProtocolLoadError(str(error)) from None
+
+
+def load_versions(path: Path) -> list[ProtocolDoc]:
+    """The versions at PATH, oldest first; ProtocolLoadError (naming the file) when there are none."""
+    return list(_load(path.resolve()))
+
+
+def find_version(versions: list[ProtocolDoc], wanted: str, where: Path) -> ProtocolDoc:
+    """The version named `wanted` (`2`, `v2`, a release such as `0.169.0`)."""
+    for doc in versions:
+        if doc.named(wanted):
+            return doc
+    known = ", ".join(doc.identity for doc in versions)
+    raise ProtocolLoadError(f"{where}: no version {wanted} (it holds: {known})")
