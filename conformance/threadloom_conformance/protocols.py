@@ -11,19 +11,14 @@ from functools import cache
 from pathlib import Path
 
 from threadloom.errors import InputError
-from threadloom.loader import discover_versions, load_protocol
+from threadloom.loader import load_protocols
 from threadloom.model import Protocol
 from threadloom_conformance.protocol import ProtocolDoc, ProtocolLoadError, from_model
 
 
 def load_models(path: Path) -> list[Protocol]:
-    """Every version PATH holds, oldest first (the swap point for `threadloom.loader.load_protocols`)."""
-    if path.is_dir() and not (path / "protocol.json").is_file():
-        versions = discover_versions(path)
-        if not versions:
-            raise InputError(path, "no protocol here: expected a document, a version folder, or a folder of v<N>/ version folders")
-        return [load_protocol(version) for version in versions]
-    return [load_protocol(path)]
+    """Every version PATH holds, oldest first, in any format the loader reads."""
+    return load_protocols(path)
 
 
 @cache
