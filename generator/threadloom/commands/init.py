@@ -61,9 +61,12 @@ def scaffold(name: str) -> dict[str, Any]:
             "params": {"content": {"type": "link", "url": "https://example.com/spec", "title": "The spec"}},
         },
         "threadloom.gen.json": {
-            "$comment": "What `threadloom generate` writes; paths are relative to this file.",
+            "$comment": "What `threadloom generate` writes; paths are relative to this file. Rename the packages here.",
             "protocol": "protocol",
-            "targets": [{"target": "python", "out": "generated/python"}, {"target": "typescript", "out": "generated/typescript"}],
+            "targets": [
+                {"target": "python", "out": "generated/python", "package": name.replace("-", "_")},
+                {"target": "typescript", "out": "generated/typescript", "package": name},
+            ],
         },
         "README.md": readme(name),
     }
