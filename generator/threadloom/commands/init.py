@@ -86,11 +86,16 @@ A JSON-RPC protocol authored with Threadloom.
 ```sh
 threadloom check                  # lint; exit 1 with findings
 threadloom generate               # generated/python and generated/typescript
+# Python: the runtime and this package, into your virtual environment
 pip install <threadloom checkout>/bindings/runtime/python ./generated/python
+# TypeScript: pack the runtime, then this package (its build needs the runtime), install both
+cd <threadloom checkout>/bindings/runtime/typescript && npm ci && npm pack   # threadloom-runtime-<version>.tgz
+cd <this folder>/generated/typescript && npm install --no-save <runtime .tgz> && npm pack
+cd <your app> && npm install <runtime .tgz> <package .tgz>
 ```
 
-For TypeScript, `npm pack` the runtime (`<threadloom checkout>/bindings/runtime/typescript`) and this
-package (`generated/typescript`), then `npm install` both tarballs in your project. A new version:
+`generated/python/README.md` (a client, a server) and `generated/typescript/README.md` (a client) show the API.
+A new version:
 `threadloom freeze v1`, copy `protocol/v1` to `protocol/v2` (set `x-protocol.version` to 2) and edit
 it; `check` then names every breaking change (declare the intended ones in `x-protocol.breaks`).
 Threadloom's protocol/README.md documents the format.
