@@ -17,6 +17,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.typescript.test_typescript import RUNTIME, ensure_node_packages
 from threadloom.loader import load_protocols
@@ -25,9 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON_RUNTIME = ROOT / "bindings" / "runtime" / "python"
 THREADLOOM = Path(sys.executable).parent / "threadloom"  # the CLI of this environment, as a user runs it
 HANG = 900  # seconds: venv creation, pip and npm installs, mypy and tsc on a busy 2-core machine
-# The Node project's own tools, from npm's cache (the repository's `npm ci` filled it).
-TYPESCRIPT_VERSION = "7.0.2"
-TYPES_NODE_VERSION = "20.19.43"
 
 
 def run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -95,10 +93,13 @@ def runtime_tarball(session_dir: Path) -> Path:
     return tarball
 
 
+def runtime_manifest() -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((RUNTIME / "package.json").read_text(encoding="utf-8"))
+    return manifest
+
+
 def runtime_version() -> str:
-    version = json.loads((RUNTIME / "package.json").read_text(encoding="utf-8"))["version"]
-    assert isinstance(version, str)
-    return version
+    return str(runtime_manifest()["version"])
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ def node_app(folder: Path, package: Path, name: str, client: Path, session_dir: 
         "private": True,
         "type": "module",
         "dependencies": {"@threadloom/runtime": f"file:{runtime}", name: f"file:{tarballs / packed['filename']}"},
-        "devDependencies": {"typescript": TYPESCRIPT_VERSION, "@types/node": TYPES_NODE_VERSION},
+        # The same TypeScript and Node types as the runtime's: offline, from npm's cache.
+        "devDependencies": {tool: runtime_manifest()["devDependencies"][tool] for tool in ("typescript", "@types/node")},
     }
     (app / "package.json").write_text(json.dumps(manifest), encoding="utf-8")
     npm("install", "--offline", cwd=app)

@@ -10,18 +10,25 @@ same server. The machinery is tests/any_protocol's (packages.py).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.any_protocol.packages import NodeApp, Venv, fresh_venv, node_app, outside_repository, threadloom
+from tests.any_protocol.packages import NodeApp, Venv, app_server_names, files_under, fresh_venv, leaked_names, node_app, outside_repository, threadloom
 
 APPS = Path(__file__).parent / "init-apps"  # run inside the fresh venv / Node project only
 PACKAGES = {"python": "acme_tasks", "typescript": "@acme/tasks"}
 
 
+@dataclass(frozen=True)
+class Project:
+    folder: Path  # what `threadloom init` wrote, and generated/ by `threadloom generate`
+    generated: list[str]  # the files under generated/, before pip and npm added their own
+
+
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Project:
     base = outside_repository(tmp_path_factory.mktemp("init-project"))
     threadloom("init", "task-board", cwd=base)
     folder = base / "task-board"
@@ -31,7 +38,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         target["package"] = PACKAGES[target["target"]]
     config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
     threadloom("generate", cwd=folder)
-    return folder
+    return Project(folder, files_under(folder / "generated"))
+
+
+@pytest.fixture(scope="module")
+def project(initialised: Project) -> Path:
+    return initialised.folder
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +64,16 @@ def node(project: Path, tmp_path_factory: pytest.TempPathFactory) -> NodeApp:
 
 def test_the_project_passes_check_and_generates_under_the_chosen_names(project: Path) -> None:
     assert threadloom("check", cwd=project).stdout.strip() == "protocol OK"
-    assert (project / "generated" / "python" / "acme_tasks" / "v1" / "server.py").is_file()
-    assert json.loads((project / "generated" / "typescript" / "package.json").read_text(encoding="utf-8"))["name"] == "@acme/tasks"
+    generated = project / "generated"
+    assert (generated / "python" / "acme_tasks" / "v1" / "server.py").is_file()
+    assert json.loads((generated / "typescript" / "package.json").read_text(encoding="utf-8"))["name"] == "@acme/tasks"
     threadloom("generate", "--check", cwd=project)  # and the committed output would stay current
+
+
+def test_what_is_generated_names_nothing_of_our_protocol(initialised: Project) -> None:
+    files = initialised.generated
+    assert any(path.endswith(".py") for path in files) and any(path.endswith(".ts") for path in files)
+    assert leaked_names(initialised.folder / "generated", files, app_server_names(initialised.folder / "protocol")) == {}
 
 
 def test_a_python_client_and_server_over_real_pipes(venv: Venv, server: list[str]) -> None:
