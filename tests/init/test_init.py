@@ -43,7 +43,9 @@ def test_init_writes_the_minimal_authored_form(project: Path) -> None:
     assert "anyOf" not in document
     assert not any(name.endswith(("Request", "Notification", "Message", "Response")) for name in document["$defs"])
     protocol = load_protocol(project / "protocol/v1")
-    assert protocol.methods_by(Direction.SERVER_TO_CLIENT, Kind.REQUEST), "a server->client request"
+    assert [m.name for m in protocol.methods_by(Direction.SERVER_TO_CLIENT, Kind.REQUEST)] == ["task/confirm"]
+    remove = protocol.method("task/remove")
+    assert remove is not None and "task/confirm" in remove.description, "a client request that triggers it"
     assert protocol.definitions["TaskContent"].kind is DefinitionKind.UNION and protocol.definitions["TaskContent"].open
     assert protocol.definitions["TaskStatus"].kind is DefinitionKind.ENUM and protocol.definitions["TaskStatus"].open
     assert protocol.handshake is None
@@ -52,18 +54,26 @@ def test_init_writes_the_minimal_authored_form(project: Path) -> None:
 def test_init_output_passes_check(project: Path) -> None:
     result = _cli("check", "--protocol", str(project / "protocol"), "--format", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"ok": True, "findings": []}
+    report = json.loads(result.stdout)
+    assert (report["ok"], report["findings"]) == (True, [])
 
 
-def test_init_output_generates_python_and_typescript(inside: Path, tmp_path: Path) -> None:
-    project, out = inside, tmp_path / "out"  # run from the new project, as its author would
-    result = _cli("generate", "python", "typescript", "--protocol", str(project / "protocol"), "--out", str(out))
+@pytest.mark.parametrize(("target", "suffix"), [("python", ".py"), ("typescript", ".ts")])
+def test_init_output_generates_each_language_into_any_folder(inside: Path, tmp_path: Path, target: str, suffix: str) -> None:
+    project, out = inside, tmp_path / target  # run from the new project, as its author would
+    args = ["generate", target, "--protocol", str(project / "protocol"), "--out", str(out), "--package", "acme_tasks"]
+    result = _cli(*args)
     assert result.exit_code == 0, result.output
-    written = [line.removeprefix("wrote ") for line in result.stdout.splitlines()]
-    assert any(path.endswith(".py") for path in written) and any(path.endswith(".ts") for path in written)
-    for path in written:
-        assert (out / path if not Path(path).is_absolute() else Path(path)).is_file()
-    assert _cli("generate", "python", "typescript", "--protocol", str(project / "protocol"), "--out", str(out), "--check").exit_code == 0
+    written = [Path(line.removeprefix("wrote ")) for line in result.stdout.splitlines()]
+    assert any(path.suffix == suffix for path in written)
+    assert all(path.is_file() for path in written), written
+    assert _cli(*args, "--check").exit_code == 0
+
+
+def test_init_writes_a_readme_with_the_commands_to_run(project: Path) -> None:
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    for command in ("threadloom check", "threadloom generate", "pip install <threadloom checkout>/bindings/runtime/python ./generated/python", "npm pack"):
+        assert command in readme, command
 
 
 def test_init_writes_a_config_that_plain_generate_follows(inside: Path) -> None:

@@ -1,8 +1,11 @@
 """`threadloom init DIR`: a minimal, working protocol to start from.
 
 It writes `DIR/protocol/v1/protocol.json` in the minimal authored form (header, method table,
-error table, types: the JSON-RPC envelopes are derived), one example per kind of value, and
-`DIR/threadloom.gen.json`, so that `threadloom check` and `threadloom generate` work from DIR at once.
+error table, types: the JSON-RPC envelopes are derived), one example per kind of value,
+`DIR/threadloom.gen.json` and a short `DIR/README.md`, so that `threadloom check` and
+`threadloom generate` work from DIR at once. The example protocol has one of everything a real one
+needs: client requests, a notification, a server->client request that a client request triggers
+(`task/remove` asks `task/confirm`), a typed error, a tagged union and an open enum.
 """
 
 from __future__ import annotations
@@ -34,9 +37,9 @@ def command(directory: Path, name: str | None) -> None:
     for relative, value in files.items():
         path = directory / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dumps_stable(value), encoding="utf-8")
+        path.write_text(value if isinstance(value, str) else dumps_stable(value), encoding="utf-8")
         click.echo(f"wrote {path}")
-    click.echo(f"next: cd {directory} && threadloom check && threadloom generate python typescript --out generated", err=True)
+    click.echo(f"next: cd {directory} && threadloom check && threadloom generate   (then see {directory / 'README.md'})", err=True)
 
 
 def _name_from(directory: Path) -> str:
@@ -58,11 +61,45 @@ def scaffold(name: str) -> dict[str, Any]:
             "params": {"content": {"type": "link", "url": "https://example.com/spec", "title": "The spec"}},
         },
         "threadloom.gen.json": {
-            "$comment": "What `threadloom generate` writes; paths are relative to this file.",
+            "$comment": "What `threadloom generate` writes; paths are relative to this file. Rename the packages here.",
             "protocol": "protocol",
-            "targets": [{"target": "python", "out": "generated/python"}, {"target": "typescript", "out": "generated/typescript"}],
+            "targets": [
+                {"target": "python", "out": "generated/python", "package": name.replace("-", "_")},
+                {"target": "typescript", "out": "generated/typescript", "package": name},
+            ],
         },
+        "README.md": readme(name),
     }
+
+
+def readme(name: str) -> str:
+    """The project's README: what each file is and the commands from here to a running client."""
+    return f"""# {name}
+
+A JSON-RPC protocol authored with Threadloom.
+
+- `protocol/v1/protocol.json`: the protocol. You write its method table (`x-methods`), error table
+  (`x-errors`) and types (`$defs`); the JSON-RPC envelopes and direction unions are derived.
+- `protocol/v1/examples/<Type>/*.json`: example values; `threadloom check` validates each against its type.
+- `threadloom.gen.json`: what `threadloom generate` writes (targets, output folders, package names).
+
+```sh
+threadloom check                  # lint; exit 1 with findings
+threadloom generate               # generated/python and generated/typescript
+# Python: the runtime and this package, into your virtual environment
+pip install <threadloom checkout>/bindings/runtime/python ./generated/python
+# TypeScript: pack the runtime, then this package (its build needs the runtime), install both
+cd <threadloom checkout>/bindings/runtime/typescript && npm ci && npm pack   # threadloom-runtime-<version>.tgz
+cd <this folder>/generated/typescript && npm install --no-save <runtime .tgz> && npm pack
+cd <your app> && npm install <runtime .tgz> <package .tgz>
+```
+
+`generated/python/README.md` (a client, a server) and `generated/typescript/README.md` (a client) show the API.
+A new version:
+`threadloom freeze v1`, copy `protocol/v1` to `protocol/v2` (set `x-protocol.version` to 2) and edit
+it; `check` then names every breaking change (declare the intended ones in `x-protocol.breaks`).
+Threadloom's protocol/README.md documents the format.
+"""
 
 
 def _ref(definition: str) -> dict[str, str]:
@@ -84,9 +121,9 @@ def document(name: str) -> dict[str, Any]:
         "x-protocol": {"name": name, "version": 1},
         "x-methods": [
             _method("task/add", "clientToServer", "request", "TaskAdd", "Add a task; the server answers with the stored task.", errors=[]),
-            _method("task/complete", "clientToServer", "request", "TaskComplete", "Mark a task done.", errors=["TaskNotFound"]),
+            _method("task/remove", "clientToServer", "request", "TaskRemove", "Remove a task, if the client agrees (`task/confirm`).", errors=["TaskNotFound"]),
             _method("task/changed", "serverToClient", "notification", "TaskChanged", "A task was added or changed."),
-            _method("task/confirm", "serverToClient", "request", "TaskConfirm", "The server asks the client before it deletes a task.", errors=[]),
+            _method("task/confirm", "serverToClient", "request", "TaskConfirm", "The server asks the client before it removes a task.", errors=[]),
         ],
         "x-errors": [{"code": -32010, "name": "TaskNotFound", "description": "No task has this id.", "data": "#/$defs/TaskNotFoundErrorData"}],
         "$defs": {
@@ -119,12 +156,12 @@ def document(name: str) -> dict[str, Any]:
             ),
             "TaskAddParams": _object("Parameters of `task/add`.", {"content": _ref("TaskContent")}, ["content"]),
             "TaskAddResult": _object("Result of `task/add`.", {"task": _ref("Task")}, ["task"]),
-            "TaskCompleteParams": _object("Parameters of `task/complete`.", {"taskId": {"type": "string", "description": "The task."}}, ["taskId"]),
-            "TaskCompleteResult": _object("Result of `task/complete`.", {"task": _ref("Task")}, ["task"]),
+            "TaskRemoveParams": _object("Parameters of `task/remove`.", {"taskId": {"type": "string", "description": "The task."}}, ["taskId"]),
+            "TaskRemoveResult": _object("Result of `task/remove`.", {"removed": {"type": "boolean", "description": "False: the client said no."}}, ["removed"]),
             "TaskChangedParams": _object("Parameters of `task/changed`.", {"task": _ref("Task")}, ["task"]),
             "TaskConfirmParams": _object(
                 "Parameters of `task/confirm`.",
-                {"task": _ref("Task"), "reason": {"type": "string", "description": "Why the server wants to delete it."}},
+                {"task": _ref("Task"), "reason": {"type": "string", "description": "Why the server wants to remove it."}},
                 ["task", "reason"],
             ),
             "TaskConfirmResult": _object("Result of `task/confirm`.", {"confirmed": {"type": "boolean", "description": "True: go ahead."}}, ["confirmed"]),
