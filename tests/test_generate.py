@@ -172,3 +172,11 @@ def test_a_target_listed_twice_writes_both_outputs_and_caches_each(tmp_path: Pat
     messages: list[str] = []
     assert run_targets(root, ["docs"], check=True, progress=messages.append).stale == []
     assert messages == ["docs: inputs unchanged, outputs intact"] * 2
+
+
+def test_two_targets_writing_one_file_is_an_input_error(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = _cli("generate", "python", "typescript", "--protocol", str(_todo_protocol(tmp_path)), "--out", str(out))
+    assert result.exit_code == 2
+    assert f"{out / 'README.md'}: targets `python` and `typescript` both write this file" in result.stderr
+    assert not (out / "README.md").exists()  # nothing half-written

@@ -199,18 +199,21 @@ def run_jobs(
     results: list[tuple[Job, str, dict[str, str]]] = []
     shared_outputs: dict[Path, set[str]] = {}  # output folder -> every file some job of this run keeps there
     loaded: dict[tuple[Path, str | None], list[Protocol]] = {}  # jobs reading the same protocol read it once
+    owners: dict[Path, str] = {}  # file -> the target that writes it: two targets never share a file
     for job in jobs:
         module = modules[job.target]
         fingerprint = _fingerprint(job.context, module)
         if cache is not None and cache.still_valid(job, owned_dirs(module, job.context), fingerprint):
             progress(f"{job.target}: inputs unchanged, outputs intact")
             kept = cache.outputs(job.cache_key)
+            _claim(owners, job, kept)
             outcome.unchanged += len(kept)
             shared_outputs.setdefault(job.context.out_dir.resolve(), set()).update(kept)
             continue
         _share_protocols(job.context, loaded)
         progress(f"{'checking' if check else 'generating'} {job.target}")
         files: dict[str, str] = module.generate(job.context)
+        _claim(owners, job, files)
         shared_outputs.setdefault(job.context.out_dir.resolve(), set()).update(files)
         results.append((job, fingerprint, files))
     for job, fingerprint, files in results:
@@ -222,6 +225,20 @@ def run_jobs(
     if cache is not None:
         cache.save()
     return outcome
+
+
+def _claim(owners: dict[Path, str], job: Job, relative_paths: Iterable[str]) -> None:
+    """Record that `job` writes these files; a file another target writes too is an input error
+    (one output would silently overwrite the other, e.g. two README.md in one --out folder)."""
+    for relative in relative_paths:
+        path = (job.context.out_dir / relative).resolve()
+        other = owners.setdefault(path, job.target)
+        if other != job.target:
+            raise InputError(
+                display_path(path),
+                f"targets `{other}` and `{job.target}` both write this file",
+                hint="give each target its own output folder (--out, or `out` in the generate config)",
+            )
 
 
 def _share_protocols(context: Context, loaded: dict[tuple[Path, str | None], list[Protocol]]) -> None:
