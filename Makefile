@@ -1,7 +1,9 @@
 # The two commands of the README:
-#   make run    check the protocol, regenerate everything, run the end-to-end demo
+#   make run    the main job: check, regenerate, gate compatibility, the demo, the conformance
+#               replays, the real-world reports of the pinned Codex and ACP releases
 #   make test   every check and test (what CI runs)
-# Both create or refresh the virtual environment (.venv) and node_modules themselves.
+# Both create or refresh what they need themselves: the virtual environment (.venv), node_modules,
+# and the pinned real releases (fetched from npm into ~/.cache/threadloom/releases on first use).
 
 PYTHON ?= python3
 VENV := .venv
@@ -47,6 +49,8 @@ run: $(STAMP)
 	$(TL) diff protocol/v1 protocol/v2 --audience old-clients --fail-on ERR > /dev/null
 	$(BIN)/python -m threadloom_server.demo
 	$(TL) replay --server '$(TL) serve --store :memory: --workspace $${tmpdir}' conformance/transcripts
+	$(BIN)/python -m threadloom_conformance.releases report codex
+	$(BIN)/python -m threadloom_conformance.releases_acp report 0.4.5 2.4.0
 
 check: $(STAMP)
 	$(TL) check
