@@ -23,6 +23,7 @@ from typing import Any
 
 from threadloom.errors import InputError
 from threadloom.model import Definition, DefinitionKind, Protocol
+from threadloom.plugins.helper_names import helper_names, unknown_candidates
 from threadloom.plugins.python.emit import docstring
 
 BASE_CLASS = "threadloom_runtime.base.ProtocolModel"
@@ -99,8 +100,7 @@ def postprocess(protocol: Protocol, source: str, banner: str) -> str:
 
 def _check_names(protocol: Protocol, tree: ast.Module) -> None:
     """Every definition must keep its own name in Python: renamed classes would break the stubs."""
-    defined = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
-    defined |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+    defined = _module_names(tree)
     missing = sorted(name for name, d in protocol.definitions.items() if d.kind is not DefinitionKind.ALIAS and name not in defined)
     if missing:
         raise InputError(protocol.source, f"datamodel-code-generator did not emit definitions under their own names: {', '.join(missing)}")
@@ -206,16 +206,24 @@ def _docstring_edits(tree: ast.Module) -> list[Edit]:
 
 def _open_union_edits(protocol: Protocol, tree: ast.Module) -> list[Edit]:
     unions = {d.name: d for d in protocol.definitions.values() if d.kind is DefinitionKind.UNION and d.open}
+    unknown = helper_names(protocol, unknown_candidates, _module_names(tree) | set(protocol.definitions))
     edits = []
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and node.targets[0].id in unions:
-            edits.append(_edit(node, open_union_source(unions[node.targets[0].id])))
+            name = node.targets[0].id
+            edits.append(_edit(node, open_union_source(unions[name], unknown[name])))
     return edits
 
 
-def open_union_source(definition: Definition) -> str:
+def _module_names(tree: ast.Module) -> set[str]:
+    names = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    return names | {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+
+
+def open_union_source(definition: Definition, unknown: str) -> str:
+    """The union as a callable-discriminator alias with `unknown`, its catch-all class (named so it
+    clashes with no schema name, see helper_names)."""
     field = definition.discriminator or "type"
-    unknown = f"Unknown{definition.name}"
     tags = ", ".join(repr(v.tag) for v in definition.variants)
     members = "\n        | ".join(f"Annotated[{v.definition}, Tag({v.tag!r})]" for v in definition.variants)
     description = definition.description
