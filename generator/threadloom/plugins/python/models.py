@@ -10,6 +10,7 @@ positions so descriptions are never touched):
 - constant members (a union variant's tag, a wire message's `method`) default to their value and
   their class derives from `TaggedModel`, so `TextUserInput(text="hi")` works and dumps its tag;
 - class docstrings (the schema's descriptions) are rewrapped as one would write them;
+- enum defaults are written as members and members named like `str` methods renamed (`enum_members`);
 - the datamodel-codegen header is replaced by the threadloom banner.
 """
 
@@ -24,6 +25,7 @@ from typing import Any
 from threadloom.errors import InputError
 from threadloom.model import Definition, DefinitionKind, Protocol
 from threadloom.plugins.helper_names import helper_names, unknown_candidates
+from threadloom.plugins.python import enum_members
 from threadloom.plugins.python.emit import docstring
 
 BASE_CLASS = "threadloom_runtime.base.ProtocolModel"
@@ -93,6 +95,7 @@ def postprocess(protocol: Protocol, source: str, banner: str) -> str:
     edits += _open_union_edits(protocol, tree)
     edits += _constant_edits(tree)
     edits += _docstring_edits(tree)
+    edits += [_edit(node, text) for node, text in (*enum_members.rename_edits(tree), *enum_members.default_edits(tree))]
     text = _apply(source, edits)
     text = _replace_header(text, banner, protocol)
     return _add_imports(text)
