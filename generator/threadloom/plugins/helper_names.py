@@ -41,7 +41,8 @@ def helper_names(protocol: Protocol, candidates: Candidates, taken: set[str], *,
         options = candidates(name)
         helper = pick(options, taken)
         if helper is None:
-            raise InputError(protocol.source, f"every helper name for `{name}` ({', '.join(options)}) is already a definition", definition.pointer, "rename one of them")
+            message = f"every helper name for `{name}` ({', '.join(options)}) is already a definition"
+            raise InputError(protocol.source, message, definition.pointer, "rename one of them")
         taken.add(helper)
         chosen[name] = helper
     return chosen

@@ -216,7 +216,9 @@ def render_definition(definition: Definition, helpers: HelperTypes | None = None
         out += _union(definition, helpers.known.get(name, f"Known{name}"), helpers.unknown.get(name, f"Unknown{name}"))
     elif definition.kind is DefinitionKind.ENVELOPE_UNION:
         options = definition.schema.get("anyOf") or definition.schema.get("oneOf") or []
-        out.append(f"export type {name} = {' | '.join(type_expression(o) for o in options)};")
+        # ACP's envelopes are one object whose `params` is the union: its own type expression.
+        expression = " | ".join(type_expression(o) for o in options) if options else type_expression(definition.schema)
+        out.append(f"export type {name} = {expression};")
     else:
         out.append(f"export type {name} = {type_expression(definition.schema)};")
     return [*out, ""]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-
 from typing import Any
 
 from threadloom.model import DefinitionKind, Direction, Kind, Method, Protocol
@@ -57,7 +56,7 @@ def _all_optional(protocol: Protocol, definition: str) -> bool:
 def _is_model(protocol: Protocol, definition: str) -> bool:
     """Whether the definition is a model class (a vendor's params or result may be a union, null or anything)."""
     found = protocol.definitions.get(definition)
-    return found is not None and found.kind is DefinitionKind.OBJECT
+    return found is not None and found.kind is DefinitionKind.OBJECT and not ("oneOf" in found.schema or "anyOf" in found.schema)
 
 
 def _admits_null(schema: Any) -> bool:

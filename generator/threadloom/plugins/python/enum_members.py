@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 
 # An edit: (node to replace, replacement text); models.py turns it into its positional Edit.
@@ -84,7 +85,7 @@ def default_edits(tree: ast.Module) -> list[NodeEdit]:
         for member in node.body:
             if isinstance(member, ast.AnnAssign) and member.value is not None:
                 candidates = [n for n in _names_in(member.annotation, aliases) if n in enums]
-                edits += _member_defaults(member.value, lambda value: _lookup(enums, candidates, value))
+                edits += _member_defaults(member.value, functools.partial(_lookup, enums, candidates))
     return edits
 
 

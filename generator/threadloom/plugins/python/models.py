@@ -1,8 +1,8 @@
 """models.py of one version: datamodel-code-generator output, pre- and post-processed.
 
-Pre-pass (on a copy of the JSON Schema): nothing needs changing today -- the documents already
-carry OpenAPI `discriminator` keywords, which is what makes datamodel-code-generator emit
-`Field(discriminator=...)` (see codegen facts). Post-pass (on the Python source, driven by `ast`
+Pre-pass (on a copy of the JSON Schema): the documents already carry OpenAPI `discriminator`
+keywords, which is what makes datamodel-code-generator emit `Field(discriminator=...)` (see codegen
+facts); inline options it would number get names (`lift`). Post-pass (on the Python source, driven by `ast`
 positions so descriptions are never touched):
 - open enums (`x-open: true`) are typed `Annotated[Enum | UnknownValue, OPEN_ENUM]` where used;
 - open unions are rewritten to a callable `Discriminator` with an `Unknown<Name>` catch-all;
@@ -11,6 +11,7 @@ positions so descriptions are never touched):
   their class derives from `TaggedModel`, so `TextUserInput(text="hi")` works and dumps its tag;
 - class docstrings (the schema's descriptions) are rewrapped as one would write them;
 - enum defaults are written as members and members named like `str` methods renamed (`enum_members`);
+- object defaults of model-typed members become default factories (`object_defaults`);
 - the datamodel-codegen header is replaced by the threadloom banner.
 """
 
@@ -19,13 +20,14 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from threadloom.errors import InputError
 from threadloom.model import Definition, DefinitionKind, Protocol
 from threadloom.plugins.helper_names import helper_names, unknown_candidates
-from threadloom.plugins.python import enum_members
+from threadloom.plugins.python import enum_members, lift, object_defaults
 from threadloom.plugins.python.emit import docstring
 
 BASE_CLASS = "threadloom_runtime.base.ProtocolModel"
@@ -76,6 +78,7 @@ def prepare_schema(protocol: Protocol) -> dict[str, Any]:
     for key in [k for k in schema if k.startswith("x-")]:
         del schema[key]
     schema.pop("anyOf", None)  # the root ClientMessage|ServerMessage union would become a model named Model
+    lift.lift_numbered_options(schema.get("$defs", {}))
     return schema
 
 
@@ -96,6 +99,7 @@ def postprocess(protocol: Protocol, source: str, banner: str) -> str:
     edits += _constant_edits(tree)
     edits += _docstring_edits(tree)
     edits += [_edit(node, text) for node, text in (*enum_members.rename_edits(tree), *enum_members.default_edits(tree))]
+    edits += [_edit(node, text) for node, text in object_defaults.default_edits(tree, source)]
     text = _apply(source, edits)
     text = _replace_header(text, banner, protocol)
     return _add_imports(text)
@@ -278,5 +282,6 @@ def _add_imports(text: str) -> str:
     base = "from threadloom_runtime.base import " + ", ".join(["ProtocolModel", *needed])
     text = text.replace("from threadloom_runtime.base import ProtocolModel", base, 1)
     if "Discriminator(" in text:
-        text = text.replace("from pydantic import ", "from pydantic import Discriminator, Tag, ", 1)
+        # datamodel-code-generator writes the import on one line or, when long, parenthesised.
+        text = re.sub(r"from pydantic import (\(\s*)?", lambda m: f"{m.group(0)}Discriminator, Tag, ", text, count=1)
     return text
