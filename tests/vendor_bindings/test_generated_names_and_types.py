@@ -61,7 +61,9 @@ def test_generated_python_passes_mypy_strict(codex_171_experimental: Generated, 
 
 
 @pytest.mark.parametrize("which", ["codex", "acp"])
-def test_generated_typescript_passes_tsc_strict(which: str, codex_171_experimental: Generated, codex_171: Generated, acp_releases: dict[str, Generated]) -> None:
+def test_generated_typescript_passes_tsc_strict(
+    which: str, codex_171_experimental: Generated, codex_171: Generated, acp_releases: dict[str, Generated]
+) -> None:
     chosen = [codex_171_experimental, codex_171] if which == "codex" else list(acp_releases.values())
     for generated in chosen:
         config = json.loads((generated.out / "tsconfig.json").read_text(encoding="utf-8").split("\n", 2)[2])
