@@ -32,9 +32,11 @@ def codex_171(tmp_path_factory: pytest.TempPathFactory) -> Generated:
 
 
 @pytest.fixture(scope="session")
-def codex_old_python(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
-    """Python models of the two older releases, for decoding what 0.171.0 sends."""
-    return {release: _generate(tmp_path_factory, f"codex-{release}", codex_export(release), typescript=False) for release in ("0.100.0", "0.130.0")}
+def codex_old(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
+    """Bindings of the two older releases, for decoding what 0.171.0 sends (TypeScript for 0.130.0)."""
+    return {
+        release: _generate(tmp_path_factory, f"codex-{release}", codex_export(release), typescript=release == "0.130.0") for release in ("0.100.0", "0.130.0")
+    }
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter
 
 from tests.vendor_bindings.support import Generated, invented_names, python_type_names, run_mypy, run_tsc, schema_names, typescript_type_names
 
@@ -86,3 +87,18 @@ def test_a_broken_type_check_is_seen(tmp_path: Path, acp_releases: dict[str, Gen
         assert run_mypy([(generated.out, generated.package)]).returncode != 0
     finally:
         misuse.unlink()
+
+
+def test_every_generated_module_imports_and_builds(codex_171_experimental: Generated, codex_171: Generated, acp_releases: dict[str, Generated]) -> None:
+    """Type checkers do not evaluate the module: forward references in unions must import too."""
+    for generated in _all(codex_171_experimental, codex_171, acp_releases):
+        for label in generated.labels():
+            for name in ("models", "methods", "errors", "server", "client"):
+                module = generated.module(label, name)
+                assert module.__name__.endswith(name)
+            methods = generated.module(label, "methods")
+            # Every params and result type can build its validator (no unresolved forward reference).
+            for info in methods.METHODS.values():
+                for kind in (info.params, info.result):
+                    if kind is not None:
+                        TypeAdapter(kind).json_schema()

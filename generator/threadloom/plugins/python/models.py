@@ -214,11 +214,13 @@ def _docstring_edits(tree: ast.Module) -> list[Edit]:
 def _open_union_edits(protocol: Protocol, tree: ast.Module) -> list[Edit]:
     unions = {d.name: d for d in protocol.definitions.values() if d.kind is DefinitionKind.UNION and d.open}
     unknown = helper_names(protocol, unknown_candidates, _module_names(tree) | set(protocol.definitions))
+    position = {name: index for index, node in enumerate(tree.body) for name in _module_names(ast.Module(body=[node], type_ignores=[]))}
     edits = []
-    for node in tree.body:
+    for index, node in enumerate(tree.body):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and node.targets[0].id in unions:
             name = node.targets[0].id
-            edits.append(_edit(node, open_union_source(unions[name], unknown[name])))
+            later = {v.definition for v in unions[name].variants if position.get(v.definition, -1) > index}
+            edits.append(_edit(node, open_union_source(unions[name], unknown[name], later)))
     return edits
 
 
@@ -227,12 +229,13 @@ def _module_names(tree: ast.Module) -> set[str]:
     return names | {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
 
 
-def open_union_source(definition: Definition, unknown: str) -> str:
+def open_union_source(definition: Definition, unknown: str, later: set[str] | frozenset[str] = frozenset()) -> str:
     """The union as a callable-discriminator alias with `unknown`, its catch-all class (named so it
-    clashes with no schema name, see helper_names)."""
+    clashes with no schema name, see helper_names). Variants in `later` (defined further down the
+    module) are forward references: the alias is evaluated at import."""
     field = definition.discriminator or "type"
     tags = ", ".join(repr(v.tag) for v in definition.variants)
-    members = "\n        | ".join(f"Annotated[{v.definition}, Tag({v.tag!r})]" for v in definition.variants)
+    members = "\n        | ".join(f"Annotated[{_forward(v.definition, later)}, Tag({v.tag!r})]" for v in definition.variants)
     description = definition.description
     return (
         f"class {unknown}(UnknownVariant):\n"
@@ -248,6 +251,10 @@ def open_union_source(definition: Definition, unknown: str) -> str:
         f"    ],\n"
         f")"
     )
+
+
+def _forward(name: str, later: set[str] | frozenset[str]) -> str:
+    return repr(name) if name in later else name
 
 
 def _edit(node: ast.AST, text: str) -> Edit:
