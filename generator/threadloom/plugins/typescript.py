@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +225,13 @@ def render_definition(definition: Definition, helpers: HelperTypes | None = None
 
 
 def _object(definition: Definition) -> list[str]:
+    bases = [type_expression(part) for part in definition.schema.get("allOf", []) if isinstance(part, dict) and "$ref" in part]
+    if bases and definition.properties:
+        # Members beside `allOf` a type that may be a union (ACP's `SessionUpdateStateUpdate`: a tag
+        # beside all of `StateUpdate`): an intersection, which distributes over the union's members.
+        own = _object(replace(definition, schema={k: v for k, v in definition.schema.items() if k != "allOf"}))
+        body = own[0].removeprefix(f"export interface {definition.name} ").rstrip()
+        return [f"export type {definition.name} = {' & '.join(bases)} & {body}", *own[1:-1], "};"]
     if not definition.properties:
         # No declared members: `{}` would accept any non-null value, so spell out "some object".
         value = "never" if definition.closed else "unknown"
