@@ -77,10 +77,17 @@ def python_type_names(generated: Generated) -> set[str]:
     """Every class and module-level alias of the generated models."""
     names: set[str] = set()
     for label in generated.labels():
-        text = (generated.out / generated.package / label / "models.py").read_text(encoding="utf-8")
+        text = models_source(generated, label)
         names |= set(re.findall(r"^class ([A-Za-z_0-9]+)\b", text, re.M))
         names |= set(re.findall(r"^([A-Za-z_][A-Za-z_0-9]*) = TypeAliasType\(", text, re.M))
     return names
+
+
+def models_source(generated: Generated, label: str) -> str:
+    """The full models module: the stub of lazy models (large protocols), else the module itself."""
+    folder = generated.out / generated.package / label
+    stub = folder / "models.pyi"
+    return (stub if stub.is_file() else folder / "models.py").read_text(encoding="utf-8")
 
 
 def typescript_type_names(generated: Generated) -> set[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter
 
-from tests.vendor_bindings.support import Generated, invented_names, python_type_names, run_mypy, run_tsc, schema_names, typescript_type_names
+from tests.vendor_bindings.support import Generated, invented_names, models_source, python_type_names, run_mypy, run_tsc, schema_names, typescript_type_names
 
 
 def _all(codex_171_experimental: Generated, codex_171: Generated, acp_releases: dict[str, Generated]) -> list[Generated]:
@@ -41,7 +41,7 @@ def test_helper_names_never_take_a_schema_name(codex_171_experimental: Generated
     """Codex's `CommandAction` has a real variant `UnknownCommandAction` (tagged `unknown`), ACP 2.4.0's
     `StateUpdate` one named `UnknownStateUpdate`: the catch-alls of the open unions get the next
     candidate name (`CommandActionUnknown`), in Python and TypeScript alike."""
-    models = (codex_171_experimental.out / codex_171_experimental.package / "v1" / "models.py").read_text(encoding="utf-8")
+    models = models_source(codex_171_experimental, "v1")
     assert models.count("class UnknownCommandAction(") == 1
     assert "class CommandActionUnknown(UnknownVariant):" in models
     module = (codex_171_experimental.out / "src" / "v1.ts").read_text(encoding="utf-8")
@@ -51,7 +51,7 @@ def test_helper_names_never_take_a_schema_name(codex_171_experimental: Generated
     acp = acp_releases["2.4.0"]
     acp_module = (acp.out / "src" / "v2.ts").read_text(encoding="utf-8")
     assert "export type StateUpdate = KnownStateUpdate | UnrecognisedStateUpdate;" in acp_module
-    assert "class UnrecognisedStateUpdate(UnknownVariant):" in (acp.out / acp.package / "v2" / "models.py").read_text(encoding="utf-8")
+    assert "class UnrecognisedStateUpdate(UnknownVariant):" in models_source(acp, "v2")
 
 
 def test_generated_python_passes_mypy_strict(codex_171_experimental: Generated, codex_171: Generated, acp_releases: dict[str, Generated]) -> None:
