@@ -12,7 +12,7 @@ import traceback
 
 from bench.harness import HEADER, ROOT, Figure, machine, table, write_results
 
-SUITES = ["stdio", "streaming", "http", "hostile", "store", "memory", "codegen", "diff", "runtime", "codex", "vs_codex"]
+SUITES = ["stdio", "streaming", "http", "hostile", "store", "memory", "codegen", "diff", "runtime", "codex", "codex_bindings", "vs_codex"]
 
 
 def main() -> int:

@@ -93,11 +93,15 @@ def _is_object_catch_all(option: Any, tag: str) -> bool:
 
 
 def _normalise_definition(name: str, schema: Any, defs: dict[str, Any], lifted: dict[str, Any]) -> Any:
-    if not isinstance(schema, dict) or "x-method" in schema:
+    if not isinstance(schema, dict):
         return schema
+    # A method's own type may be a flattened enum too (2.x `CreateElicitationResponse`: `_meta` beside
+    # accept/decline/cancel/other); left inline its variants would get numbers in generated code.
     flattened = _flattened_union(name, schema, defs, lifted)
     if flattened is not None:
         return flattened
+    if "x-method" in schema:
+        return schema
     options = _options(schema)
     if options is None:
         return schema

@@ -7,7 +7,8 @@ any list of protocol versions, a package (package.json, tsconfig.json, README.md
   only where the schema allows null), tagged unions that narrow in a `switch`, enums as string
   literal unions;
 - for open unions and enums (`x-open: true`) an explicit unknown member (`UnknownValue` for enums,
-  `Unknown<Union>` with an `UnknownTag` tag for unions; both branded `String` objects, so no literal
+  `Unknown<Union>` (or another name that clashes with no definition, see helper_names) with an
+  `UnknownTag` tag for unions; both branded `String` objects, so no literal
   matches them and a typo against a known literal is a compile error), so a value added by a newer
   server type-checks and reaches the `default:` branch instead of breaking the client;
 - method maps per direction (method -> params and result types), the method table and the error
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from threadloom.generate import Context, Target, banner
 from threadloom.jsonio import json_type, read_json
 from threadloom.model import Definition, DefinitionKind, Direction, Kind, Method, Property, Protocol, ref_name
 from threadloom.plugins import typescript_package as package_files
+from threadloom.plugins.helper_names import helper_names, known_candidates, unknown_candidates
 
 # Where this repository's shared corpus lives (type-level tests of our own package, option `corpusTests`).
 CORPUS = "bindings/corpus"
@@ -117,6 +120,7 @@ def render_module(protocol: Protocol, client_class: str | None = None, versions:
     one the runtime performs (default the version's own)."""
     client = client_class or package_files.client_class_name(protocol)
     _check_names(protocol, client)
+    helpers = helper_types(protocol, client)
     out = [_banner(), f"// {protocol.document.get('title', protocol.name)}: types, method maps, tables and the typed client.", ""]
     out += [f"import * as runtime from '{package_files.RUNTIME_PACKAGE}';", ""]
     out += [f"export const PROTOCOL_VERSION = {protocol.version} as const;", ""]
@@ -124,7 +128,7 @@ def render_module(protocol: Protocol, client_class: str | None = None, versions:
     out += [f"export const TRANSPORTS = {_literal(protocol.transports or {})} as const;", ""]
     out += _unknown_value()
     for name in sorted(protocol.definitions):
-        out += render_definition(protocol.definitions[name])
+        out += render_definition(protocol.definitions[name], helpers)
     out += _method_maps(protocol)
     out += _method_table(protocol)
     out += _error_table(protocol)
@@ -134,8 +138,24 @@ def render_module(protocol: Protocol, client_class: str | None = None, versions:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+@dataclass(frozen=True)
+class HelperTypes:
+    """Open definition -> the names of its `Known...` type and (unions) its `Unknown...` member."""
+
+    known: dict[str, str] = field(default_factory=dict)
+    unknown: dict[str, str] = field(default_factory=dict)
+
+
+def helper_types(protocol: Protocol, client_class: str) -> HelperTypes:
+    """Helper type names that clash with no definition (see helper_names: `UnknownCommandAction` is a
+    real Codex variant, so the catch-all of `CommandAction` is `CommandActionUnknown`)."""
+    taken = set(protocol.definitions) | RESERVED | {client_class}
+    known = helper_names(protocol, known_candidates, taken, kinds=(DefinitionKind.ENUM, DefinitionKind.UNION))
+    return HelperTypes(known, helper_names(protocol, unknown_candidates, taken))
+
+
 def _emitted_names(definition: Definition) -> set[str]:
-    """Every top-level name the module emits for a definition."""
+    """Every top-level name the module emits for a definition, besides the helper types."""
     name = definition.name
     names = {name}
     if definition.kind is DefinitionKind.ENUM:
@@ -143,7 +163,7 @@ def _emitted_names(definition: Definition) -> set[str]:
     if definition.kind is DefinitionKind.UNION:
         names.add(_constant(name) + "_TAGS")
     if definition.open and definition.kind in (DefinitionKind.ENUM, DefinitionKind.UNION):
-        names |= {f"Known{name}", f"isKnown{name}"} | ({f"Unknown{name}"} if definition.kind is DefinitionKind.UNION else set())
+        names.add(f"isKnown{name}")
     return names
 
 
@@ -183,24 +203,35 @@ def _unknown_value() -> list[str]:
     ]
 
 
-def render_definition(definition: Definition) -> list[str]:
+def render_definition(definition: Definition, helpers: HelperTypes | None = None) -> list[str]:
+    helpers = helpers or HelperTypes()
     out = _doc(definition.description, since=definition.since)
     name = definition.name
     if definition.kind is DefinitionKind.OBJECT:
         out += _object(definition)
     elif definition.kind is DefinitionKind.ENUM:
-        out += _enum(definition)
+        out += _enum(definition, helpers.known.get(definition.name, f"Known{definition.name}"))
     elif definition.kind is DefinitionKind.UNION:
-        out += _union(definition)
+        name = definition.name
+        out += _union(definition, helpers.known.get(name, f"Known{name}"), helpers.unknown.get(name, f"Unknown{name}"))
     elif definition.kind is DefinitionKind.ENVELOPE_UNION:
         options = definition.schema.get("anyOf") or definition.schema.get("oneOf") or []
-        out.append(f"export type {name} = {' | '.join(type_expression(o) for o in options)};")
+        # ACP's envelopes are one object whose `params` is the union: its own type expression.
+        expression = " | ".join(type_expression(o) for o in options) if options else type_expression(definition.schema)
+        out.append(f"export type {name} = {expression};")
     else:
         out.append(f"export type {name} = {type_expression(definition.schema)};")
     return [*out, ""]
 
 
 def _object(definition: Definition) -> list[str]:
+    bases = [type_expression(part) for part in definition.schema.get("allOf", []) if isinstance(part, dict) and "$ref" in part]
+    if bases and definition.properties:
+        # Members beside `allOf` a type that may be a union (ACP's `SessionUpdateStateUpdate`: a tag
+        # beside all of `StateUpdate`): an intersection, which distributes over the union's members.
+        own = _object(replace(definition, schema={k: v for k, v in definition.schema.items() if k != "allOf"}))
+        body = own[0].removeprefix(f"export interface {definition.name} ").rstrip()
+        return [f"export type {definition.name} = {' & '.join(bases)} & {body}", *own[1:-1], "};"]
     if not definition.properties:
         # No declared members: `{}` would accept any non-null value, so spell out "some object".
         value = "never" if definition.closed else "unknown"
@@ -225,7 +256,7 @@ def _property_doc(prop: Property) -> list[str]:
     return _doc(text, since=prop.since, tags=tags)
 
 
-def _enum(definition: Definition) -> list[str]:
+def _enum(definition: Definition, known: str) -> list[str]:
     name, constant = definition.name, _constant(definition.name)
     literals = " | ".join(json.dumps(v) for v in definition.values)
     values = ", ".join(json.dumps(v) for v in definition.values)
@@ -233,17 +264,17 @@ def _enum(definition: Definition) -> list[str]:
     if not definition.open:
         return [f"export type {name} = {literals};", *out]
     return [
-        f"export type {name} = Known{name} | {UNKNOWN_VALUE};",
+        f"export type {name} = {known} | {UNKNOWN_VALUE};",
         f"/** The values of {name} this version knows. */",
-        f"export type Known{name} = {literals};",
+        f"export type {known} = {literals};",
         *out,
-        f"export function isKnown{name}(value: {name}): value is Known{name} {{",
+        f"export function isKnown{name}(value: {name}): value is {known} {{",
         f"  return ({constant} as readonly string[]).includes(String(value));",
         "}",
     ]
 
 
-def _union(definition: Definition) -> list[str]:
+def _union(definition: Definition, known: str, unknown: str) -> list[str]:
     name = definition.name
     members = " | ".join(v.definition for v in definition.variants)
     tags = ", ".join(json.dumps(v.tag) for v in definition.variants)
@@ -252,16 +283,16 @@ def _union(definition: Definition) -> list[str]:
         return [f"export type {name} = {members};", f"export const {constant} = [{tags}] as const;"]
     discriminator = _key(definition.discriminator or "type")
     return [
-        f"export type {name} = Known{name} | Unknown{name};",
+        f"export type {name} = {known} | {unknown};",
         f"/** The variants of {name} this version knows. */",
-        f"export type Known{name} = {members};",
+        f"export type {known} = {members};",
         "/** A variant added by a newer server: keep it or skip it, never fail on it. */",
-        f"export interface Unknown{name} {{",
+        f"export interface {unknown} {{",
         f"  readonly {discriminator}: {UNKNOWN_TAG};",
         "  readonly [key: string]: unknown;",
         "}",
         f"export const {constant} = [{tags}] as const;",
-        f"export function isKnown{name}(value: {name}): value is Known{name} {{",
+        f"export function isKnown{name}(value: {name}): value is {known} {{",
         f"  return ({constant} as readonly string[]).includes(String(value.{definition.discriminator}));",
         "}",
     ]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any, Final, NamedTuple
 
-from pydantic import BaseModel
-
 from threadloom_runtime.connection import Limits
 from threadloom_runtime.spec import ProtocolSpec
 
@@ -22,8 +20,8 @@ class MethodInfo(NamedTuple):
     python_name: str  # e.g. `thread_start`
     direction: str  # clientToServer | serverToClient
     kind: str  # request | notification
-    params: type[BaseModel]
-    result: type[BaseModel] | None
+    params: Any  # a model class, or a type form (union alias, None, Any) of a vendor schema
+    result: Any  # the same, or None for a notification
     params_definition: str
     result_definition: str | None
     since: int

@@ -8,7 +8,7 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,13 +18,13 @@ from threadloom_runtime.connection import Connection, IncomingRequest, JsonObjec
 from threadloom_runtime.errors import ConnectionClosed, ProtocolError
 from threadloom_runtime.spec import ProtocolSpec
 from threadloom_runtime.transport import Transport
-from threadloom_runtime.validation import parse
+from threadloom_runtime.validation import dump, parse, validate
 
 log = logging.getLogger("threadloom_runtime")
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
 Subscriber = Callable[[Any], Awaitable[None] | None]
-RequestHandler = Callable[[Any], Awaitable[BaseModel]]
+RequestHandler = Callable[[Any], Awaitable[Any]]
 ErrorTypes = Mapping[int, tuple[type[ProtocolError], type[BaseModel] | None]]
 Predicate = Callable[[Any], bool]
 
@@ -52,10 +52,14 @@ class ClientSession:
 
     # -- outgoing ------------------------------------------------------------------------------
 
-    async def request(self, info: MethodInfo, params: BaseModel, result: type[ResultT]) -> ResultT:
+    @overload
+    async def request(self, info: MethodInfo, params: Any, result: type[ResultT]) -> ResultT: ...
+    @overload
+    async def request(self, info: MethodInfo, params: Any, result: object) -> Any: ...
+    async def request(self, info: MethodInfo, params: Any, result: object) -> Any:
         """Send a request and return its typed result. The handshake request offers this version
         (unless the params already do) and records the version the server chose."""
-        data = params.model_dump(by_alias=True, exclude_unset=True)
+        data = dump(params)
         handshake = self.protocol.handshake
         opens = handshake is not None and info.name == handshake.method
         if handshake is not None and opens and handshake.version_offer is not None:
@@ -72,12 +76,12 @@ class ClientSession:
             negotiated = chosen.get(reply) if chosen is not None else self.version
             self.protocol_version = negotiated if isinstance(negotiated, int) else self.version
         try:
-            return result.model_validate(reply, by_alias=True, by_name=False)
+            return validate(result, reply)
         except ValidationError as failure:
             raise ProtocolError(errors.INVALID_PARAMS, f"the server's result of {info.name!r} is invalid: {failure.errors()[0]['msg']}") from failure
 
-    async def notify(self, info: MethodInfo, params: BaseModel) -> None:
-        await self.connection.notify(info.name, params.model_dump(by_alias=True, exclude_unset=True))
+    async def notify(self, info: MethodInfo, params: Any) -> None:
+        await self.connection.notify(info.name, dump(params))
 
     # -- registration --------------------------------------------------------------------------
 
@@ -124,9 +128,9 @@ class ClientSession:
             raise ProtocolError(errors.METHOD_NOT_FOUND, f"Method not found: {request.method}")
         return self._answer(handler, parse(info.params, request.params))
 
-    async def _answer(self, handler: RequestHandler, params: BaseModel) -> JsonObject:
+    async def _answer(self, handler: RequestHandler, params: Any) -> JsonObject:
         result = await handler(params)
-        return result.model_dump(by_alias=True, exclude_unset=True)
+        return dump(result)  # type: ignore[no-any-return]
 
     async def on_notification(self, method: str, params: JsonObject) -> None:
         subscribers = self._subscribers.get(method)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,13 +18,13 @@ from threadloom_runtime.connection import AfterResponse, Connection, IncomingReq
 from threadloom_runtime.errors import PeerTooOld, ProtocolError
 from threadloom_runtime.spec import HandshakeSpec, ProtocolSpec
 from threadloom_runtime.transport import Transport
-from threadloom_runtime.validation import parse
+from threadloom_runtime.validation import dump, parse, validate
 
 log = logging.getLogger("threadloom_runtime")
 
 PeerT = TypeVar("PeerT")
 ResultT = TypeVar("ResultT", bound=BaseModel)
-Handler = Callable[[Any, Any], Awaitable[BaseModel | None]]
+Handler = Callable[[Any, Any], Awaitable[Any]]
 
 
 class RequestContext(Generic[PeerT]):
@@ -168,11 +168,11 @@ class ServerSession(Generic[PeerT]):
             raise ProtocolError(self.protocol.error_codes.unsupported_version, "Unsupported protocol version", data)
         return chosen
 
-    async def _answer(self, info: MethodInfo, handler: Handler, params: BaseModel, context: RequestContext[PeerT]) -> JsonObject:
+    async def _answer(self, info: MethodInfo, handler: Handler, params: Any, context: RequestContext[PeerT]) -> JsonObject:
         result = await handler(params, context)
-        if info.result is None or not isinstance(result, info.result):
+        if info.result is None or (isinstance(info.result, type) and not isinstance(result, info.result)):
             raise TypeError(f"handler of {info.name!r} returned {type(result).__name__}, not {info.result}")
-        data = result.model_dump(by_alias=True, exclude_unset=True)
+        data = dump(result)
         handshake = self._handshake
         if handshake is not None and handshake.version_chosen is not None and info.name == handshake.method:
             handshake.version_chosen.set_default(data, self.protocol_version)  # shaping drops it for peers before the member
@@ -183,7 +183,7 @@ class ServerSession(Generic[PeerT]):
 
     # -- outgoing ------------------------------------------------------------------------------
 
-    async def notify(self, info: MethodInfo, params: BaseModel) -> None:
+    async def notify(self, info: MethodInfo, params: Any) -> None:
         """Send a notification unless the client cannot or does not want to receive it."""
         version = self.protocol_version
         if version is None or info.since > version or info.name in self.opted_out:
@@ -192,7 +192,11 @@ class ServerSession(Generic[PeerT]):
         if data is not OMIT:
             await self.connection.notify(info.name, data)
 
-    async def request(self, info: MethodInfo, params: BaseModel, result: type[ResultT], request_id: int | str | None = None) -> ResultT:
+    @overload
+    async def request(self, info: MethodInfo, params: Any, result: type[ResultT], request_id: int | str | None = None) -> ResultT: ...
+    @overload
+    async def request(self, info: MethodInfo, params: Any, result: object, request_id: int | str | None = None) -> Any: ...
+    async def request(self, info: MethodInfo, params: Any, result: object, request_id: int | str | None = None) -> Any:
         """Send a server->client request and wait for the client's typed reply (see Connection.request for `request_id`)."""
         version = self.protocol_version
         if version is None or info.since > version:
@@ -202,12 +206,12 @@ class ServerSession(Generic[PeerT]):
             raise PeerTooOld(f"the params of {info.name!r} cannot be expressed in protocol version {version}")
         reply = await self.connection.request(info.name, data, request_id)
         try:
-            return result.model_validate(reply, by_alias=True, by_name=False)
+            return validate(result, reply)
         except ValidationError as failure:
             raise ProtocolError(errors.INVALID_PARAMS, f"the client's reply to {info.name!r} is invalid: {failure.errors()[0]['msg']}") from None
 
-    def _outgoing(self, definition: str | None, model: BaseModel) -> Any:
-        return self._shape(definition, model.model_dump(by_alias=True, exclude_unset=True))
+    def _outgoing(self, definition: str | None, model: Any) -> Any:
+        return self._shape(definition, dump(model))
 
     def _shape(self, definition: str | None, data: Any) -> Any:
         version = self.protocol_version or self.version

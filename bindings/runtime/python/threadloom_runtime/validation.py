@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import functools
+from typing import Any, TypeVar, overload
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import to_jsonable_python
 
 from threadloom_runtime import errors
 from threadloom_runtime.errors import ProtocolError
@@ -12,12 +14,40 @@ from threadloom_runtime.errors import ProtocolError
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-def parse(model: type[ModelT], data: dict[str, Any]) -> ModelT:
+@overload
+def parse(model: type[ModelT], data: Any) -> ModelT: ...
+@overload
+def parse(model: object, data: Any) -> Any: ...
+def parse(model: object, data: Any) -> Any:
     """Validate wire data (camelCase members only) or raise -32602 pointing at the first problem."""
     try:
-        return model.model_validate(data, by_alias=True, by_name=False)
+        return validate(model, data)
     except ValidationError as failure:
         raise invalid_params(failure, data) from None
+
+
+@overload
+def validate(model: type[ModelT], data: Any) -> ModelT: ...
+@overload
+def validate(model: object, data: Any) -> Any: ...
+def validate(model: object, data: Any) -> Any:
+    """Validate against a model class, or any other type form a protocol's params or result may have
+    (a union alias, `None`, `Any`: vendor schemas use them); raises ValidationError."""
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return model.model_validate(data, by_alias=True, by_name=False)
+    return _adapter(model).validate_python(data, by_alias=True, by_name=False)
+
+
+@functools.cache
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
+
+
+def dump(value: Any) -> Any:
+    """The wire form of params or a result: a model's set members by alias, anything else as JSON."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(by_alias=True, exclude_unset=True)
+    return to_jsonable_python(value, by_alias=True, exclude_none=False)
 
 
 def invalid_params(failure: ValidationError, data: Any) -> ProtocolError:

@@ -7,6 +7,7 @@ typed server stubs and a typed client. Models come from datamodel-code-generator
 `models.py`); the other modules are emitted from the intermediate model (`emit.py`). Generated
 modules import each other relatively, so the package can carry any name. Every file is
 normalised with ruff in isolation, so the output is byte-for-byte the same wherever it is written.
+Large protocols (Codex: 1,400 models) get lazy models: see `lazy.py`.
 
 This repository's own bindings are the same package, named `threadloom_protocol`, in bindings/python.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from threadloom.errors import InputError
 from threadloom.generate import Context, Target, banner
 from threadloom.model import Protocol
-from threadloom.plugins.python import distribution, emit
+from threadloom.plugins.python import distribution, emit, lazy
 from threadloom.plugins.python.format import ruff_normalise
 from threadloom.plugins.python.models import codegen, postprocess
 
@@ -58,6 +59,11 @@ def package_files(protocols: list[Protocol], *, package: str, out: str = "", rea
         files.update({f"{package}/{protocol.label}/{name}": text for name, text in version_modules(protocol, head).items()})
     prefix = f"{out.rstrip('/')}/" if out else ""
     formatted = {f"{prefix}{path}": ruff_normalise(text, path) if path.endswith(".py") else text for path, text in files.items()}
+    for protocol in protocols:
+        if lazy.wanted(len(protocol.definitions)):
+            models = f"{prefix}{package}/{protocol.label}/models.py"
+            formatted[models + "i"] = formatted[models]  # the stub type checkers read: the full module
+            formatted[models] = lazy.lazy_module(formatted[models])
     formatted[f"{prefix}{package}/py.typed"] = ""
     return formatted
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
-from threadloom.model import Direction, Kind, Method, Protocol
+from threadloom.model import DefinitionKind, Direction, Kind, Method, Protocol
 from threadloom.plugins.python.spec import handshake_note, protocol_spec_source
 from threadloom.plugins.python.tables import constant_name, python_name, shapes
 
@@ -43,8 +44,43 @@ def _has_member(protocol: Protocol, definition: str, member: str) -> bool:
 
 
 def _all_optional(protocol: Protocol, definition: str) -> bool:
+    """Whether the params may be left out: a model with no required member, or a type that admits null."""
     found = protocol.definitions.get(definition)
-    return found is not None and not any(p.required for p in found.properties)
+    if found is None:
+        return False
+    if not _is_model(protocol, definition):
+        return _admits_null(found.schema)
+    return not any(p.required for p in found.properties)
+
+
+def _is_model(protocol: Protocol, definition: str) -> bool:
+    """Whether the definition is a model class (a vendor's params or result may be a union, null or anything)."""
+    found = protocol.definitions.get(definition)
+    return found is not None and found.kind is DefinitionKind.OBJECT and not ("oneOf" in found.schema or "anyOf" in found.schema)
+
+
+def _admits_null(schema: Any) -> bool:
+    if not isinstance(schema, dict) or _is_anything(schema):
+        return True
+    kinds = schema.get("type")
+    options = schema.get("anyOf") or schema.get("oneOf") or []
+    return kinds == "null" or (isinstance(kinds, list) and "null" in kinds) or any(_admits_null(o) for o in options if isinstance(o, dict) and "$ref" not in o)
+
+
+def _is_anything(schema: Any) -> bool:
+    return isinstance(schema, dict) and not any(k in schema for k in ("type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const", "not"))
+
+
+def _typed_result(protocol: Protocol, result: str, call: str) -> str:
+    """`return <call>`: the runtime types the result of a model class; others (a union alias) are cast."""
+    found = protocol.definitions.get(result)
+    if _is_model(protocol, result) or (found is not None and _is_anything(found.schema)):
+        return f"return {call}"
+    return f"return cast({result}, {call})"
+
+
+def _default_params(protocol: Protocol, params: str) -> str:
+    return f"params or {params}()" if _is_model(protocol, params) else "params"
 
 
 # -- methods.py ------------------------------------------------------------------------------------
@@ -142,7 +178,7 @@ def server_module(protocol: Protocol, banner: str) -> str:
     out.append("\n\nRequestContext = _RequestContext[ServerPeer]\n\n\n")
     out.append(_handler_class(protocol))
     out.append(_serve_functions(protocol))
-    return "".join(out)
+    return _with_cast_import("".join(out))
 
 
 def _peer_class(protocol: Protocol) -> str:
@@ -159,7 +195,8 @@ def _peer_class(protocol: Protocol) -> str:
         out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}, *, request_id: int | str | None = None) -> {method.result}:\n")
         note = " Pass a string `request_id` to choose the id (e.g. to refer to the request later); cancel the awaiting task to abandon it."
         out.append(docstring(f"`{method.name}`: {method.description}{note}", "        "))
-        out.append(f"        return await self.session.request(_m.{constant_name(method)}, params, {method.result}, request_id)\n")
+        call = f"await self.session.request(_m.{constant_name(method)}, params, {method.result}, request_id)"
+        out.append(f"        {_typed_result(protocol, method.result or '', call)}\n")
     return "".join(out)
 
 
@@ -238,7 +275,14 @@ def client_module(protocol: Protocol, banner: str) -> str:
     out.append(_models_import(protocol) + "\n\n")
     out.append(_client_class(protocol))
     out.append(_spawn_function())
-    return "".join(out)
+    return _with_cast_import("".join(out))
+
+
+def _with_cast_import(text: str) -> str:
+    """Import `typing.cast` where a union result is cast (see `_typed_result`)."""
+    if " cast(" not in text:
+        return text
+    return text.replace("from __future__ import annotations\n\n", "from __future__ import annotations\n\nfrom typing import cast\n\n", 1)
 
 
 def _client_class(protocol: Protocol) -> str:
@@ -257,7 +301,7 @@ def _client_class(protocol: Protocol) -> str:
         out.append(_client_request(protocol, method))
     for method in _notifications(protocol, Direction.CLIENT_TO_SERVER):
         default = " | None = None" if _all_optional(protocol, method.params) else ""
-        value = f"params or {method.params}()" if default else "params"
+        value = _default_params(protocol, method.params) if default else "params"
         out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}{default}) -> None:\n")
         out.append(docstring(f"`{method.name}` (notification): {method.description}", "        "))
         out.append(f"        await self.session.notify(_m.{constant_name(method)}, {value})\n")
@@ -286,8 +330,9 @@ def _client_request(protocol: Protocol, method: Method) -> str:
     out = [f"\n    async def {name}(self, params: {method.params}{default}) -> {method.result}:\n"]
     errors = f" Errors: {', '.join(method.errors)}." if method.errors else ""
     out.append(docstring(f"`{method.name}`: {method.description}{errors}", "        "))
-    value = f"params or {method.params}()" if default else "params"
-    out.append(f"        return await self.session.request(_m.{constant_name(method)}, {value}, {method.result})\n")
+    value = _default_params(protocol, method.params) if default else "params"
+    call = f"await self.session.request(_m.{constant_name(method)}, {value}, {method.result})"
+    out.append(f"        {_typed_result(protocol, method.result or '', call)}\n")
     return "".join(out)
 
 

@@ -1,8 +1,8 @@
 """models.py of one version: datamodel-code-generator output, pre- and post-processed.
 
-Pre-pass (on a copy of the JSON Schema): nothing needs changing today -- the documents already
-carry OpenAPI `discriminator` keywords, which is what makes datamodel-code-generator emit
-`Field(discriminator=...)` (see codegen facts). Post-pass (on the Python source, driven by `ast`
+Pre-pass (on a copy of the JSON Schema): the documents already carry OpenAPI `discriminator`
+keywords, which is what makes datamodel-code-generator emit `Field(discriminator=...)` (see codegen
+facts); inline options it would number get names (`lift`). Post-pass (on the Python source, driven by `ast`
 positions so descriptions are never touched):
 - open enums (`x-open: true`) are typed `Annotated[Enum | UnknownValue, OPEN_ENUM]` where used;
 - open unions are rewritten to a callable `Discriminator` with an `Unknown<Name>` catch-all;
@@ -10,6 +10,8 @@ positions so descriptions are never touched):
 - constant members (a union variant's tag, a wire message's `method`) default to their value and
   their class derives from `TaggedModel`, so `TextUserInput(text="hi")` works and dumps its tag;
 - class docstrings (the schema's descriptions) are rewrapped as one would write them;
+- enum defaults are written as members and members named like `str` methods renamed (`enum_members`);
+- object defaults of model-typed members become default factories (`object_defaults`);
 - the datamodel-codegen header is replaced by the threadloom banner.
 """
 
@@ -18,11 +20,14 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from threadloom.errors import InputError
 from threadloom.model import Definition, DefinitionKind, Protocol
+from threadloom.plugins.helper_names import helper_names, unknown_candidates
+from threadloom.plugins.python import enum_members, lift, object_defaults
 from threadloom.plugins.python.emit import docstring
 
 BASE_CLASS = "threadloom_runtime.base.ProtocolModel"
@@ -73,6 +78,7 @@ def prepare_schema(protocol: Protocol) -> dict[str, Any]:
     for key in [k for k in schema if k.startswith("x-")]:
         del schema[key]
     schema.pop("anyOf", None)  # the root ClientMessage|ServerMessage union would become a model named Model
+    lift.lift_numbered_options(schema.get("$defs", {}))
     return schema
 
 
@@ -92,6 +98,8 @@ def postprocess(protocol: Protocol, source: str, banner: str) -> str:
     edits += _open_union_edits(protocol, tree)
     edits += _constant_edits(tree)
     edits += _docstring_edits(tree)
+    edits += [_edit(node, text) for node, text in (*enum_members.rename_edits(tree), *enum_members.default_edits(tree))]
+    edits += [_edit(node, text) for node, text in object_defaults.default_edits(tree, source)]
     text = _apply(source, edits)
     text = _replace_header(text, banner, protocol)
     return _add_imports(text)
@@ -99,8 +107,7 @@ def postprocess(protocol: Protocol, source: str, banner: str) -> str:
 
 def _check_names(protocol: Protocol, tree: ast.Module) -> None:
     """Every definition must keep its own name in Python: renamed classes would break the stubs."""
-    defined = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
-    defined |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+    defined = _module_names(tree)
     missing = sorted(name for name, d in protocol.definitions.items() if d.kind is not DefinitionKind.ALIAS and name not in defined)
     if missing:
         raise InputError(protocol.source, f"datamodel-code-generator did not emit definitions under their own names: {', '.join(missing)}")
@@ -206,18 +213,29 @@ def _docstring_edits(tree: ast.Module) -> list[Edit]:
 
 def _open_union_edits(protocol: Protocol, tree: ast.Module) -> list[Edit]:
     unions = {d.name: d for d in protocol.definitions.values() if d.kind is DefinitionKind.UNION and d.open}
+    unknown = helper_names(protocol, unknown_candidates, _module_names(tree) | set(protocol.definitions))
+    position = {name: index for index, node in enumerate(tree.body) for name in _module_names(ast.Module(body=[node], type_ignores=[]))}
     edits = []
-    for node in tree.body:
+    for index, node in enumerate(tree.body):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and node.targets[0].id in unions:
-            edits.append(_edit(node, open_union_source(unions[node.targets[0].id])))
+            name = node.targets[0].id
+            later = {v.definition for v in unions[name].variants if position.get(v.definition, -1) > index}
+            edits.append(_edit(node, open_union_source(unions[name], unknown[name], later)))
     return edits
 
 
-def open_union_source(definition: Definition) -> str:
+def _module_names(tree: ast.Module) -> set[str]:
+    names = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    return names | {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+
+
+def open_union_source(definition: Definition, unknown: str, later: set[str] | frozenset[str] = frozenset()) -> str:
+    """The union as a callable-discriminator alias with `unknown`, its catch-all class (named so it
+    clashes with no schema name, see helper_names). Variants in `later` (defined further down the
+    module) are forward references: the alias is evaluated at import."""
     field = definition.discriminator or "type"
-    unknown = f"Unknown{definition.name}"
     tags = ", ".join(repr(v.tag) for v in definition.variants)
-    members = "\n        | ".join(f"Annotated[{v.definition}, Tag({v.tag!r})]" for v in definition.variants)
+    members = "\n        | ".join(f"Annotated[{_forward(v.definition, later)}, Tag({v.tag!r})]" for v in definition.variants)
     description = definition.description
     return (
         f"class {unknown}(UnknownVariant):\n"
@@ -233,6 +251,10 @@ def open_union_source(definition: Definition) -> str:
         f"    ],\n"
         f")"
     )
+
+
+def _forward(name: str, later: set[str] | frozenset[str]) -> str:
+    return repr(name) if name in later else name
 
 
 def _edit(node: ast.AST, text: str) -> Edit:
@@ -267,5 +289,6 @@ def _add_imports(text: str) -> str:
     base = "from threadloom_runtime.base import " + ", ".join(["ProtocolModel", *needed])
     text = text.replace("from threadloom_runtime.base import ProtocolModel", base, 1)
     if "Discriminator(" in text:
-        text = text.replace("from pydantic import ", "from pydantic import Discriminator, Tag, ", 1)
+        # datamodel-code-generator writes the import on one line or, when long, parenthesised.
+        text = re.sub(r"from pydantic import (\(\s*)?", lambda m: f"{m.group(0)}Discriminator, Tag, ", text, count=1)
     return text

@@ -9,8 +9,9 @@ from threadloom.model import Definition, DefinitionKind, Method, Protocol, ref_n
 
 
 def python_name(method: str) -> str:
-    """`item/commandExecution/requestApproval` -> `item_command_execution_request_approval`."""
-    parts = re.split(r"[/.\-]", method)
+    """`item/commandExecution/requestApproval` -> `item_command_execution_request_approval`; JSON-RPC's
+    `$/` prefix of protocol-level methods is dropped (`$/cancel_request` -> `cancel_request`)."""
+    parts = re.split(r"[/.\-$]", method)
     return "_".join(re.sub(r"(?<!^)(?=[A-Z])", "_", part).lower() for part in parts if part)
 
 
