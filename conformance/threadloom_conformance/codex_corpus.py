@@ -265,6 +265,7 @@ def write_summary(out: Path, recorded: str, server: str, results: list[Result]) 
         for failure in result.failures:
             lines.append(_finding_line(transcript, failure, predictions, added, diff))
         lines += _unreached(predictions, result)
+    lines += _diff_on_used_methods(used_methods(recorded), diff)
     path = out / f"codex-replay-{recorded}-to-{server}.md"
     path.write_text("".join(lines), encoding="utf-8")
     return path
@@ -299,11 +300,27 @@ def _finding_line(transcript: Transcript, failure: Failure, predictions: list[Pr
     definition = cause.definition if isinstance(cause, Prediction) else ""
     related = related_diff_findings(method, failure.path, definition, diff)
     refs = "; diff: " + ", ".join(f"`{f.rule}` {f.new_pointer}" for f in related[:3]) if related else "; no breaking diff finding names it"
-    expected, actual = _short(failure.expected), _short(failure.actual)
-    return (
-        f"- line {failure.line}, `{method or '?'}` `{failure.path or '$'}` [{failure.check}]: {failure.message}. "
-        f"Recorded {expected}, now {actual}. {why}{refs}.\n"
-    )
+    # order and timeout findings quote whole live messages (fresh ids every run): their message says it all
+    values = f" Recorded {_short(failure.expected)}, now {_short(failure.actual)}." if failure.check == "match" else ""
+    return f"- line {failure.line}, `{method or '?'}` `{failure.path or '$'}` [{failure.check}]: {failure.message}.{values} {why}{refs}.\n"
+
+
+def used_methods(recorded: str) -> set[str]:
+    return {method for t in transcripts(recorded) for method in t.request_methods().values()} | {
+        r.method for t in transcripts(recorded) for r in t.records if r.dir == "s2c" and r.method
+    }
+
+
+def _diff_on_used_methods(used: set[str], diff: list[DiffFinding]) -> list[str]:
+    """The diff's old-client breaking findings on methods the corpus uses: what replay could meet."""
+    breaking = [f for f in diff if f.level.name == "ERR" and f.audience.value == "old-clients" and used & set(f.methods)]
+    lines = [f"\n## Breaking diff findings on methods these sessions use ({len(breaking)})\n\n"]
+    if not breaking:
+        lines.append("None: every old-client breaking change of the diff concerns methods these sessions never call or receive.\n")
+    for finding in breaking:
+        via = ", ".join(f"`{m}`" for m in sorted(used & set(finding.methods)))
+        lines.append(f"- `{finding.rule}` {finding.message} (via {via}; {finding.new_pointer})\n")
+    return lines
 
 
 def _unreached(predictions: list[Prediction], result: Result) -> list[str]:
