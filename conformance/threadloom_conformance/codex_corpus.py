@@ -137,7 +137,7 @@ def _variant(export: Export, schema: Json, value: dict[str, Json]) -> Json:
     """The union variant an object value is (its one-value enums match), else the schema itself."""
     for option in schema.get("oneOf", []) + schema.get("anyOf", []):
         resolved, _ = _resolve(export, option, "")
-        if resolved.get("type") == "null" or "properties" not in resolved and "oneOf" not in resolved:
+        if resolved.get("type") == "null" or ("properties" not in resolved and "oneOf" not in resolved):
             continue
         tags = {k: p["enum"][0] for k, p in resolved.get("properties", {}).items() if len(p.get("enum", ())) == 1}
         if all(value.get(k) == v for k, v in tags.items()):
@@ -261,7 +261,7 @@ def write_summary(out: Path, recorded: str, server: str, results: list[Result]) 
         transcript = load(result.transcript)
         predictions = predict(transcript, old, new)
         lines.append(f"\n## `{result.transcript.name}`: {transcript.scenario}\n")
-        lines.append(("PASS: an old client meets no difference.\n" if result.passed else f"FAIL: {len(result.failures)} finding(s).\n"))
+        lines.append("PASS: an old client meets no difference.\n" if result.passed else f"FAIL: {len(result.failures)} finding(s).\n")
         for failure in result.failures:
             lines.append(_finding_line(transcript, failure, predictions, added, diff))
         lines += _unreached(predictions, result)
@@ -283,8 +283,7 @@ def _summary_head(recorded: str, server: str, results: list[Result], added: set[
         "Each finding says whether the exports predicted it (set logic over the two exports and the recorded "
         "messages, `threadloom_conformance.codex_corpus.predict`) or it is a change of behaviour no export shows, "
         "and names the breaking diff findings about the same change.\n\n",
-        f"Server methods only {server} has (an old client never declared them; none was sent in these sessions "
-        f"unless a finding says so): {len(added)}.\n",
+        f"Server methods only {server} has (an old client never declared them; none was sent in these sessions unless a finding says so): {len(added)}.\n",
     ]
 
 
