@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
             print(f"crashing_server: killed the server (pid {server.pid}) right after {args.after}", file=sys.stderr, flush=True)
-            return args.status
+            return int(args.status)
     server.stdin.close()
     return server.wait()
 
