@@ -71,9 +71,16 @@ def command_approvals(session: StdioSession) -> None:
 
 
 def interrupt(session: StdioSession) -> None:
+    """The user stops a turn while it waits for approval: what the server sends before the approval
+    request is sequenced by the model's finished response, so nothing races the interrupt (a model
+    stream stalled mid-response does: a rate-limit update may or may not come first)."""
     open_session(session)
     thread_id = start_thread(session)
-    turn(session, thread_id, "think slowly about it", interrupt=True)
+    started = session.request("turn/start", {"threadId": thread_id, "input": [{"type": "text", "text": "please run the greeting"}]})
+    session.wait_for(lambda m: m.get("method") == "item/commandExecution/requestApproval" and "id" in m, "the approval request")
+    session.request("turn/interrupt", {"threadId": thread_id, "turnId": started["result"]["turn"]["id"]})
+    session.wait_for(lambda m: m.get("method") == "turn/completed", "the interrupted turn's end")
+    session.wait_for(lambda m: m.get("method") == "serverRequest/resolved", "the withdrawn approval request")
 
 
 def errors(session: StdioSession) -> None:
@@ -90,7 +97,7 @@ SESSIONS: dict[str, tuple[str, Session]] = {
     "text-turn": ("start a thread and run one text turn", text_turn),
     "thread-lifecycle": ("start, read, fork, archive the fork, resume the original, a turn on each side", thread_lifecycle),
     "command-approvals": ("a command the client accepts, then one it declines", command_approvals),
-    "interrupt": ("a turn the model stalls on, interrupted by the client", interrupt),
+    "interrupt": ("the client interrupts a turn instead of answering its approval request", interrupt),
     "errors": ("an unknown thread, invalid params, an unknown method", errors),
 }
 

@@ -61,6 +61,14 @@ def test_the_corpus_replays_green_on_the_release_it_was_recorded_on(runs: Runs, 
         assert result.passed, f"{transcript.path.name}:\n{describe(result.failures)}\n{result.stderr[-2000:]}"
 
 
+def test_codex_transcripts_take_their_ordering_policy_from_the_corpus_file() -> None:
+    """Codex sends a notification of the thread (e.g. `warning`) before or after the answer to
+    `turn/start`, as its tasks run: only its own requests to the client are barriers."""
+    for release in RECORDED:
+        for transcript in transcripts(release):
+            assert transcript.barriers == ("request",) and transcript.corpus_file == CORPUS / "matchers.json"
+
+
 def stop_line(result: Result) -> float:
     """Replay ends a transcript at its first timeout or crash: lines after it were never judged."""
     return min((f.line for f in result.failures if f.check in ("timeout", "crash") and f.line), default=float("inf"))
