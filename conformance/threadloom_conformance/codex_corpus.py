@@ -145,6 +145,46 @@ def _variant(export: Export, schema: Json, value: dict[str, Json]) -> Json:
     return schema
 
 
+def carried(export: Export, schema: Json, value: Json, path: str) -> Iterator[tuple[str, str]]:
+    """(definition name, path) of every named definition a recorded value holds a value of."""
+    while "$ref" in schema or len(schema.get("allOf", ())) == 1:
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            yield name, path
+            schema = export.definitions.get(name, {})
+        else:
+            schema = schema["allOf"][0]
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, element in enumerate(value):
+            yield from carried(export, schema["items"], element, f"{path}[{index}]")
+    elif isinstance(value, dict):
+        variant = _variant(export, schema, value)
+        if variant is not schema:
+            yield from carried(export, variant, value, path)
+            return
+        for key, child in value.items():
+            if key in schema.get("properties", {}):
+                yield from carried(export, schema["properties"][key], child, f"{path}.{key}")
+
+
+def carried_by(transcript: Transcript, export: Export) -> dict[str, list[tuple[int, str]]]:
+    """Definition name -> (line, path) of every value of it the transcript's messages hold, both ways."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    methods = transcript.request_methods()
+    for record in transcript.records:
+        member = "result" if record.kind == "response" else "params"
+        if member not in record.msg:
+            continue
+        if record.dir == "c2s":
+            params = export.client_requests.get(record.method or "")
+            schema = {"$ref": f"#/definitions/{params}"} if params and record.kind == "request" else None
+        else:
+            schema = export.schema_of(record, record.method or methods.get(record.msg.get("id"), ""))
+        for name, path in carried(export, schema or {}, record.msg[member], f"$.{member}"):
+            found.setdefault(name, []).append((record.line, path))
+    return found
+
+
 def enum_values(export: Export, schema: Json, value: Json, path: str) -> Iterator[tuple[str, Json]]:
     """(path, value) of every recorded string the export constrains by an enum (tags included)."""
     schema, _ = _resolve(export, schema, "")
@@ -265,7 +305,7 @@ def write_summary(out: Path, recorded: str, server: str, results: list[Result]) 
         for failure in result.failures:
             lines.append(_finding_line(transcript, failure, predictions, added, diff))
         lines += _unreached(predictions, result)
-    lines += _diff_on_used_methods(used_methods(recorded), diff)
+    lines += _diff_on_used_methods(used_methods(recorded), diff, _exercised(results, old), old)
     path = out / f"codex-replay-{recorded}-to-{server}.md"
     path.write_text("".join(lines), encoding="utf-8")
     return path
@@ -304,22 +344,54 @@ def _finding_line(transcript: Transcript, failure: Failure, predictions: list[Pr
     return f"- line {failure.line}, `{method or '?'}` `{failure.path or '$'}` [{failure.check}]: {failure.message}.{values} {why}{refs}.\n"
 
 
+def _exercised(results: list[Result], export: Export) -> dict[str, list[str]]:
+    """Definition -> "file:line `path` (met|unchanged)" for every value of it the sessions carry."""
+    notes: dict[str, list[str]] = {}
+    for result in results:
+        transcript = load(result.transcript)
+        for name, places in carried_by(transcript, export).items():
+            for line, path in places:
+                met = any(f.line == line and (f.path or "$").startswith(path) for f in result.failures)
+                state = "replay met a difference there" if met else "replay met none"
+                notes.setdefault(name, []).append(f"{result.transcript.name}:{line} `{path}` ({state})")
+    return notes
+
+
 def used_methods(recorded: str) -> set[str]:
     return {method for t in transcripts(recorded) for method in t.request_methods().values()} | {
         r.method for t in transcripts(recorded) for r in t.records if r.dir == "s2c" and r.method
     }
 
 
-def _diff_on_used_methods(used: set[str], diff: list[DiffFinding]) -> list[str]:
-    """The diff's old-client breaking findings on methods the corpus uses: what replay could meet."""
+def _diff_on_used_methods(used: set[str], diff: list[DiffFinding], exercised: dict[str, list[str]], export: Export) -> list[str]:
+    """The diff's old-client breaking findings on methods the corpus uses: did a session carry a
+    value of the changed definition, and did replay meet a difference there?"""
     breaking = [f for f in diff if f.level.name == "ERR" and f.audience.value == "old-clients" and used & set(f.methods)]
     lines = [f"\n## Breaking diff findings on methods these sessions use ({len(breaking)})\n\n"]
     if not breaking:
         lines.append("None: every old-client breaking change of the diff concerns methods these sessions never call or receive.\n")
     for finding in breaking:
         via = ", ".join(f"`{m}`" for m in sorted(used & set(finding.methods)))
-        lines.append(f"- `{finding.rule}` {finding.message} (via {via}; {finding.new_pointer})\n")
+        definition = _carried_name(_definition_of(finding), exercised, export)
+        where = exercised.get(definition, [])
+        carried_note = f"carried at {', '.join(where[:3])}{' …' if len(where) > 3 else ''}" if where else "no session carries a value of it"
+        lines.append(f"- `{finding.rule}` {finding.message} (via {via}; {finding.new_pointer}). `{definition}`: {carried_note}.\n")
     return lines
+
+
+def _carried_name(definition: str, exercised: dict[str, list[str]], export: Export) -> str:
+    """The export's name for an adapter's definition: the same, else the union it was lifted from
+    (the adapter names an inline variant after its union: `AskForApproval` -> `AskForApprovalValue`)."""
+    if definition in exercised:
+        return definition
+    unions = (name for name in exercised if {"oneOf", "anyOf"} & set(export.definitions.get(name, {})))
+    owners = [name for name in unions if definition.startswith(name)]
+    return max(owners, key=len) if owners else definition
+
+
+def _definition_of(finding: DiffFinding) -> str:
+    pointer = finding.old_pointer or finding.new_pointer
+    return pointer.split("/$defs/", 1)[-1].split("/", 1)[0] if "/$defs/" in pointer else ""
 
 
 def _unreached(predictions: list[Prediction], result: Result) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ from threadloom_conformance.codex_corpus import (
     predict,
     server_command,
     transcripts,
+    write_summary,
 )
 from threadloom_conformance.paths import INDEX, KEY, parse_path
 from threadloom_conformance.releases import codex_export
@@ -136,3 +138,15 @@ def test_the_older_corpus_meets_real_differences_on_0_169(runs: Runs) -> None:
 def test_0_169_to_0_171_changes_nothing_an_old_client_meets(runs: Runs) -> None:
     for transcript, result in runs[("0.169.0", "0.171.0")]:
         assert result.passed, f"{transcript.path.name}:\n{describe(result.failures)}"
+
+
+def test_the_summary_explains_each_finding_and_cross_references_the_diff(runs: Runs, tmp_path: Path) -> None:
+    results = [result for _, result in runs[("0.130.0", "0.169.0")]]
+    text = write_summary(tmp_path, "0.130.0", "0.169.0", results).read_text(encoding="utf-8")
+    assert "(codex-0.130.0-to-0.169.0.md)" in text  # next to the diff report
+    start = "- line 8, `thread/start` `$.result.permissionProfile` [match]: missing key."
+    assert text.count(start) == 4 and "predicted by the exports: undocumented (`ThreadStartResponse`)" in text
+    assert "a change of behaviour" in text
+    # the diff's `on-failure` removal is on a definition the sessions carry (approvalPolicy), unchanged there
+    (removal,) = [line for line in text.splitlines() if "`AskForApprovalValue` lost the value `on-failure`" in line]
+    assert "`AskForApproval`: carried at command-approvals.jsonl:8 `$.result.approvalPolicy` (replay met none)" in removal
