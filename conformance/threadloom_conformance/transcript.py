@@ -103,7 +103,8 @@ class Transcript:
 
     @property
     def barriers(self) -> tuple[str, ...]:
-        return tuple(self.header.get("ordering", {}).get("barriers", DEFAULT_BARRIERS))
+        """The header's, else the corpus file's, else the default."""
+        return tuple(self.header.get("ordering", {}).get("barriers", self.corpus.get("barriers", DEFAULT_BARRIERS)))
 
     @property
     def keep_order(self) -> tuple[str, ...]:
