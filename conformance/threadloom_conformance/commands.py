@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import click
 
 from threadloom.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from threadloom.terminal import wants_progress
 
 
 def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -86,7 +86,7 @@ def replay(
         jobs=jobs,
         server_version=server_version,
     )
-    show = progress if progress is not None else wants_progress()
+    show = progress if progress is not None else wants_progress(sys.stderr)
     try:
         results = asyncio.run(replay_all(loaded, options, on_result=Progress(len(loaded)) if show else None))
     except ProtocolLoadError as error:
@@ -101,11 +101,6 @@ def replay(
     failed = sum(1 for r in results if not r.passed)
     click.echo(f"{len(results)} transcript(s), {failed} failed", err=True)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-def wants_progress() -> bool:
-    """Progress lines on an interactive terminal only: CI logs get the report, not the chatter."""
-    return sys.stderr.isatty() and not os.environ.get("CI")
 
 
 class Progress:

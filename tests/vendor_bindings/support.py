@@ -1,8 +1,8 @@
 """Bindings generated from real vendor releases (Codex, ACP), once per test session.
 
-Each release is generated with the command a client author runs,
-`threadloom generate python typescript --protocol EXPORT --out DIR --package NAME`, into a
-session-scoped folder. The TypeScript packages resolve `@threadloom/runtime`, `typescript` and
+Each release is generated with the commands a client author runs,
+`threadloom generate python|typescript --protocol EXPORT --out DIR --package NAME` (one folder per
+target), into a session-scoped folder. The TypeScript packages resolve `@threadloom/runtime`, `typescript` and
 `@types/node` through a link to this repository's bindings/typescript/node_modules (which links
 the runtime at bindings/runtime/typescript), the way our own package does.
 """
@@ -35,9 +35,14 @@ class Generated:
 
     key: str  # e.g. codex-0.171.0-experimental
     source: Path  # the export / schema folder it came from
-    out: Path  # the output folder: <package>/, src/, package.json, ...
+    out: Path  # the Python package's folder: <package>/, pyproject.toml, ...
     package: str  # the Python package (and npm package) name
     typescript: bool
+
+    @property
+    def ts_out(self) -> Path:
+        """The npm package's folder: src/, package.json, tsconfig.json (beside the Python one)."""
+        return self.out.parent / "typescript"
 
     def labels(self) -> list[str]:
         return sorted(p.name for p in (self.out / self.package).iterdir() if p.is_dir() and p.name.startswith("v"))
@@ -49,13 +54,16 @@ class Generated:
 
 
 def generate(source: Path, out: Path, package: str, *, typescript: bool = True, key: str = "") -> Generated:
-    targets = ["python", "typescript"] if typescript else ["python"]
-    command = [str(BIN / "threadloom"), "generate", *targets, "--protocol", str(source), "--out", str(out), "--package", package]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
-    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+    """Python into `out`, TypeScript into `out/../typescript`."""
+    generated = Generated(key or package, source, out, package, typescript)
+    outputs = {"python": out, **({"typescript": generated.ts_out} if typescript else {})}
+    for target, folder in outputs.items():
+        command = [str(BIN / "threadloom"), "generate", target, "--protocol", str(source), "--out", str(folder), "--package", package]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+        assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
     if typescript:
-        (out / "node_modules").symlink_to(NODE_MODULES)
-    return Generated(key or package, source, out, package, typescript)
+        (generated.ts_out / "node_modules").symlink_to(NODE_MODULES)
+    return generated
 
 
 def run_mypy(folders: list[tuple[Path, str]]) -> subprocess.CompletedProcess[str]:
@@ -92,7 +100,7 @@ def models_source(generated: Generated, label: str) -> str:
 
 def typescript_type_names(generated: Generated) -> set[str]:
     names: set[str] = set()
-    for module in sorted((generated.out / "src").glob("v*.ts")):
+    for module in sorted((generated.ts_out / "src").glob("v*.ts")):
         text = module.read_text(encoding="utf-8")
         names |= set(re.findall(r"^export (?:type|interface|class) ([A-Za-z_$][A-Za-z_0-9$]*)", text, re.M))
     return names

@@ -96,10 +96,10 @@ def type_check_literals(generated: Generated, typed: list[Typed]) -> subprocess.
     lines += ["", "// The control: a completed item is no completed turn.", "// @ts-expect-error wrong method's params"]
     item = next(value for _, method, value in typed if method == "item/completed")
     lines.append(f"export const wrong: v1.ServerNotificationMethods['turn/completed']['params'] = {json.dumps(item)};")
-    check: Path = generated.out / "src" / "captured.ts"
+    check: Path = generated.ts_out / "src" / "captured.ts"
     check.write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:
-        return run_tsc(generated.out)
+        return run_tsc(generated.ts_out)
     finally:
         check.unlink()
 

@@ -48,5 +48,5 @@ def test_open_enum_and_not_null_compose(fixture_release: Generated) -> None:
 def test_the_fixture_package_type_checks(fixture_release: Generated) -> None:
     done = run_mypy([(fixture_release.out, fixture_release.package)])
     assert done.returncode == 0, done.stdout[-4000:]
-    typescript = run_tsc(fixture_release.out)
+    typescript = run_tsc(fixture_release.ts_out)
     assert typescript.returncode == 0, typescript.stdout[-4000:]

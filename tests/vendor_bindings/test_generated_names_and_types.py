@@ -44,12 +44,12 @@ def test_helper_names_never_take_a_schema_name(codex_171_experimental: Generated
     models = models_source(codex_171_experimental, "v1")
     assert models.count("class UnknownCommandAction(") == 1
     assert "class CommandActionUnknown(UnknownVariant):" in models
-    module = (codex_171_experimental.out / "src" / "v1.ts").read_text(encoding="utf-8")
+    module = (codex_171_experimental.ts_out / "src" / "v1.ts").read_text(encoding="utf-8")
     assert "export interface UnknownCommandAction {" in module and "export interface CommandActionUnknown {" in module
     assert "export type CommandAction = KnownCommandAction | CommandActionUnknown;" in module
     # ACP 2.4.0 v2 spells both `UnknownStateUpdate` and `StateUpdateUnknown`: the third candidate.
     acp = acp_releases["2.4.0"]
-    acp_module = (acp.out / "src" / "v2.ts").read_text(encoding="utf-8")
+    acp_module = (acp.ts_out / "src" / "v2.ts").read_text(encoding="utf-8")
     assert "export type StateUpdate = KnownStateUpdate | UnrecognisedStateUpdate;" in acp_module
     assert "class UnrecognisedStateUpdate(UnknownVariant):" in models_source(acp, "v2")
 
@@ -67,20 +67,20 @@ def test_generated_typescript_passes_tsc_strict(
 ) -> None:
     chosen = [codex_171_experimental, codex_171] if which == "codex" else list(acp_releases.values())
     for generated in chosen:
-        config = json.loads((generated.out / "tsconfig.json").read_text(encoding="utf-8").split("\n", 2)[2])
+        config = json.loads((generated.ts_out / "tsconfig.json").read_text(encoding="utf-8").split("\n", 2)[2])
         assert config["compilerOptions"]["strict"] is True and config["compilerOptions"]["exactOptionalPropertyTypes"] is True
-        done = run_tsc(generated.out)
+        done = run_tsc(generated.ts_out)
         assert done.returncode == 0, f"{generated.key}:\n{done.stdout[-6000:]}"
 
 
 def test_a_broken_type_check_is_seen(tmp_path: Path, acp_releases: dict[str, Generated]) -> None:
     """The control: tsc and mypy do fail on the generated packages when a type is misused."""
     generated = acp_releases["0.4.5"]
-    (generated.out / "src" / "misuse.ts").write_text("import type * as v1 from './v1.js';\nexport const x: v1.SessionId = 42;\n", encoding="utf-8")
+    (generated.ts_out / "src" / "misuse.ts").write_text("import type * as v1 from './v1.js';\nexport const x: v1.SessionId = 42;\n", encoding="utf-8")
     try:
-        assert run_tsc(generated.out).returncode != 0
+        assert run_tsc(generated.ts_out).returncode != 0
     finally:
-        (generated.out / "src" / "misuse.ts").unlink()
+        (generated.ts_out / "src" / "misuse.ts").unlink()
     misuse = generated.out / generated.package / "misuse.py"
     misuse.write_text("from .v1.models import ContentBlock\n\nx: ContentBlock = 42\n", encoding="utf-8")
     try:

@@ -89,13 +89,13 @@ export const forged: v1.UnknownThreadItem = { type: 'sleep' };
 
 def test_typescript_types_make_the_unknown_member_narrowable(codex_old: dict[str, Generated]) -> None:
     generated = codex_old["0.130.0"]
-    module = (generated.out / "src" / "v1.ts").read_text(encoding="utf-8")
+    module = (generated.ts_out / "src" / "v1.ts").read_text(encoding="utf-8")
     assert "export type ThreadItem = KnownThreadItem | UnknownThreadItem;" in module
     assert f"'{NEW_TAG}'" not in module and f'"{NEW_TAG}"' not in module
-    check: Path = generated.out / "src" / "newer_items.ts"
+    check: Path = generated.ts_out / "src" / "newer_items.ts"
     check.write_text(TYPE_TEST % {"wire": json.dumps(json.dumps(PARAMS))}, encoding="utf-8")
     try:
-        done = run_tsc(generated.out)
+        done = run_tsc(generated.ts_out)
     finally:
         check.unlink()
     assert done.returncode == 0, done.stdout[-4000:]

@@ -9,6 +9,7 @@ import click
 
 from threadloom.commands._options import protocol_option
 from threadloom.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from threadloom.terminal import wants_progress
 
 if TYPE_CHECKING:
     from threadloom.generate import Job, Outcome
@@ -95,7 +96,9 @@ def _jobs_from_config(targets: tuple[str, ...], config_file: Path | None, protoc
 
 
 def _progress(line: str) -> None:
-    click.echo(line, err=True)
+    """`generating python` ... on an interactive terminal; CI logs get only the outcome."""
+    if wants_progress(sys.stderr):
+        click.echo(line, err=True)
 
 
 def _command(target: str, protocol: Path, out: Path, package: str | None, source_format: str | None) -> str:

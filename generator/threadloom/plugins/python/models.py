@@ -21,6 +21,7 @@ import ast
 import copy
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,12 +37,24 @@ BASE_CLASS = "threadloom_runtime.base.ProtocolModel"
 def codegen(protocol: Protocol) -> str:
     """Raw datamodel-code-generator output with the flags of the shared codegen facts."""
     from datamodel_code_generator import generate as dmcg_generate
+
+    schema = prepare_schema(protocol)
+    with warnings.catch_warnings():
+        # Vendor exports carry integer formats such as Rust's `uint64`; they still mean an integer
+        # (bounds are in minimum/maximum), so the generator's "not understood" note is only noise.
+        warnings.filterwarnings("ignore", message="format of '.*' not understood", category=UserWarning)
+        output = _run_datamodel_codegen(dmcg_generate, schema)
+    if not isinstance(output, str):
+        raise InputError(protocol.source, "datamodel-code-generator returned no single module")
+    return output
+
+
+def _run_datamodel_codegen(dmcg_generate: Any, schema: dict[str, Any]) -> object:
     from datamodel_code_generator.enums import DataModelType, InputFileType, StrictTypes
     from datamodel_code_generator.format import Formatter, PythonVersion
     from datamodel_code_generator.parser import LiteralType
 
-    schema = prepare_schema(protocol)
-    output = dmcg_generate(
+    return dmcg_generate(
         json.dumps(schema),
         input_file_type=InputFileType.JsonSchema,
         output_model_type=DataModelType.PydanticV2BaseModel,
@@ -67,9 +80,6 @@ def codegen(protocol: Protocol) -> str:
         strict_types=[StrictTypes.str, StrictTypes.int, StrictTypes.bool, StrictTypes.float],
         base_class=BASE_CLASS,
     )
-    if not isinstance(output, str):
-        raise InputError(protocol.source, "datamodel-code-generator returned no single module")
-    return output
 
 
 def prepare_schema(protocol: Protocol) -> dict[str, Any]:
