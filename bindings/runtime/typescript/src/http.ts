@@ -229,6 +229,11 @@ export class HttpSseTransport implements Transport {
   private async read(response: Response, events: TransportEvents): Promise<number> {
     const parser = new SseParser(this.lastEventId ?? "", this.maxEventSize);
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    // Ending the stream (close, restart, loss) stops the read even if `fetch` ignores its signal.
+    const signal = this.streamAbort.signal;
+    const stop = (): void => void reader.cancel(signal.reason).catch(() => undefined);
+    signal.addEventListener("abort", stop, { once: true });
+    if (signal.aborted) stop(); // ended while the response was on its way
     let delivered = 0;
     try {
       for (;;) {
@@ -250,6 +255,7 @@ export class HttpSseTransport implements Transport {
         if (parser.retryMs !== undefined) this.retryMs = parser.retryMs;
       }
     } finally {
+      signal.removeEventListener("abort", stop);
       parser.end();
       reader.releaseLock();
     }
