@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { AppServerClient } from "../src/index.js";
-import { MessageTooLargeError, TransportError } from "@threadloom/runtime";
+import { MessageTooLargeError, SessionLostError, TransportError } from "@threadloom/runtime";
 import { HttpSseTransport } from "@threadloom/runtime";
 import * as v2 from "../src/v2.js";
-import { FakeHttpServer } from "./fixtures/fake-http-server.js";
+import { FakeHttpServer, RECOVER_HINT } from "./fixtures/fake-http-server.js";
 import { CLIENT_INFO, httpHarness, runTurn } from "./helpers.js";
 
 test("events lost while the stream was cut are replayed after a reconnect with Last-Event-ID", async () => {
@@ -98,5 +98,74 @@ test("an event beyond the message limit fails the call it answered, and the sess
   } finally {
     await client.close();
     await http.close();
+  }
+});
+
+test("a session that fell behind (event: lost) fails the pending call with SessionLostError and tells the application", async () => {
+  const h = await httpHarness();
+  const http = h.http as FakeHttpServer;
+  const transport = h.transport as HttpSseTransport;
+  try {
+    await h.client.initialize({ clientInfo: CLIENT_INFO });
+    const lost = new Promise<SessionLostError>((resolve) => transport.onSessionLost(resolve));
+    const closed = new Promise<Error>((resolve) => h.client.onClose(resolve));
+    http.holdEvents = true;
+    const pending = h.client.call.threadStart({});
+    while (http.heldEvents === 0) await new Promise((r) => setTimeout(r, 5));
+    http.fallBehind();
+    http.holdEvents = false;
+    const error = await pending.catch((e: unknown) => e);
+    assert.ok(error instanceof SessionLostError, String(error));
+    assert.equal(error.method, "thread/start");
+    assert.equal(error.recover, RECOVER_HINT);
+    assert.match(error.message, /^thread\/start: no response, the HTTP session was lost: this reader fell behind; events after \d+ were not kept; to recover: open a new session/);
+    assert.equal(await lost, await closed);
+    assert.equal(http.lastEventIds.length, 1, "no reconnect to a session the server ended");
+    const after = await h.client.call.threadList({}).catch((e: unknown) => e);
+    assert.ok(after instanceof SessionLostError, String(after));
+    // Recovery: a new session through the same options.
+    const fresh = await AppServerClient.connect({ transport: transport.renew(), clientInfo: CLIENT_INFO });
+    assert.equal((await fresh.call.threadStart({})).thread.cwd, "/workspace");
+    await fresh.close();
+  } finally {
+    await h.dispose();
+  }
+});
+
+test("a reconnect after the server forgot the missed events gets 410: the pending call fails as a lost session", async () => {
+  const h = await httpHarness();
+  const http = h.http as FakeHttpServer;
+  const transport = h.transport as HttpSseTransport;
+  try {
+    await h.client.initialize({ clientInfo: CLIENT_INFO });
+    const seen = transport.lastEventId;
+    http.holdEvents = true;
+    const pending = h.client.call.threadList({});
+    while (http.heldEvents === 0) await new Promise((r) => setTimeout(r, 5));
+    http.evictThrough(Number(seen) + 1);
+    http.dropStreams();
+    const error = await pending.catch((e: unknown) => e);
+    assert.ok(error instanceof SessionLostError && error.status === 410, String(error));
+    assert.match(error.message, new RegExp(`^thread/list: no response, the HTTP session was lost \\(HTTP 410\\): events after ${seen} are no longer buffered; to recover: `));
+    assert.equal(http.lastEventIds.at(-1), seen, "the reconnect sent the last id it saw, as digits");
+  } finally {
+    await h.dispose();
+  }
+});
+
+test("a bad Last-Event-ID is refused with 400 and ends the connection with the server's reason", async () => {
+  const h = await httpHarness();
+  const http = h.http as FakeHttpServer;
+  const transport = h.transport as HttpSseTransport;
+  try {
+    await h.client.initialize({ clientInfo: CLIENT_INFO });
+    const closed = new Promise<Error>((resolve) => h.client.onClose(resolve));
+    transport.lastEventId = "1".repeat(19);
+    http.dropStreams();
+    const error = await closed;
+    assert.match(error.message, /^the event stream is gone: GET \/events answered 400 Bad Request: Last-Event-ID must be a non-negative integer of at most 18 ASCII digits$/);
+    assert.ok(!(error instanceof SessionLostError));
+  } finally {
+    await h.dispose();
   }
 });

@@ -1,7 +1,7 @@
 // Client: typed requests, notifications and server->client request handlers over any Transport,
 // for any protocol. Generated code supplies the protocol: a `Spec` type (method maps, error data)
 // and a `ProtocolInfo` value (method and error tables, handshake, framing, transports).
-import { ConnectionClosedError, MessageTooLargeError, ProtocolError, RequestAbortedError, RequestTimeoutError, RpcError, TransportError } from "./errors.js";
+import { ConnectionClosedError, MessageTooLargeError, ProtocolError, RequestAbortedError, RequestTimeoutError, RpcError, SessionLostError, TransportError } from "./errors.js";
 import { classify, peekEnvelope, type ErrorPayload, type FailureMessage, type Message, type NotificationMessage, type RequestId, type RequestMessage, type SuccessMessage } from "./jsonrpc.js";
 import { getAt, withDefaultAt } from "./pointer.js";
 import type {
@@ -444,6 +444,7 @@ export class Client<S extends AnySpec> {
 
   private closedError(method: string): ConnectionClosedError {
     const cause = this.closedBy;
+    if (cause instanceof SessionLostError) return cause.forCall(method);
     const why = cause ? cause.message : "connection closed";
     return new ConnectionClosedError(`${method}: no response, the connection is closed (${why})`, { cause });
   }
@@ -461,6 +462,7 @@ function camel(method: string): string {
 
 function sendError(method: string, error: unknown): Error {
   if (error instanceof MessageTooLargeError) return error;
+  if (error instanceof SessionLostError) return error.forCall(method);
   const cause = asError(error);
   const status = cause instanceof TransportError ? cause.status : undefined;
   return new TransportError(`${method}: the request could not be sent: ${cause.message}`, status, { cause });

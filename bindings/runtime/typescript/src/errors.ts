@@ -51,7 +51,42 @@ export class MessageTooLargeError extends Error {
 
 /** The connection ended (the server exited, the stream broke for good, or `close()` was called). */
 export class ConnectionClosedError extends Error {
-  override readonly name = "ConnectionClosedError";
+  override readonly name: string = "ConnectionClosedError";
+}
+
+/**
+ * The server ended the HTTP session because its events could no longer all be delivered: the reader
+ * fell behind (`event: lost`), a reconnect asked for events no longer kept (410), the session is
+ * unknown to the server (404), or the stream skipped event ids. Whatever was in flight is lost.
+ * Recovery belongs to the application: open a new session (`HttpSseTransport.renew()`) and re-sync
+ * its state the way the protocol says (`recover`, e.g. resume each thread).
+ */
+export class SessionLostError extends ConnectionClosedError {
+  override readonly name = "SessionLostError";
+
+  constructor(
+    /** The server's explanation (its `error` member), or the client's when the server gave none. */
+    readonly serverMessage: string,
+    /** The server's recovery hint (its `recover` member), when it sent one. */
+    readonly recover: string | undefined = undefined,
+    /** The HTTP status that told it (410, 404), or undefined for `event: lost` and skipped ids. */
+    readonly status: number | undefined = undefined,
+    /** The id of the last event delivered before the loss. */
+    readonly lastEventId: string | undefined = undefined,
+    /** The method of the call this error fails, when it fails one. */
+    readonly method: string | undefined = undefined,
+  ) {
+    const told = status === undefined ? "" : ` (HTTP ${status})`;
+    const hint = recover === undefined ? "" : `; to recover: ${recover}`;
+    super(`${method === undefined ? "" : `${method}: no response, `}the HTTP session was lost${told}: ${serverMessage}${hint}`);
+  }
+
+  /** The same loss, failing the call of `method`. */
+  forCall(method: string): SessionLostError {
+    const error = new SessionLostError(this.serverMessage, this.recover, this.status, this.lastEventId, method);
+    error.cause = this;
+    return error;
+  }
 }
 
 /** A request got no response within its timeout. The late response, if any, is ignored. */
@@ -87,6 +122,8 @@ export class TransportError extends Error {
     /** The HTTP status, for the HTTP transport. */
     readonly status: number | undefined = undefined,
     options?: ErrorOptions,
+    /** The server's explanation of an HTTP error answer (its JSON `error` member or its text). */
+    readonly serverMessage: string | undefined = undefined,
   ) {
     super(message, options);
   }

@@ -3,7 +3,7 @@
 // separate entry `@threadloom/runtime/stdio`.
 export { Client } from "./client.js";
 export type { CallProxy, CamelMethod, ClientOptions, ConnectOptions, HandshakeOutcome, RequestOptions, ServerRequestContext, ServerRequestHandler } from "./client.js";
-export { ConnectionClosedError, MessageTooLargeError, ProtocolError, RequestAbortedError, RequestTimeoutError, RpcError, TransportError } from "./errors.js";
+export { ConnectionClosedError, MessageTooLargeError, ProtocolError, RequestAbortedError, RequestTimeoutError, RpcError, SessionLostError, TransportError } from "./errors.js";
 export { HttpSseTransport } from "./http.js";
 export type { HttpSseOptions } from "./http.js";
 export { encodeLine, JsonlDecoder } from "./jsonl.js";
