@@ -180,3 +180,11 @@ def test_two_targets_writing_one_file_is_an_input_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"{out / 'README.md'}: targets `python` and `typescript` both write this file" in result.stderr
     assert not (out / "README.md").exists()  # nothing half-written
+
+
+def test_editing_a_hand_written_input_in_the_output_folder_invalidates_the_cache(tmp_path: Path) -> None:
+    root = _project_with_config(tmp_path, [{"target": "typescript", "out": "ts", "package": "@acme/x"}])
+    run_targets(root, ["typescript"], check=False)
+    (root / "ts" / "README.extra.md").write_text("## Our notes\n", encoding="utf-8")
+    stale = run_targets(root, ["typescript"], check=True).stale
+    assert stale == ["ts/README.md"]

@@ -60,6 +60,9 @@ class Target:
     # core (folders or files relative to the project root). It decides when a cached result may
     # be reused.
     inputs: tuple[str, ...] = ("protocol",)
+    # Hand-written files the target reads from its own output folder (e.g. a package.extra.json
+    # merged into the generated package.json): editing one must invalidate the cache too.
+    out_inputs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -324,6 +327,7 @@ def _fingerprint(context: Context, module: ModuleType) -> str:
     protocol = context.protocol_source
     sources = [Path(__file__).parent, protocol if protocol.is_dir() else protocol.parent]
     sources += [context.root / relative for relative in module.TARGET.inputs]
+    sources += [context.out_dir / relative for relative in module.TARGET.out_inputs]
     for source in dict.fromkeys(path.resolve() for path in sources):  # each once, in order
         digest.update(_tree_digest(source))
     return digest.hexdigest()

@@ -42,6 +42,7 @@ TARGET = Target(
     description="an npm package (package.json, types, method maps, tables, typed clients) on @threadloom/runtime",
     owned_dirs=("src", GENERATED_TESTS),
     inputs=("protocol", CORPUS),
+    out_inputs=(package_files.EXTRA_MANIFEST, package_files.EXTRA_README),
 )
 
 IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
