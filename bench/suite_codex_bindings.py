@@ -106,17 +106,9 @@ def timed_python(script: str, argument: str) -> float:
 def capture_session(workspace: Path) -> list[tuple[str, dict[str, Any]]]:
     """Every message of tests/codex_live's session against the real codex app-server."""
     sys.path.insert(0, str(ROOT))
-    from tests.codex_live.client import StdioSession
-    from tests.codex_live.test_codex_offline import SCENARIO, drive
-    from threadloom_conformance.releases import codex_binary
+    from tests.codex_live.test_codex_offline import run_session
 
-    command = [str(BIN / "python"), "-m", "threadloom_conformance.codex_session", "--codex", str(codex_binary(RELEASE))]
-    session = StdioSession([*command, "--scenario", str(SCENARIO), "--workspace", str(workspace)])
-    try:
-        drive(session)
-    finally:
-        session.close()
-    return list(session.captured)
+    return list(run_session(RELEASE, workspace)[0].captured)
 
 
 def decodable(captured: list[tuple[str, dict[str, Any]]], methods: dict[str, Any]) -> list[tuple[str, str, Any]]:

@@ -22,26 +22,23 @@ SCENARIO = ROOT / "conformance" / "codex" / "scenario.json"
 RELEASES = ("0.169.0", "0.171.0")
 
 
-@pytest.fixture(params=RELEASES, scope="module")
-def session_messages(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, dict[str, Any]]]:
-    release: str = request.param
-    workspace = tmp_path_factory.mktemp(f"codex-{release}")
-    command = [
-        sys.executable,
-        "-m",
-        "threadloom_conformance.codex_session",
-        "--codex",
-        str(codex_binary(release)),
-        "--scenario",
-        str(SCENARIO),
-        "--workspace",
-        str(workspace),
-    ]
-    session = StdioSession(command)
+def run_session(release: str, workspace: Path) -> tuple[StdioSession, dict[str, Any], int]:
+    """One driven session against the real codex app-server of `release`, offline: the session
+    (closed, with every message in `captured`), what `drive` observed, and Codex's exit status."""
+    command = [sys.executable, "-m", "threadloom_conformance.codex_session", "--codex", str(codex_binary(release))]
+    session = StdioSession([*command, "--scenario", str(SCENARIO), "--workspace", str(workspace)])
     try:
         outcome = drive(session)
     finally:
         status = session.close()
+    return session, outcome, status
+
+
+@pytest.fixture(params=RELEASES, scope="module")
+def session_messages(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, dict[str, Any]]]:
+    release: str = request.param
+    workspace = tmp_path_factory.mktemp(f"codex-{release}")
+    session, outcome, status = run_session(release, workspace)
     capture = workspace.parent / f"capture-{release}.jsonl"
     session.write_capture(capture)
     outcome["exit"] = status

@@ -608,10 +608,14 @@ def rendered_files() -> dict[Path, str]:
     return files
 
 
-def main() -> None:
-    for path, content in rendered_files().items():
+def write_files(files: dict[Path, str]) -> None:
+    for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
+
+
+def main() -> None:
+    write_files(rendered_files())
 
 
 if __name__ == "__main__":

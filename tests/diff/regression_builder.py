@@ -11,7 +11,7 @@ import copy
 import json
 from pathlib import Path
 
-from tests.diff.fixture_builder import BASE, Doc, Mutation, _noop, _obj, _string, defs
+from tests.diff.fixture_builder import BASE, Doc, Mutation, _noop, _obj, _string, defs, write_files
 
 REGRESSIONS_DIR = Path(__file__).parent / "regressions"
 PR = "/$defs/PingResult"
@@ -83,9 +83,7 @@ def rendered_files() -> dict[Path, str]:
 
 
 def main() -> None:
-    for path, content in rendered_files().items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+    write_files(rendered_files())
 
 
 if __name__ == "__main__":

@@ -12,16 +12,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.codex_live.client import Message, StdioSession
-from tests.codex_live.test_codex_offline import SCENARIO, drive
+from tests.codex_live.client import Message
+from tests.codex_live.test_codex_offline import run_session
 from tests.vendor_bindings.support import Generated, run_tsc
-from threadloom_conformance.releases import codex_binary
 from threadloom_runtime.validation import validate
 
 RELEASE = "0.171.0"
@@ -32,13 +30,7 @@ Typed = tuple[str, str, Any]  # (TypeScript type of the value, wire method, valu
 def captured(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Message]]:
     """Every message of one session, with its direction ("c2s" | "s2c")."""
     workspace = tmp_path_factory.mktemp(f"codex-capture-{RELEASE}")
-    command = [sys.executable, "-m", "threadloom_conformance.codex_session", "--codex", str(codex_binary(RELEASE))]
-    session = StdioSession([*command, "--scenario", str(SCENARIO), "--workspace", str(workspace)])
-    try:
-        drive(session)
-    finally:
-        session.close()
-    return list(session.captured)
+    return list(run_session(RELEASE, workspace)[0].captured)
 
 
 def server_messages(captured: list[tuple[str, Message]]) -> tuple[list[Typed], list[Message]]:
