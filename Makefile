@@ -51,6 +51,7 @@ run: $(STAMP)
 	$(TL) replay --server '$(TL) serve --store :memory: --workspace $${tmpdir}' conformance/transcripts
 	$(BIN)/python -m threadloom_conformance.releases report codex
 	$(BIN)/python -m threadloom_conformance.releases_acp report 0.4.5 2.4.0
+	$(BIN)/python -m threadloom_conformance.codex_corpus report
 
 check: $(STAMP)
 	$(TL) check
