@@ -12,14 +12,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from threadloom_server.options import DEFAULT_MAX_MESSAGE_BYTES, DESCRIPTION, OPTIONS, Option, range_problem
+from threadloom_server.options import DESCRIPTION, OPTIONS, Option, range_problem
 
 if TYPE_CHECKING:
     import argparse
 
     import click
-
-__all__ = ["DEFAULT_MAX_MESSAGE_BYTES", "command", "main", "parse_bind", "start"]
 
 
 class UsageProblem(Exception):
@@ -156,7 +154,7 @@ def _click_command() -> click.Command:
 def _click_option(option: Option) -> click.Option:
     import click
 
-    kind: click.ParamType | None = None
+    kind: Any = None  # a click.ParamType
     if option.kind == "directory":
         kind = click.Path(path_type=Path, file_okay=False)
     elif option.kind == "int":
