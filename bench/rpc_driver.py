@@ -122,7 +122,7 @@ async def cold_start_ms(command: Sequence[str]) -> float:
 async def cold_start(command: Sequence[str]) -> tuple[float, float | None]:
     """Spawn to `initialize` response: wall milliseconds, and the CPU milliseconds the child (all its
     threads) had used when the answer arrived (None where /proc has no schedstat). The CPU figure
-    hardly moves with the machine's load, so it shows where a busy machine blurs the wall time."""
+    leaves out time spent waiting for a core, which is most of what a busy machine adds to the wall time."""
     start = time.perf_counter()
     peer = await Peer.spawn(command)
     await peer.call("initialize", INITIALIZE)

@@ -7,7 +7,7 @@ worse than 1.2x Codex's.
 
 Cold starts alternate between the two servers, so a burst of load from elsewhere on the machine
 hits both alike; next to the wall time each start reports the CPU time the child had used when its
-answer arrived, which load hardly changes (bench/NOTES.md, "Cold start").
+answer arrived, which leaves out the time spent waiting for a core (bench/NOTES.md, "Cold start").
 """
 
 from __future__ import annotations
