@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import secrets
 import signal
 import socket
 import sys
@@ -24,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from threadloom_protocol.v2.server import session
 from threadloom_runtime.connection import Limits
 from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, Transport, stdio_transport
-from threadloom_server.agent import DEFAULT_COMMAND_TIMEOUT, Agent, ScriptedAgent
+from threadloom_server.agent import DEFAULT_COMMAND_TIMEOUT, Agent, TurnContext
 from threadloom_server.handler import AppServerHandler
 from threadloom_server.limits import shown_budget
 from threadloom_server.store import MEMORY, ThreadStore
@@ -199,6 +197,8 @@ def _url_host(host: str) -> str:
 
 def announce(event: dict[str, str]) -> None:
     """The one line `--http` prints on stdout; conformance tools and tests wait for it."""
+    import json  # here, like everything only HTTP needs: stdio never loads it
+
     sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
     sys.stdout.flush()
 
@@ -216,6 +216,8 @@ def _install_signal_handlers(stop: asyncio.Event) -> Callable[[], None]:
 
 
 def http_settings(settings: ServeSettings) -> HttpSettings:
+    import secrets
+
     from threadloom_server.http import HttpSettings
 
     return HttpSettings(
@@ -236,8 +238,26 @@ def _bound_host(bind: HttpBind | None) -> frozenset[str]:
     return frozenset({_url_host(bind.host).lower()})
 
 
+class DeferredScriptedAgent:
+    """The scripted agent, imported and built on the first turn, so answering `initialize` never pays
+    for its modules (bench/NOTES.md, "Cold start")."""
+
+    def __init__(self, settings: ServeSettings, processes: ProcessRegistry | None) -> None:
+        self._settings = settings
+        self._processes = processes
+        self._agent: Agent | None = None
+
+    async def run_turn(self, turn: TurnContext) -> None:
+        if self._agent is None:
+            from threadloom_server.agent.scripted import ScriptedAgent
+
+            shown = shown_budget(self._settings.max_message_bytes)
+            self._agent = ScriptedAgent(command_timeout=self._settings.command_timeout, max_shown_bytes=shown, processes=self._processes)
+        await self._agent.run_turn(turn)
+
+
 async def run(settings: ServeSettings, store: ThreadStore, processes: ProcessRegistry | None = None) -> None:
-    agent = ScriptedAgent(command_timeout=settings.command_timeout, max_shown_bytes=shown_budget(settings.max_message_bytes), processes=processes)
+    agent = DeferredScriptedAgent(settings, processes)
     app = AppServer(store, settings.workspace, agent, settings.max_message_bytes)
     stop = asyncio.Event()
     remove_handlers = _install_signal_handlers(stop)
@@ -301,11 +321,11 @@ def serve(settings: ServeSettings) -> int:
 
 def _store_companions(spec: str | None) -> tuple[StoreLock | None, ProcessRegistry | None]:
     """The lock that makes a store file one server's, and where its running commands are recorded."""
+    if spec == MEMORY:
+        return None, None
     from threadloom_server.agent.processes import ProcessRegistry
     from threadloom_server.store import default_store_path
     from threadloom_server.store.lock import StoreLock
 
-    if spec == MEMORY:
-        return None, None
     path = (default_store_path() if spec is None else Path(spec)).expanduser().absolute()
     return StoreLock(path), ProcessRegistry(path.with_name(path.name + ".commands"))

@@ -1,13 +1,34 @@
-"""`threadloom serve`: the reference App Server (scripted agent, SQLite store), over stdio or HTTP+SSE."""
+"""`threadloom serve` and `threadloom-server`: the reference App Server (scripted agent, SQLite store), over stdio or HTTP+SSE.
+
+Both front ends read the one option table in `threadloom_server.options` and call `start`.
+`threadloom serve` is a click command (`command`, built on first access, which is when the
+`threadloom` CLI loads this entry point); `threadloom-server` (`main`) parses the same options with
+argparse, so starting the server alone never imports click (see bench/NOTES.md, "Cold start").
+"""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import click
+from threadloom_server.options import DESCRIPTION, OPTIONS, Option, range_problem
 
-DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+if TYPE_CHECKING:
+    import argparse
+
+    import click
+
+
+class UsageProblem(Exception):
+    """A command line the server cannot run with; each front end reports it its own way (exit 2)."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 def parse_bind(value: str) -> tuple[str, int]:
@@ -15,79 +36,158 @@ def parse_bind(value: str) -> tuple[str, int]:
     host, _, port = value.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     if not port.isdigit() or int(port) > 65535:
-        raise click.BadParameter(f"{value!r} is not HOST:PORT with a port from 0 to 65535", param_hint="--http")
+        raise UsageProblem(f"{value!r} is not HOST:PORT with a port from 0 to 65535", "--http")
     return host, int(port)
 
 
-@click.command(name="serve")
-@click.option("--store", "store", default=None, metavar="PATH", help="SQLite store file, or :memory: [default: ~/.local/share/threadloom/threads.sqlite3].")
-@click.option(
-    "--workspace",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Workspace root: thread cwds and file changes must stay inside it [default: the current directory].",
-)
-@click.option("--http", "http", default=None, metavar="HOST:PORT", help="Serve HTTP + SSE instead of stdio (default host 127.0.0.1; port 0 picks one).")
-@click.option("--token", default=None, help="Bearer token HTTP clients must send [default: generated and printed].")
-@click.option("--allow-origin", "allowed_origins", multiple=True, metavar="ORIGIN", help="Also accept browser requests from ORIGIN (repeatable).")
-@click.option(
-    "--allow-host",
-    "allowed_hosts",
-    multiple=True,
-    metavar="HOST",
-    help="Also answer requests whose Host header names HOST (repeatable; loopback names always).",
-)
-@click.option("--max-sessions", type=click.IntRange(min=1), default=64, show_default=True, help="Most HTTP sessions at once.")
-@click.option("--sse-buffer-bytes", type=click.IntRange(min=1024), default=16 * 1024 * 1024, show_default=True, help="Per-session SSE buffer.")
-@click.option(
-    "--slow-reader-seconds",
-    type=click.FloatRange(min=0, min_open=True),
-    default=30.0,
-    show_default=True,
-    help="How long a full SSE buffer waits for its reader.",
-)
-@click.option("--command-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Seconds before a command is killed.")
-@click.option("--max-message-bytes", type=click.IntRange(min=1024), default=DEFAULT_MAX_MESSAGE_BYTES, show_default=True, help="Largest accepted message.")
-def command(
-    store: str | None,
-    workspace: Path | None,
-    http: str | None,
-    token: str | None,
-    allowed_origins: tuple[str, ...],
-    allowed_hosts: tuple[str, ...],
-    max_sessions: int,
-    sse_buffer_bytes: int,
-    slow_reader_seconds: float,
-    command_timeout: float,
-    max_message_bytes: int,
-) -> None:
-    """Run the reference App Server with the scripted agent (see server/AGENT.md).
+def start(options: dict[str, Any]) -> int:
+    """Run the server with parsed options (keyed by `Option.dest`); the exit status."""
+    with _collector_paused():
+        from threadloom_server.app import HttpBind, ServeSettings, serve
 
-    stdio (default): JSON-RPC lines on stdin/stdout, logs on stderr; the server exits when stdin
-    closes. --http: prints one line {"event":"listening","url":...,"token":...} on stdout, then
-    serves until SIGTERM/SIGINT. Running turns are interrupted and stored as such on exit.
-    """
-    from threadloom_server.app import HttpBind, ServeSettings, serve
-
-    if (token or allowed_origins or allowed_hosts) and http is None:
-        raise click.UsageError("--token, --allow-origin and --allow-host need --http")
-    bind = HttpBind(*parse_bind(http)) if http is not None else None
+    http: str | None = options["http"]
+    if (options["token"] or options["allowed_origins"] or options["allowed_hosts"]) and http is None:
+        raise UsageProblem("--token, --allow-origin and --allow-host need --http")
     settings = ServeSettings(
-        store=store,
-        workspace=workspace or Path.cwd(),
-        http=bind,
-        token=token,
-        allowed_origins=allowed_origins,
-        allowed_hosts=allowed_hosts,
-        max_sessions=max_sessions,
-        sse_buffer_bytes=sse_buffer_bytes,
-        slow_reader_seconds=slow_reader_seconds,
-        command_timeout=command_timeout,
-        max_message_bytes=max_message_bytes,
+        store=options["store"],
+        workspace=options["workspace"] or Path.cwd(),
+        http=HttpBind(*parse_bind(http)) if http is not None else None,
+        token=options["token"],
+        allowed_origins=tuple(options["allowed_origins"] or ()),
+        allowed_hosts=tuple(options["allowed_hosts"] or ()),
+        max_sessions=options["max_sessions"],
+        sse_buffer_bytes=options["sse_buffer_bytes"],
+        slow_reader_seconds=options["slow_reader_seconds"],
+        command_timeout=options["command_timeout"],
+        max_message_bytes=options["max_message_bytes"],
     )
-    sys.exit(serve(settings))
+    return serve(settings)
 
 
-def main() -> None:
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Import the server without cyclic garbage collection, then freeze what the import made.
+
+    Importing builds ~100 model classes and their pydantic metadata, all alive for the whole process,
+    and the collector ran ~90 times over them for nothing (~5% of the start-up CPU, bench/NOTES.md).
+    Frozen, they are also left out of the full collections of a long-running server."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+# -- threadloom-server: argparse ----------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
     """`threadloom-server`: the same command without the `threadloom` CLI around it (a faster start)."""
-    command(prog_name="threadloom-server")
+    parser = _argument_parser()
+    options = vars(parser.parse_args(argv))
+    try:
+        status = start(options)
+    except UsageProblem as problem:
+        parser.error(f"argument {problem.option}: {problem}" if problem.option else str(problem))
+    sys.exit(status)
+
+
+def _argument_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="threadloom-server", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for option in OPTIONS:
+        shown_default = f"  [default: {option.default}; x{'>' if option.min_open else '>='}{option.minimum}]" if option.show_default else ""
+        parser.add_argument(
+            option.flag,
+            dest=option.dest,
+            metavar=option.metavar or option.kind.upper(),
+            help=option.help + shown_default,
+            type=_argparse_converter(option),
+            default=[] if option.repeatable else option.default,
+            action="append" if option.repeatable else "store",
+        )
+    return parser
+
+
+def _argparse_converter(option: Option) -> Any:
+    import argparse
+
+    def convert(text: str) -> object:
+        try:
+            value = _convert(option, text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return value
+
+    return convert
+
+
+def _convert(option: Option, text: str) -> object:
+    if option.kind == "directory":
+        path = Path(text)
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"directory {text!r} is a file")
+        return path
+    if option.kind in ("int", "float"):
+        kind = int if option.kind == "int" else float
+        try:
+            number = kind(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a valid {'integer' if kind is int else 'number'}") from None
+        problem = range_problem(option, number)
+        if problem is not None:
+            raise ValueError(problem)
+        return number
+    return text
+
+
+# -- threadloom serve: click (loaded by the `threadloom` CLI through the entry point) ------------
+
+
+def __getattr__(name: str) -> Any:
+    """`command` is built on first access, so importing this module for `main` never imports click."""
+    if name == "command":
+        built = _click_command()
+        globals()["command"] = built
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _click_command() -> click.Command:
+    import click
+
+    def callback(**options: Any) -> None:
+        try:
+            status = start(options)
+        except UsageProblem as problem:
+            if problem.option:
+                raise click.BadParameter(str(problem), param_hint=problem.option) from None
+            raise click.UsageError(str(problem)) from None
+        sys.exit(status)
+
+    return click.Command("serve", callback=callback, params=[_click_option(option) for option in OPTIONS], help=DESCRIPTION)
+
+
+def _click_option(option: Option) -> click.Option:
+    import click
+
+    kind: Any = None  # a click.ParamType
+    if option.kind == "directory":
+        kind = click.Path(path_type=Path, file_okay=False)
+    elif option.kind == "int":
+        kind = click.IntRange(min=None if option.minimum is None else int(option.minimum), min_open=option.min_open)
+    elif option.kind == "float":
+        kind = click.FloatRange(min=option.minimum, min_open=option.min_open)
+    return click.Option(
+        [option.flag, option.dest],
+        type=kind,
+        default=option.default,
+        metavar=option.metavar,
+        multiple=option.repeatable,
+        show_default=option.show_default,
+        help=option.help,
+    )

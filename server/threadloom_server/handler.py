@@ -16,7 +16,6 @@ from threadloom_protocol.v2.errors import InvalidParams
 from threadloom_protocol.v2.server import RequestContext, ServerHandler
 from threadloom_server import VERSION
 from threadloom_server.agent import JsonDict
-from threadloom_server.agent.files import os_problem
 from threadloom_server.limits import fit_page, shown_budget
 from threadloom_server.store import ArchiveFilter, InvalidCursorError
 from threadloom_server.store.sqlite_store import encode_cursor
@@ -44,6 +43,8 @@ def check_name(name: str | None) -> None:
     """A thread name is a short label: every thread of a `thread/list` page carries it."""
     if name is None:
         return
+    from threadloom_server.agent.files import os_problem  # here: the agent's modules load after `initialize` is answered
+
     problem = os_problem(name)
     if problem is not None:
         raise invalid_params("/name", f"the name cannot be stored: {problem}")
@@ -163,6 +164,8 @@ class AppServerHandler(ServerHandler):
         """The thread's directory: the workspace root by default; relative paths are relative to the root."""
         if cwd is None:
             return str(self.workspace_root)
+        from threadloom_server.agent.files import os_problem  # here: the agent's modules load after `initialize` is answered
+
         problem = os_problem(cwd)
         if problem is not None:
             raise invalid_params("/cwd", f"the cwd cannot be used: {problem}")

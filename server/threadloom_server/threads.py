@@ -44,7 +44,6 @@ from threadloom_server.agent import (
     decide,
     turn_outcome,
 )
-from threadloom_server.agent.scripted import inside as is_inside
 from threadloom_server.limits import cut_string, fit, fit_thread, fit_turns, payload_budget
 from threadloom_server.store import StoreError, ThreadNotFoundError, ThreadStore
 
@@ -176,6 +175,8 @@ class ThreadRuntime:
 
     async def start_turn(self, thread_id: str, user_input: list[JsonDict], peer: ServerPeer) -> tuple[JsonDict, ActiveTurn]:
         """Record a new turn and create its task; the task waits for `ActiveTurn.launched` (set after the response)."""
+        from threadloom_server.agent.scripted import inside as is_inside  # here: the agent loads on the first turn, not at start
+
         loaded = self._load(self.get_thread(thread_id))
         try:
             if not is_inside(str(self.workspace_root), loaded.cwd):

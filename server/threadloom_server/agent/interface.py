@@ -25,6 +25,9 @@ JsonDict = dict[str, Any]
 ApprovalKind = Literal["commandExecution", "fileChange"]
 Decision = Literal["accept", "acceptForSession", "decline", "cancel"]
 
+DEFAULT_COMMAND_TIMEOUT = 60.0
+"""Seconds before a `run:` command's process group is killed (`--command-timeout`)."""
+
 AGENT_MESSAGE_DELTA = "item/agentMessage/delta"
 """Payload: {"delta": str}."""
 COMMAND_OUTPUT_DELTA = "item/commandExecution/outputDelta"

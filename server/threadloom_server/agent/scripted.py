@@ -19,6 +19,7 @@ from threadloom_server.agent.files import FileChangeError, PlannedChange, TurnDi
 from threadloom_server.agent.interface import (
     AGENT_MESSAGE_DELTA,
     COMMAND_OUTPUT_DELTA,
+    DEFAULT_COMMAND_TIMEOUT,
     REASONING_SUMMARY_DELTA,
     AgentFailedError,
     JsonDict,
@@ -28,7 +29,6 @@ from threadloom_server.agent.interface import (
 from threadloom_server.agent.processes import ProcessRegistry
 from threadloom_server.agent.script import Delete, Fail, Instruction, Plan, Run, Say, Sleep, Think, Write, parse_script, script_text
 
-DEFAULT_COMMAND_TIMEOUT = 60.0
 DEFAULT_MAX_SHOWN_BYTES = 1024 * 1024
 MAX_CHUNK_CHARS = 16 * 1024
 YIELD_EVERY = 64
