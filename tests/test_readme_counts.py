@@ -13,7 +13,10 @@ REPORTS = {
     "ACP sdk 0.4.5 → 2.4.0 (protocol v1)": "acp-0.4.5-to-2.4.0.md",
 }
 SUMMARY = re.compile(
-    r"^(\d+) breaking, (\d+) possibly breaking, (\d+) compatible change\(s\)\. (?:(\d+) change\(s\) break old clients|Old clients keep working)", re.M
+    r"^(\d+) breaking, (\d+) possibly breaking, (\d+) compatible change\(s\)\. "
+    r"(?:(\d+) change\(s\) break old clients|Old clients keep working)",
+    re.M,
+)
 )
 
 
