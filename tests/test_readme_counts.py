@@ -17,7 +17,6 @@ SUMMARY = re.compile(
     r"(?:(\d+) change\(s\) break old clients|Old clients keep working)",
     re.M,
 )
-)
 
 
 def readme_rows() -> dict[str, list[int]]:
