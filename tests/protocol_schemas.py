@@ -12,13 +12,16 @@ from typing import Any, TypeVar
 import jsonschema
 import orjson
 
+from tests.hang import RUN_HANG_LIMIT
+
 ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 
 
-def run(coroutine: Coroutine[Any, Any, T], limit: float = 60.0) -> T:
-    """Run a test coroutine; the limit only stops a hung test, no assertion depends on timing."""
-    return asyncio.run(asyncio.wait_for(coroutine, limit))
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a test coroutine. The whole run is bounded only to stop a hung test (`RUN_HANG_LIMIT`);
+    each wait inside has its own hang limit, and no assertion depends on timing."""
+    return asyncio.run(asyncio.wait_for(coroutine, RUN_HANG_LIMIT))
 
 
 @cache

@@ -105,7 +105,7 @@ def test_soak_many_sessions_slow_readers_reconnects_and_requests(tmp_path: Path)
             assert server.process.pid is not None
             assert rss_mib(server.process.pid) < RSS_LIMIT_MIB
 
-    run(scenario(), 240)
+    run(scenario())
 
 
 async def keep_asking_health(http: httpx.AsyncClient) -> None:

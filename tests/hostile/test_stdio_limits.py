@@ -74,7 +74,7 @@ def test_nothing_the_server_sends_exceeds_the_limit(tmp_path: Path) -> None:
             assert too_big["error"]["code"] == -32602 and too_big["error"]["data"]["path"] == "/input"
             assert max(sizes) <= LIMIT, max(sizes)
 
-    run(scenario(), 120)
+    run(scenario())
 
 
 class NoRequests:
@@ -107,7 +107,7 @@ def test_a_client_that_gets_an_oversized_answer_fails_that_call_and_goes_on(tmp_
             await connection.close()
             await transport.close()
 
-    run(scenario(), 120)
+    run(scenario())
 
 
 def test_deep_nesting_is_refused_before_any_turn_exists(tmp_path: Path) -> None:

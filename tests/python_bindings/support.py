@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from tests.hang import HANG_LIMIT
 from tests.protocol_schemas import ROOT as ROOT
 from tests.protocol_schemas import document as document
 from tests.protocol_schemas import run as run
@@ -65,6 +66,8 @@ class RecordingTransport:
 
 
 async def until(condition: Callable[[], bool], poll: Callable[[], Awaitable[None]] | None = None) -> None:
-    """Wait (without a deadline of its own) until `condition()` holds."""
-    while not condition():
-        await (poll() if poll else asyncio.sleep(0.01))
+    """Wait until `condition()` holds, polling with `poll` (else a short sleep); `HANG_LIMIT` only
+    reports a condition that never comes, nothing is timed."""
+    async with asyncio.timeout(HANG_LIMIT):
+        while not condition():
+            await (poll() if poll else asyncio.sleep(0.01))

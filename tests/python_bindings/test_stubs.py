@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tests.hang import HANG_LIMIT
 from tests.python_bindings.support import ROOT, SERVER_COMMAND, method_table
 from threadloom_protocol.v1 import methods as methods1
 from threadloom_protocol.v2 import client as client2
@@ -44,7 +45,7 @@ def test_stdio_server_reads_and_writes_plain_files(tmp_path: Path) -> None:
     source = tmp_path / "stdio-input.jsonl"
     source.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
     with source.open("rb") as stdin:
-        done = subprocess.run(SERVER_COMMAND, stdin=stdin, capture_output=True, cwd=ROOT, timeout=60, check=True)
+        done = subprocess.run(SERVER_COMMAND, stdin=stdin, capture_output=True, cwd=ROOT, timeout=HANG_LIMIT, check=True)
     replies = [orjson.loads(line) for line in done.stdout.splitlines()]
     assert [reply.get("id") for reply in replies] == [1, 2, None]
     assert "protocolVersion" not in replies[0]["result"]  # no protocolVersions offered: a v1 client

@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 import orjson
 
+from tests.hang import HANG_LIMIT
 from tests.protocol_schemas import ROOT as ROOT
 from tests.protocol_schemas import document as document
 from tests.protocol_schemas import run as run
@@ -28,7 +29,6 @@ from tests.protocol_schemas import schema_errors as schema_errors
 from tests.protocol_schemas import validator as validator
 
 THREADLOOM = str(Path(sys.executable).parent / "threadloom")
-READ_LIMIT = 20.0  # only stops a hung test; no assertion depends on timing
 T = TypeVar("T")
 Message = dict[str, Any]
 Approver = Callable[[Message], str | None]
@@ -74,7 +74,7 @@ class WireClient:
         await self.channel.send(message if isinstance(message, bytes) else orjson.dumps(message))
 
     async def next(self) -> Message:
-        message = await asyncio.wait_for(self.channel.receive(), READ_LIMIT)
+        message = await asyncio.wait_for(self.channel.receive(), HANG_LIMIT)
         assert message is not None, "the server closed the connection"
         self.received.append(message)
         if "method" in message and "id" in message:
@@ -180,7 +180,7 @@ async def stop(process: asyncio.subprocess.Process) -> None:
         if process.stdin is not None:
             process.stdin.close()
         try:
-            await asyncio.wait_for(process.wait(), 10)
+            await asyncio.wait_for(process.wait(), HANG_LIMIT)
         except TimeoutError:
             process.kill()
             await process.wait()
@@ -196,7 +196,7 @@ class HttpServer:
     token: str
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=httpx.Timeout(10.0, read=None))
+        return httpx.AsyncClient(base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=httpx.Timeout(HANG_LIMIT, read=None))
 
 
 @contextlib.asynccontextmanager
@@ -208,7 +208,7 @@ async def http_server(workspace: Path, *extra: str) -> AsyncIterator[HttpServer]
     )
     try:
         assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), READ_LIMIT)
+        line = await asyncio.wait_for(process.stdout.readline(), HANG_LIMIT)  # the server is ready once it has said so
         announcement = json.loads(line)
         assert announcement["event"] == "listening", line
         yield HttpServer(process, announcement["url"], announcement["token"])
@@ -216,7 +216,7 @@ async def http_server(workspace: Path, *extra: str) -> AsyncIterator[HttpServer]
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
             try:
-                await asyncio.wait_for(process.wait(), 10)
+                await asyncio.wait_for(process.wait(), HANG_LIMIT)
             except TimeoutError:
                 process.kill()
                 await process.wait()

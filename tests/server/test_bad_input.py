@@ -6,6 +6,8 @@ import asyncio
 import subprocess
 from pathlib import Path
 
+from tests.hang import HANG_LIMIT
+
 from .support import THREADLOOM, run, serve_command, stdio_server
 
 
@@ -44,7 +46,7 @@ def test_a_broken_store_file_is_a_clear_error_at_start(tmp_path: Path) -> None:
     store = tmp_path / "broken.sqlite3"
     garbage = b"this is not a database\n" * 200
     store.write_bytes(garbage)
-    result = subprocess.run(serve_command(tmp_path, str(store)), input=b"", capture_output=True, timeout=30)
+    result = subprocess.run(serve_command(tmp_path, str(store)), input=b"", capture_output=True, timeout=HANG_LIMIT)
     assert result.returncode == 2
     assert result.stdout == b""
     stderr = result.stderr.decode()
@@ -54,7 +56,7 @@ def test_a_broken_store_file_is_a_clear_error_at_start(tmp_path: Path) -> None:
 
 def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
     for extra in (["--http", "127.0.0.1:99999"], ["--token", "x"], ["--command-timeout", "0"]):
-        result = subprocess.run([THREADLOOM, "serve", "--store", ":memory:", *extra], input=b"", capture_output=True, timeout=30)
+        result = subprocess.run([THREADLOOM, "serve", "--store", ":memory:", *extra], input=b"", capture_output=True, timeout=HANG_LIMIT)
         assert result.returncode == 2, (extra, result)
         assert b"Traceback" not in result.stderr
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.hang import HANG_LIMIT
+
 from .support import Message, SseChannel, WireClient, http_server, is_method, is_turn_completed, run, serve_command, text_input
 
 LISTENING = re.compile(rb'\{"event":"listening","url":"http://127\.0\.0\.1:(\d+)","token":"([^"]+)"\}\n')
@@ -38,7 +40,7 @@ def test_listening_line_health_and_token(tmp_path: Path) -> None:
                 assert (await http.post("/session", headers={"Origin": "http://evil.example"})).status_code == 403
             process = server.process
             process.send_signal(signal.SIGTERM)
-            assert await asyncio.wait_for(process.wait(), 20) == 0
+            assert await asyncio.wait_for(process.wait(), HANG_LIMIT) == 0
             assert process.stdout is not None and await process.stdout.read() == b"", "nothing but the listening line on stdout"
 
     run(scenario())
@@ -53,7 +55,7 @@ def test_the_listening_line_is_exact_and_the_token_is_generated(tmp_path: Path) 
         )
         try:
             assert process.stdout is not None
-            line = await asyncio.wait_for(process.stdout.readline(), 20)
+            line = await asyncio.wait_for(process.stdout.readline(), HANG_LIMIT)  # readiness: the server's first line
             match = LISTENING.fullmatch(line)
             assert match is not None, line
             port, token = int(match[1]), match[2].decode()
@@ -62,7 +64,7 @@ def test_the_listening_line_is_exact_and_the_token_is_generated(tmp_path: Path) 
                 assert (await http.post("/session")).status_code == 200
         finally:
             process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), 20)
+            await asyncio.wait_for(process.wait(), HANG_LIMIT)
 
     run(scenario())
 
@@ -128,7 +130,7 @@ def test_sigterm_interrupts_running_turns_over_http(tmp_path: Path) -> None:
             server.process.send_signal(signal.SIGTERM)
             done = await client.until(lambda m: is_turn_completed(m, turn_id))
             assert done["params"]["turn"]["status"] == "interrupted"
-            assert await asyncio.wait_for(server.process.wait(), 20) == 0
+            assert await asyncio.wait_for(server.process.wait(), HANG_LIMIT) == 0
             assert server.process.stderr is not None
             stderr = await server.process.stderr.read()
             assert b"Traceback" not in stderr and b"ERROR" not in stderr, stderr.decode()
@@ -141,7 +143,7 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(serve_command(tmp_path, ":memory:", "--http", f"127.0.0.1:{port}"), capture_output=True, timeout=30)
+        result = subprocess.run(serve_command(tmp_path, ":memory:", "--http", f"127.0.0.1:{port}"), capture_output=True, timeout=HANG_LIMIT)
     assert result.returncode == 2 and result.stdout == b""
     assert f"cannot listen on 127.0.0.1:{port}".encode() in result.stderr and b"Traceback" not in result.stderr
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.hang import HANG_LIMIT
+
 from .support import StdioChannel, WireClient, is_method, run, serve_command, stdio_server, text_input
 
 
@@ -82,7 +84,7 @@ def test_a_signal_interrupts_running_turns_and_stores_them(tmp_path: Path, signu
         process.send_signal(signum)
         done = await client.until(is_method("turn/completed"))
         assert done["params"]["turn"]["id"] == turn_id and done["params"]["turn"]["status"] == "interrupted"
-        assert await asyncio.wait_for(process.wait(), 20) == 0
+        assert await asyncio.wait_for(process.wait(), HANG_LIMIT) == 0
 
         async with stdio_server(tmp_path, store) as client:
             await client.initialize()
@@ -104,7 +106,7 @@ def test_closing_stdin_mid_approval_interrupts_and_stores_the_turn(tmp_path: Pat
         await client.until(is_method("item/commandExecution/requestApproval"))
         assert process.stdin is not None
         process.stdin.close()
-        assert await asyncio.wait_for(process.wait(), 20) == 0
+        assert await asyncio.wait_for(process.wait(), HANG_LIMIT) == 0
 
         async with stdio_server(tmp_path, store) as client:
             await client.initialize()

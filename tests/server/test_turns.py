@@ -239,13 +239,19 @@ def test_a_hanging_command_hits_the_timeout(tmp_path: Path) -> None:
 
 def test_concurrent_turns_on_several_threads_of_one_connection(tmp_path: Path) -> None:
     async def scenario() -> None:
-        async with stdio_server(tmp_path) as client:
+        # Approvals are held until all three turns ask: none can finish before the last one starts,
+        # however slowly the machine starts them.
+        async with stdio_server(tmp_path, approve=lambda request: None) as client:
             await client.initialize()
-            threads = [await client.start_thread(approvalPolicy="never") for _ in range(3)]
+            threads = [await client.start_thread() for _ in range(3)]
             turn_ids = []
             for index, thread in enumerate(threads):
-                response, _ = await start_turn(client, thread["id"], f"run: sleep 0.3; echo thread{index}")
+                response, _ = await start_turn(client, thread["id"], f"run: echo thread{index}")
                 turn_ids.append(response["result"]["turn"]["id"])
+            while len(client.pending_requests) < 3:
+                await client.next()
+            for request in client.pending_requests:
+                await client.answer(request, "accept")
             completed: dict[str, Message] = {}
             while len(completed) < 3:
                 message = await client.until(is_method("turn/completed"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.hang import HANG_LIMIT
 from threadloom_server.agent import Agent, ApprovalKind, Decision, ScriptedAgent
 
 from .wire import assert_strict_item
@@ -84,9 +85,9 @@ class RecordingContext:
     def diffs(self) -> list[str]:
         return [event[1] for event in self.events if event[0] == "diff"]
 
-    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
-        """Wait until `predicate(self)` holds (a test deadline, not a timing assertion)."""
-        async with asyncio.timeout(timeout):
+    async def wait_for(self, predicate: Any) -> None:
+        """Wait until `predicate(self)` holds; `HANG_LIMIT` only stops a hung test, nothing is timed."""
+        async with asyncio.timeout(HANG_LIMIT):
             while not predicate(self):
                 self.changed.clear()
                 await self.changed.wait()

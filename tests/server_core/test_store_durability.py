@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.hang import HANG_LIMIT
 from threadloom_server.store import (
     MIGRATIONS,
     Migration,
@@ -217,15 +220,33 @@ WRITER = textwrap.dedent(
 )
 
 
+def lines_of(process: subprocess.Popen[str]) -> queue.Queue[str]:
+    """The process's stdout lines as they come ("" once it closes), read by a thread so that a
+    silent process is a hang the reader reports (`HANG_LIMIT`), not a test blocked forever."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put("")
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
 def test_recovery_after_sigkill_mid_turn(tmp_path: Path) -> None:
     path = tmp_path / "threads.sqlite3"
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
-    assert writer.stdout is not None
+    lines = lines_of(writer)
     acknowledged = -1
     try:
         # Kill it while it keeps writing: each printed number is an item whose save had returned.
         while acknowledged < 300:
-            line = writer.stdout.readline()
+            try:
+                line = lines.get(timeout=HANG_LIMIT)
+            except queue.Empty:
+                raise AssertionError(f"the writer printed nothing for {HANG_LIMIT:.0f}s: it hangs") from None
             assert line, f"writer stopped early with exit code {writer.poll()}"
             acknowledged = int(line)
     finally:

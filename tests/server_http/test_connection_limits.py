@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 
 import uvicorn
 
+from tests.protocol_schemas import run
 from threadloom_server.http import HttpSettings, create_app
 from threadloom_server.http_protocol import ConnectionLimits, protocol_with
 
-from .test_http_transport import echo
+from .test_http_transport import echo, serving
 
 TOKEN = "test-token"
 LIMITS = ConnectionLimits(max_connections=8, max_header_bytes=4096, header_timeout=0.5, body_timeout=0.5)
@@ -22,15 +23,8 @@ LIMITS = ConnectionLimits(max_connections=8, max_header_bytes=4096, header_timeo
 async def guarded_server() -> AsyncIterator[int]:
     app = create_app(HttpSettings(token=TOKEN), echo)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", http=protocol_with(LIMITS))
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
+    async with serving(config) as port:
+        yield port
 
 
 async def healthz(port: int) -> bytes:
@@ -39,10 +33,6 @@ async def healthz(port: int) -> bytes:
     answer = await reader.read()
     writer.close()
     return answer
-
-
-def run(coroutine: object) -> None:
-    asyncio.run(asyncio.wait_for(coroutine, 60))  # type: ignore[arg-type]
 
 
 def test_headers_that_never_finish_are_cut_off() -> None:

@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import uvicorn
 
+from tests.hang import HANG_LIMIT
+from tests.protocol_schemas import run as run_scenario
 from threadloom_server.http import SESSION_HEADER, HttpSettings, SessionTransport, create_app
 
 TOKEN = "test-token"
@@ -20,28 +22,37 @@ async def echo(transport: SessionTransport) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_server(settings: HttpSettings) -> AsyncIterator[str]:
-    config = uvicorn.Config(create_app(settings, echo), host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+async def serving(config: uvicorn.Config) -> AsyncIterator[int]:
+    """Run uvicorn in this event loop; the port once it listens. A server that fails to start is
+    reported with its error, and one that never starts is a hang (`HANG_LIMIT`)."""
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    async with asyncio.timeout(HANG_LIMIT):
+        while not server.started:
+            assert not task.done(), f"the server stopped before it listened: {task.exception() if not task.cancelled() else 'cancelled'}"
+            await asyncio.sleep(0.01)  # uvicorn offers no event to wait on; polling its flag
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server.servers[0].sockets[0].getsockname()[1]
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def running_server(settings: HttpSettings) -> AsyncIterator[str]:
+    config = uvicorn.Config(create_app(settings, echo), host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    async with serving(config) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def run(test: Callable[[httpx.AsyncClient, str], Awaitable[None]], **settings: object) -> None:
     async def main() -> None:
         async with contextlib.AsyncExitStack() as stack:
             base = await stack.enter_async_context(running_server(HttpSettings(token=TOKEN, **settings)))  # type: ignore[arg-type]
-            client = await stack.enter_async_context(httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5))
+            client = await stack.enter_async_context(httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=HANG_LIMIT))
             await test(client, base)
 
-    asyncio.run(main())
+    run_scenario(main())
 
 
 async def read_events(client: httpx.AsyncClient, session: str, count: int, last_event_id: str | None = None) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hang import RUN_HANG_LIMIT
 from threadloom.errors import InputError
 from threadloom.generate import Context, run_targets
 from threadloom.plugins import typescript
@@ -71,7 +72,7 @@ def _npm(*args: str, cwd: Path = PACKAGE) -> subprocess.CompletedProcess[str]:
     npm = shutil.which("npm")
     assert npm is not None, "npm is required for the TypeScript bindings (Node 20+)"
     env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([npm, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run([npm, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=RUN_HANG_LIMIT, check=False)
 
 
 def ensure_node_packages() -> None:
@@ -178,12 +179,12 @@ def test_corpus_tests_compile_with_tsc(tmp_path: Path) -> None:
         target.write_text(content)
     assert (package / "test" / "generated" / "corpus_v2.ts").exists()
     (package / "node_modules").symlink_to(PACKAGE / "node_modules")
-    result = subprocess.run([str(tsc), "-p", "tsconfig.json", "--noEmit"], cwd=package, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run([str(tsc), "-p", "tsconfig.json", "--noEmit"], cwd=package, capture_output=True, text=True, timeout=RUN_HANG_LIMIT, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     # The control: remove one @ts-expect-error and tsc must now fail on that entry.
     corpus = package / "test" / "generated" / "corpus_v2.ts"
     corpus.write_text(corpus.read_text().replace("// @ts-expect-error", "// (expectation removed)", 1))
-    broken = subprocess.run([str(tsc), "-p", "tsconfig.json", "--noEmit"], cwd=package, capture_output=True, text=True, timeout=300, check=False)
+    broken = subprocess.run([str(tsc), "-p", "tsconfig.json", "--noEmit"], cwd=package, capture_output=True, text=True, timeout=RUN_HANG_LIMIT, check=False)
     assert broken.returncode != 0
     assert "corpus_v2.ts" in broken.stdout
 
