@@ -84,17 +84,24 @@ def official_models() -> Path:
     return models
 
 
+def target_folder(out: Path, target: str) -> Path:
+    """Python goes to `out` (importable from there), every other target beside it: one folder each."""
+    return out if target == "python" else out.with_name(f"{out.name}-{target}")
+
+
 def generate(out: Path, *targets: str) -> None:
     from threadloom_conformance.releases import codex_export
 
     source = codex_export(RELEASE, experimental=True)
-    command = [str(BIN / "threadloom"), "generate", *targets, "--protocol", str(source), "--out", str(out), "--package", PACKAGE]
-    subprocess.run(command, check=True, capture_output=True, cwd=out.parent)
+    for target in targets:
+        folder = target_folder(out, target)
+        command = [str(BIN / "threadloom"), "generate", target, "--protocol", str(source), "--out", str(folder), "--package", PACKAGE]
+        subprocess.run(command, check=True, capture_output=True, cwd=out.parent)
 
 
 def generate_afresh(out: Path, *targets: str) -> None:
-    shutil.rmtree(out)
-    out.mkdir()
+    for target in targets:
+        shutil.rmtree(target_folder(out, target), ignore_errors=True)
     generate(out, *targets)
 
 
@@ -170,7 +177,6 @@ def run(runs: int) -> list[Figure]:
     official = official_models()
     with tempfile.TemporaryDirectory(prefix="bench-codex-bindings-") as tmp:
         out = Path(tmp) / "out"
-        out.mkdir()
         few = max(1, runs // 3)
         both = median_of(few, lambda: seconds(lambda: generate_afresh(out, "python", "typescript")))
         python = median_of(few, lambda: seconds(lambda: generate_afresh(out, "python")))
