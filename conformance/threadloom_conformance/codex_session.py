@@ -8,6 +8,14 @@ unchanged), so it is a drop-in server command for `threadloom record` and `threa
 every run gets its own CODEX_HOME (config, sessions, logs) and its own scripted model, both gone
 when Codex exits. The configuration follows what Codex's own tests do: a custom model provider
 whose `base_url` is the scripted model, no retries, approvals on request, workspace-write sandbox.
+
+The host must not show through either. On Linux, Codex looks for bubblewrap on PATH and, when it
+finds none, sends a `configWarning` ("Codex could not find bubblewrap on PATH") after `initialize`
+and falls back to the copy its release bundles (`codex-resources/bwrap`). Whether that warning is
+sent would depend on the machine, so every run puts the folder of the release's own bundled bwrap
+first on Codex's PATH. Every machine then gives the same answer, with the same bwrap binary. (Not a
+link in the run's temporary folder: with the workspace-write sandbox Codex does not trust a bwrap
+in a folder the sandbox may write to, such as /tmp or the workspace, and warns all the same.)
 """
 
 from __future__ import annotations
@@ -42,11 +50,21 @@ def write_codex_home(home: Path, base_url: str) -> None:
     (home / "config.toml").write_text(CONFIG.format(base_url=base_url), encoding="utf-8")
 
 
-def codex_environment(home: Path) -> dict[str, str]:
-    """Codex reads CODEX_HOME; HOME too (its other dot-folders), so neither leaks the user's."""
+def codex_environment(home: Path, tools: Path | None = None) -> dict[str, str]:
+    """Codex reads CODEX_HOME; HOME too (its other dot-folders), so neither leaks the user's.
+    `tools` goes first on PATH: the folder of the release's bundled bwrap (see the module's doc)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CODEX_"))}
     env.update(CODEX_HOME=str(home), HOME=str(home), NO_COLOR="1")
+    if tools is not None:
+        env["PATH"] = os.pathsep.join(filter(None, [str(tools), env.get("PATH", "")]))
     return env
+
+
+def bundled_bubblewrap(codex: Path) -> Path | None:
+    """The bwrap a Codex release ships next to its binary (npm layout: <triple>/{bin,codex}/codex
+    and <triple>/codex-resources/bwrap); None for a binary without one (not Linux, a custom build)."""
+    candidate = codex.resolve().parent.parent / "codex-resources" / "bwrap"
+    return candidate if candidate.is_file() else None
 
 
 def run(codex: Path, scenario: Scenario, workspace: Path | None) -> int:
@@ -55,7 +73,8 @@ def run(codex: Path, scenario: Scenario, workspace: Path | None) -> int:
         write_codex_home(home, model.base_url)
         cwd = workspace or Path(tmp) / "workspace"
         cwd.mkdir(parents=True, exist_ok=True)
-        child = subprocess.Popen([str(codex), "app-server"], env=codex_environment(home), cwd=cwd)
+        bwrap = bundled_bubblewrap(codex)
+        child = subprocess.Popen([str(codex), "app-server"], env=codex_environment(home, bwrap and bwrap.parent), cwd=cwd)
         _forward_termination(child)
         return child.wait()
 
