@@ -1,32 +1,62 @@
 """Record the Codex corpus: realistic old-client sessions against a pinned `codex app-server`.
 
-    python -m tests.codex_live.record_corpus [--release 0.130.0] [--only NAME]... [--out DIR] [--list]
+    python -m tests.codex_live.record_corpus [--release 0.130.0]... [--only NAME]... [--out DIR] [--list]
 
 Each session runs against a fresh server (`threadloom_conformance.codex_session`: its own
 CODEX_HOME, workspace and scripted model) behind `threadloom record --protocol <that release's
 export>`, driven by the stdio client of these tests. What is volatile on Codex is declared once in
 conformance/codex/matchers.json, so the per-transcript rules `record` infers are dropped from the
 headers. Review the diff of conformance/codex/transcripts/ before committing a re-recording.
+
+The client lets the server finish speaking before each message it sends (`QuietSession`: no
+message for `QUIET_SECONDS`). A notification Codex sends on its own schedule (after `initialize`,
+after a turn) then lands before the client's next message in every recording, never after it by
+chance: the recording is deterministic under the scripted model, and each server message sits
+after the client messages it depends on and before the ones it does not, which is what playing a
+recording back (`threadloom_conformance.playback`) relies on to predict a replay.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import queue
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.codex_live.client import StdioSession
+from tests.codex_live.client import Message, StdioSession
 from tests.codex_live.test_codex_offline import turn
 from threadloom_conformance.releases import codex_export
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "conformance" / "codex"
 SCENARIO = CORPUS / "corpus-scenario.json"
-RECORDED_RELEASE = "0.130.0"
+RECORDED_RELEASES = ("0.130.0", "0.169.0", "0.171.0")
 CLIENT_INFO = {"clientInfo": {"name": "threadloom-old-client", "title": "Threadloom", "version": "1.0.0"}}
 INFERRED = ("matchers", "volatiles", "ordering")  # declared once in matchers.json instead
+QUIET_SECONDS = 0.5  # silence after which the server has said all it had to say (the scripted model answers in ms)
+
+
+class QuietSession(StdioSession):
+    """A client that sends each message only once the server has been quiet for QUIET_SECONDS.
+    What arrived meanwhile and no wait asked for is done with: a later `wait_for` matches only
+    messages that arrive after the client spoke again (never a stale one of an earlier turn)."""
+
+    def send(self, message: Message) -> None:
+        self.wait_until_quiet()
+        super().send(message)
+
+    def wait_until_quiet(self) -> None:
+        while True:
+            try:
+                arrived = self._inbox.get(timeout=QUIET_SECONDS)
+            except queue.Empty:
+                break
+            if arrived is None:
+                self._inbox.put(None)  # the server is gone: the next wait reports it
+                break
+        self._seen.clear()
 
 Session = Callable[[StdioSession], None]
 
@@ -111,7 +141,7 @@ def server_command(release: str, out: Path, scenario: str) -> list[str]:
 def record(name: str, release: str, folder: Path) -> Path:
     scenario, drive = SESSIONS[name]
     out = folder / f"{name}.jsonl"
-    session = StdioSession(server_command(release, out, scenario))
+    session = QuietSession(server_command(release, out, scenario))
     try:
         drive(session)
     finally:
@@ -130,7 +160,7 @@ def drop_inferred_rules(path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.codex_live.record_corpus", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--release", default=RECORDED_RELEASE, help="the Codex release to record against [default: %(default)s]")
+    parser.add_argument("--release", action="append", help=f"a Codex release to record against (repeatable) [default: {', '.join(RECORDED_RELEASES)}]")
     parser.add_argument("--only", action="append", choices=sorted(SESSIONS), help="record only this session (repeatable)")
     parser.add_argument("--out", type=Path, default=None, help="folder [default: conformance/codex/transcripts/<release>]")
     parser.add_argument("--list", action="store_true", help="list the sessions and exit")
@@ -139,10 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, (scenario, _) in SESSIONS.items():
             print(f"{name}: {scenario}")
         return 0
-    folder = args.out or CORPUS / "transcripts" / args.release
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in args.only or SESSIONS:
-        print(record(name, args.release, folder))
+    for release in args.release or RECORDED_RELEASES:
+        folder = args.out or CORPUS / "transcripts" / release
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in args.only or SESSIONS:
+            print(record(name, release, folder))
     return 0
 
 
