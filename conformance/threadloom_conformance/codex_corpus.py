@@ -1,11 +1,20 @@
-"""The Codex corpus across releases: replay it, predict its findings from the exports, summarise.
+"""The Codex corpus across releases: replay it, predict its findings, summarise.
 
     python -m threadloom_conformance.codex_corpus report [--out docs/real-world]
 
-The corpus (conformance/codex/transcripts/<release>/) holds old-client sessions recorded on a pinned
-`codex app-server` release (tests/codex_live/record_corpus.py). Replaying them against a newer
-release shows what an old client meets there. `predict` says what a plain comparison of the two
-exports and the recorded messages expects, with nothing but set logic over the schema's members:
+The corpus (conformance/codex/transcripts/<release>/) holds the same old-client sessions recorded
+on each pinned `codex app-server` release of `RECORDED` (tests/codex_live/record_corpus.py).
+Replaying the sessions of an older release against a newer one shows what an old client meets
+there. Two plain comparisons predict those findings, before any newer server runs:
+
+1. **The recordings** (`predicted_runs`): the older session replayed against the playback of the
+   same session recorded on the newer release (`threadloom_conformance.playback`). Replay compares
+   the two recordings message by message, under the corpus matchers and ordering policy, exactly as
+   it compares the older recording with the live newer server; offline and deterministic. This
+   prediction is exact: replaying against the real newer server must find the same findings
+   (transcript, line, check, JSON path), no more, no fewer (tests/codex_live/test_corpus_replay.py).
+2. **The exports** (`predict`): what the schema says about the recorded messages, with nothing but
+   set logic over the two exports' members:
 
 - a recorded server method that the newer export no longer has (`method-gone`);
 - a recorded member the old export declares and the newer one does not (`member-removed`);
@@ -14,14 +23,18 @@ exports and the recorded messages expects, with nothing but set logic over the s
 - a recorded union tag or enum value the newer export lost (`value-removed`);
 - server methods only the newer export has (`method-added`): an old client never declared them.
 
-`report` writes docs/real-world/codex-replay-<a>-to-<b>.md for consecutive pinned releases: per
-transcript and finding what an old client meets, whether the exports predicted it, and the
-breaking findings of `threadloom diff` (docs/real-world/codex-<a>-to-<b>.md) about the same change.
+The exports see only what the schema allows: a member or value gone. The recordings see that too,
+and every change of behaviour both exports allow (a turn that now carries its items, a notification
+sent less often). `report` writes docs/real-world/codex-replay-<a>-to-<b>.md for every pair of
+recorded releases: per transcript and finding what an old client meets, which comparison predicted
+it (the exports, the recordings, or both), and the breaking findings of `threadloom diff`
+(docs/real-world/codex-<a>-to-<b>.md) about the same change.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Iterator
@@ -31,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from threadloom_conformance.releases import PINNED, codex_export
-from threadloom_conformance.replay import Failure, ReplayOptions, Result, replay_sync
+from threadloom_conformance.replay import Failure, ReplayOptions, Result, replay_runs
 from threadloom_conformance.transcript import Record, Transcript, load
 
 if TYPE_CHECKING:
@@ -40,7 +53,7 @@ if TYPE_CHECKING:
 CORPUS = Path(__file__).resolve().parents[1] / "codex"
 SCENARIO = CORPUS / "corpus-scenario.json"
 BUNDLE = "codex_app_server_protocol.schemas.json"
-RECORDED = ("0.130.0", "0.169.0")  # releases the corpus holds sessions of (transcripts/<release>/)
+RECORDED = ("0.130.0", "0.169.0", "0.171.0")  # releases the corpus holds sessions of (transcripts/<release>/)
 
 Json = Any
 
@@ -53,10 +66,46 @@ def server_command(release: str, scenario: Path = SCENARIO) -> str:
     return f"{sys.executable} -m threadloom_conformance.codex_session --release {release} --scenario {scenario}"
 
 
-def replay_corpus(recorded: str, server: str, jobs: int | None = None) -> list[Result]:
+def playback_command(recording: Path) -> str:
+    return f"{sys.executable} -m threadloom_conformance.playback {recording}"
+
+
+def live_runs(recorded: str, server: str) -> list[tuple[Transcript, ReplayOptions]]:
     """The corpus recorded on `recorded`, judged by that release's export, against a `server` release."""
-    options = ReplayOptions(server=server_command(server), protocol_dir=codex_export(recorded), jobs=jobs)
-    return replay_sync(transcripts(recorded), options)
+    options = ReplayOptions(server=server_command(server), protocol_dir=codex_export(recorded))
+    return [(transcript, options) for transcript in transcripts(recorded)]
+
+
+def predicted_runs(recorded: str, server: str) -> list[tuple[Transcript, ReplayOptions]]:
+    """The same, against the playback of each session as recorded on `server`: the prediction."""
+    runs = []
+    for transcript in transcripts(recorded):
+        newer = CORPUS / "transcripts" / server / transcript.path.name
+        if not newer.is_file():
+            hint = f"python -m tests.codex_live.record_corpus --release {server}"
+            raise FileNotFoundError(f"{newer}: {transcript.path.name} was not recorded on {server} ({hint})")
+        runs.append((transcript, ReplayOptions(server=playback_command(newer), protocol_dir=codex_export(recorded))))
+    return runs
+
+
+def replay_pair(recorded: str, server: str, jobs: int | None = None) -> tuple[list[Result], list[Result]]:
+    """(found on the live server, predicted by the recordings) for one pair, in one bounded run."""
+    live, predicted = live_runs(recorded, server), predicted_runs(recorded, server)
+    results = asyncio.run(replay_runs(live + predicted, jobs))
+    return results[: len(live)], results[len(live) :]
+
+
+# --- findings as comparable keys ------------------------------------------------------------------
+
+FindingKey = tuple[str, int | None, str, str | None]  # transcript file, line, check, JSON path
+
+
+def finding_key(result: Result, failure: Failure) -> FindingKey:
+    return result.transcript.name, failure.line, failure.check, failure.path
+
+
+def finding_keys(results: list[Result]) -> set[FindingKey]:
+    return {finding_key(result, failure) for result in results for failure in result.failures}
 
 
 # --- the exports, as plain sets ------------------------------------------------------------------
@@ -289,21 +338,26 @@ def related_diff_findings(method: str, path: str | None, definition: str, findin
     return related
 
 
-def write_summary(out: Path, recorded: str, server: str, results: list[Result]) -> Path:
+def write_summary(out: Path, recorded: str, server: str, results: list[Result], predicted: list[Result]) -> Path:
+    """docs/real-world/codex-replay-<recorded>-to-<server>.md from the live replays (`results`) and
+    the replays against the newer recordings (`predicted`, same transcripts, same order)."""
     from threadloom.diff import diff_protocols
     from threadloom.formats import codex
 
     old, new = Export(recorded), Export(server)
     diff = diff_protocols(codex.load(codex_export(recorded))[0], codex.load(codex_export(server))[0])
     added = added_server_methods(old, new)
-    lines = _summary_head(recorded, server, results, added)
-    for result in results:
+    by_recordings = finding_keys(predicted)
+    lines = _summary_head(recorded, server, results, added, by_recordings)
+    for result, prediction_run in zip(results, predicted, strict=True):
         transcript = load(result.transcript)
         predictions = predict(transcript, old, new)
         lines.append(f"\n## `{result.transcript.name}`: {transcript.scenario}\n")
         lines.append("PASS: an old client meets no difference.\n" if result.passed else f"FAIL: {len(result.failures)} finding(s).\n")
         for failure in result.failures:
-            lines.append(_finding_line(transcript, failure, predictions, added, diff))
+            lines.append(_finding_line(transcript, failure, predictions, added, diff, finding_key(result, failure) in by_recordings))
+        found = finding_keys([result])
+        lines += [_missed_line(transcript, f) for f in prediction_run.failures if finding_key(prediction_run, f) not in found]
         lines += _unreached(predictions, result)
     lines += _diff_on_used_methods(used_methods(recorded), diff, _exercised(results, old), old)
     path = out / f"codex-replay-{recorded}-to-{server}.md"
@@ -311,8 +365,11 @@ def write_summary(out: Path, recorded: str, server: str, results: list[Result]) 
     return path
 
 
-def _summary_head(recorded: str, server: str, results: list[Result], added: set[str]) -> list[str]:
+def _summary_head(recorded: str, server: str, results: list[Result], added: set[str], by_recordings: set[FindingKey]) -> list[str]:
     failed = sum(not r.passed for r in results)
+    found = finding_keys(results)
+    missed, unpredicted = len(by_recordings - found), len(found - by_recordings)
+    exact = "exactly those" if found == by_recordings else f"NOT those: {unpredicted} unpredicted, {missed} predicted but not met"
     return [
         "<!-- generated by `python -m threadloom_conformance.codex_corpus report`: do not edit -->\n\n",
         f"# An old Codex client on a newer server: {recorded} to {server}\n\n",
@@ -320,28 +377,55 @@ def _summary_head(recorded: str, server: str, results: list[Result], added: set[
         f"{len(results)} sessions) replayed against {server}, judged by the {recorded} export "
         f"(`threadloom replay`, volatile values per conformance/codex/matchers.json): {len(results) - failed} pass, {failed} fail. ",
         f"The schema diff of the pair: [codex-{recorded}-to-{server}.md](codex-{recorded}-to-{server}.md).\n\n",
-        "Each finding says whether the exports predicted it (set logic over the two exports and the recorded "
-        "messages, `threadloom_conformance.codex_corpus.predict`) or it is a change of behaviour no export shows, "
-        "and names the breaking diff findings about the same change.\n\n",
+        f"**Predicted:** replaying the same sessions against the playback of their {server} recordings "
+        f"(conformance/codex/transcripts/{server}/, `threadloom_conformance.playback`) finds {len(by_recordings)} finding(s); "
+        f"the real {server} server gave {len(found)}, {exact}.\n\n",
+        "Each finding says which plain comparison predicted it: **the exports** (set logic over the two exports and the "
+        "recorded messages, `threadloom_conformance.codex_corpus.predict`: a member or value the newer schema no longer "
+        "has), **the recordings** (the two releases' recordings of the session compared message by message: a change "
+        "of behaviour both exports allow), or **both**; and it names the breaking diff findings about the same change.\n\n",
         f"Server methods only {server} has (an old client never declared them; none was sent in these sessions unless a finding says so): {len(added)}.\n",
     ]
 
 
-def _finding_line(transcript: Transcript, failure: Failure, predictions: list[Prediction], added: set[str], diff: list[DiffFinding]) -> str:
+def _finding_line(
+    transcript: Transcript, failure: Failure, predictions: list[Prediction], added: set[str], diff: list[DiffFinding], by_recordings: bool
+) -> str:
     method = method_of(transcript, failure.line)
     cause = explained_by(failure, predictions, added)
     if isinstance(cause, Prediction):
-        why = f"predicted by the exports: {cause.kind}" + (f" (`{cause.definition}`)" if cause.definition else "")
+        schema = f"{cause.kind}" + (f" (`{cause.definition}`)" if cause.definition else "")
     elif cause:
-        why = f"predicted by the exports: `{cause}` is a server method only the newer export has"
+        schema = f"`{cause}` is a server method only the newer export has"
     else:
-        why = "a change of behaviour: both exports allow what was recorded and what came"
+        schema = ""
+    if schema and by_recordings:
+        why = f"predicted by both: the exports ({schema}) and the recordings"
+    elif schema:
+        why = f"predicted by the exports only ({schema}); NOT by the recordings"
+    elif by_recordings:
+        why = "predicted by the recordings: a change of behaviour, both exports allow what was recorded and what came"
+    else:
+        why = "NOT PREDICTED by the exports or the recordings"
     definition = cause.definition if isinstance(cause, Prediction) else ""
     related = related_diff_findings(method, failure.path, definition, diff)
     refs = "; diff: " + ", ".join(f"`{f.rule}` {f.new_pointer}" for f in related[:3]) if related else "; no breaking diff finding names it"
+    return f"- {_where(transcript, failure, method)}: {failure.message}.{_values(failure)} {why}{refs}.\n"
+
+
+def _missed_line(transcript: Transcript, failure: Failure) -> str:
+    """A finding the recordings predicted that the live server did not produce."""
+    method = method_of(transcript, failure.line)
+    return f"- PREDICTED BY THE RECORDINGS BUT NOT MET: {_where(transcript, failure, method)}: {failure.message}.\n"
+
+
+def _where(transcript: Transcript, failure: Failure, method: str) -> str:
+    return f"line {failure.line}, `{method or '?'}` `{failure.path or '$'}` [{failure.check}]"
+
+
+def _values(failure: Failure) -> str:
     # order and timeout findings quote whole live messages (fresh ids every run): their message says it all
-    values = f" Recorded {_short(failure.expected)}, now {_short(failure.actual)}." if failure.check == "match" else ""
-    return f"- line {failure.line}, `{method or '?'}` `{failure.path or '$'}` [{failure.check}]: {failure.message}.{values} {why}{refs}.\n"
+    return f" Recorded {_short(failure.expected)}, now {_short(failure.actual)}." if failure.check == "match" else ""
 
 
 def _exercised(results: list[Result], export: Export) -> dict[str, list[str]]:
@@ -419,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for recorded, server in pairs():
-        print(write_summary(args.out, recorded, server, replay_corpus(recorded, server)))
+        print(write_summary(args.out, recorded, server, *replay_pair(recorded, server)))
     return 0
 
 

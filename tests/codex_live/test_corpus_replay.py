@@ -1,8 +1,10 @@
-"""The Codex corpus replayed on real releases: green where it was recorded, and on newer releases
-exactly the schema-level differences that set logic over the two exports predicts; everything
-else it reports is a change of behaviour on messages both exports declare, never a volatile value.
+"""The Codex corpus replayed on real releases: green where it was recorded, and on every newer
+recorded release exactly what the two plain comparisons predict: the findings of replaying the
+older sessions against the playback of the newer recordings, no more and no fewer (by transcript,
+line, check and JSON path); among them, the schema-level ones are exactly what set logic over the
+two exports predicts. Never a finding on a volatile value.
 
-All runs share one bound of servers at once (`replay_runs`: the usable cores)."""
+All runs, live and played back, share one bound of servers at once (`replay_runs`: the usable cores)."""
 
 from __future__ import annotations
 
@@ -19,18 +21,19 @@ from threadloom_conformance.codex_corpus import (
     Export,
     Prediction,
     added_server_methods,
+    finding_keys,
+    live_runs,
     pairs,
     predict,
-    server_command,
+    predicted_runs,
     transcripts,
     write_summary,
 )
 from threadloom_conformance.paths import INDEX, KEY, parse_path
-from threadloom_conformance.releases import codex_export
 from threadloom_conformance.replay import Failure, ReplayOptions, Result, replay_runs
 from threadloom_conformance.transcript import Transcript
 
-Runs = dict[tuple[str, str], list[tuple[Transcript, Result]]]
+Runs = dict[tuple[str, str, str], list[tuple[Transcript, Result]]]  # (recorded, server, "live" | "predicted")
 STRICT = ("member-removed", "value-removed")  # the newer export no longer allows what was recorded
 
 
@@ -38,17 +41,20 @@ STRICT = ("member-removed", "value-removed")  # the newer export no longer allow
 def runs() -> Runs:
     import asyncio
 
-    plan = [(recorded, recorded) for recorded in RECORDED] + pairs()
-    work = [
-        ((recorded, server), transcript, ReplayOptions(server=server_command(server), protocol_dir=codex_export(recorded)))
-        for recorded, server in plan
-        for transcript in transcripts(recorded)
-    ]
+    work: list[tuple[tuple[str, str, str], Transcript, ReplayOptions]] = []
+    for recorded, server in [(recorded, recorded) for recorded in RECORDED] + pairs():
+        work += [((recorded, server, "live"), t, o) for t, o in live_runs(recorded, server)]
+        if recorded != server:
+            work += [((recorded, server, "predicted"), t, o) for t, o in predicted_runs(recorded, server)]
     results = asyncio.run(replay_runs([(t, o) for _, t, o in work]))
     grouped: Runs = {}
     for (key, transcript, _), result in zip(work, results, strict=True):
         grouped.setdefault(key, []).append((transcript, result))
     return grouped
+
+
+def results_of(runs: Runs, recorded: str, server: str, kind: str = "live") -> list[Result]:
+    return [result for _, result in runs[(recorded, server, kind)]]
 
 
 def describe(failures: list[Failure]) -> str:
@@ -57,7 +63,7 @@ def describe(failures: list[Failure]) -> str:
 
 @pytest.mark.parametrize("release", RECORDED)
 def test_the_corpus_replays_green_on_the_release_it_was_recorded_on(runs: Runs, release: str) -> None:
-    outcomes = runs[(release, release)]
+    outcomes = runs[(release, release, "live")]
     assert len(outcomes) == 5
     for transcript, result in outcomes:
         assert result.passed, f"{transcript.path.name}:\n{describe(result.failures)}\n{result.stderr[-2000:]}"
@@ -100,11 +106,26 @@ def covered_by_volatile_rule(path: str | None) -> bool:
 
 def judged(runs: Runs, recorded: str, server: str) -> Iterator[tuple[Transcript, Result, list[Prediction]]]:
     old, new = Export(recorded), Export(server)
-    for transcript, result in runs[(recorded, server)]:
+    for transcript, result in runs[(recorded, server, "live")]:
         yield transcript, result, predict(transcript, old, new)
 
 
-@pytest.mark.parametrize(("recorded", "server"), pairs(), ids=[f"{a}-to-{b}" for a, b in pairs()])
+PAIR_IDS = [f"{a}-to-{b}" for a, b in pairs()]
+
+
+def test_every_pair_of_recorded_releases_is_judged() -> None:
+    assert pairs() == [("0.130.0", "0.169.0"), ("0.130.0", "0.171.0"), ("0.169.0", "0.171.0")]
+
+
+@pytest.mark.parametrize(("recorded", "server"), pairs(), ids=PAIR_IDS)
+def test_on_a_newer_release_replay_finds_exactly_what_the_recordings_predict(runs: Runs, recorded: str, server: str) -> None:
+    """The live findings equal the findings against the playback of the newer recordings."""
+    found = finding_keys(results_of(runs, recorded, server))
+    predicted = finding_keys(results_of(runs, recorded, server, "predicted"))
+    assert found == predicted, f"unpredicted: {sorted(found - predicted, key=str)}\npredicted, not met: {sorted(predicted - found, key=str)}"
+
+
+@pytest.mark.parametrize(("recorded", "server"), pairs(), ids=PAIR_IDS)
 def test_on_a_newer_release_replay_finds_what_the_exports_predict(runs: Runs, recorded: str, server: str) -> None:
     added = added_server_methods(Export(recorded), Export(server))
     for transcript, result, predictions in judged(runs, recorded, server):
@@ -135,18 +156,26 @@ def test_the_older_corpus_meets_real_differences_on_0_169(runs: Runs) -> None:
         assert (start.line, start.path) in presence_findings(result)
 
 
-def test_0_169_to_0_171_changes_nothing_an_old_client_meets(runs: Runs) -> None:
-    for transcript, result in runs[("0.169.0", "0.171.0")]:
-        assert result.passed, f"{transcript.path.name}:\n{describe(result.failures)}"
+@pytest.mark.parametrize(("recorded", "server"), pairs(), ids=PAIR_IDS)
+def test_the_summary_labels_every_finding_with_the_comparison_that_predicted_it(runs: Runs, recorded: str, server: str, tmp_path: Path) -> None:
+    results = results_of(runs, recorded, server)
+    text = write_summary(tmp_path, recorded, server, results, results_of(runs, recorded, server, "predicted")).read_text(encoding="utf-8")
+    findings = [line for line in text.splitlines() if line.startswith("- line ")]
+    assert len(findings) == sum(len(r.failures) for r in results)
+    labels = ("predicted by both: the exports (", "predicted by the recordings: a change of behaviour", "predicted by the exports only (")
+    for line in findings:
+        assert sum(label in line for label in labels) == 1, line
+        assert "; diff: " in line or "; no breaking diff finding names it" in line, line
+    assert "NOT PREDICTED" not in text and "BUT NOT MET" not in text and "exactly those" in text
 
 
 def test_the_summary_explains_each_finding_and_cross_references_the_diff(runs: Runs, tmp_path: Path) -> None:
-    results = [result for _, result in runs[("0.130.0", "0.169.0")]]
-    text = write_summary(tmp_path, "0.130.0", "0.169.0", results).read_text(encoding="utf-8")
+    results, predicted = results_of(runs, "0.130.0", "0.169.0"), results_of(runs, "0.130.0", "0.169.0", "predicted")
+    text = write_summary(tmp_path, "0.130.0", "0.169.0", results, predicted).read_text(encoding="utf-8")
     assert "(codex-0.130.0-to-0.169.0.md)" in text  # next to the diff report
-    start = "- line 8, `thread/start` `$.result.permissionProfile` [match]: missing key."
-    assert text.count(start) == 4 and "predicted by the exports: undocumented (`ThreadStartResponse`)" in text
-    assert "a change of behaviour" in text
+    start = "- line 7, `thread/start` `$.result.permissionProfile` [match]: missing key."
+    assert text.count(start) == 4 and "predicted by both: the exports (undocumented (`ThreadStartResponse`)) and the recordings" in text
+    assert "predicted by the recordings: a change of behaviour" in text
     # the diff's `on-failure` removal is on a definition the sessions carry (approvalPolicy), unchanged there
     (removal,) = [line for line in text.splitlines() if "`AskForApprovalValue` lost the value `on-failure`" in line]
-    assert "`AskForApproval`: carried at command-approvals.jsonl:8 `$.result.approvalPolicy` (replay met none)" in removal
+    assert "`AskForApproval`: carried at command-approvals.jsonl:7 `$.result.approvalPolicy` (replay met none)" in removal
