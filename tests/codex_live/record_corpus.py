@@ -58,6 +58,7 @@ class QuietSession(StdioSession):
                 break
         self._seen.clear()
 
+
 Session = Callable[[StdioSession], None]
 
 
@@ -162,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.codex_live.record_corpus", description=__doc__.split("\n\n")[0])
     parser.add_argument("--release", action="append", help=f"a Codex release to record against (repeatable) [default: {', '.join(RECORDED_RELEASES)}]")
     parser.add_argument("--only", action="append", choices=sorted(SESSIONS), help="record only this session (repeatable)")
-    parser.add_argument("--out", type=Path, default=None, help="folder [default: conformance/codex/transcripts/<release>]")
+    parser.add_argument("--out", type=Path, default=CORPUS / "transcripts", help="writes OUT/<release>/<session>.jsonl [default: %(default)s]")
     parser.add_argument("--list", action="store_true", help="list the sessions and exit")
     args = parser.parse_args(argv)
     if args.list:
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: {scenario}")
         return 0
     for release in args.release or RECORDED_RELEASES:
-        folder = args.out or CORPUS / "transcripts" / release
+        folder = args.out / release
         folder.mkdir(parents=True, exist_ok=True)
         for name in args.only or SESSIONS:
             print(record(name, release, folder))
