@@ -1,6 +1,6 @@
 """Record the Codex corpus: realistic old-client sessions against a pinned `codex app-server`.
 
-    python -m tests.codex_live.record_corpus [--release 0.130.0]... [--only NAME]... [--out DIR] [--list]
+    python -m tests.codex_live.record_corpus [--release 0.130.0]... [--only NAME]... [--out DIR] [--list] [--check]
 
 Each session runs against a fresh server (`threadloom_conformance.codex_session`: its own
 CODEX_HOME, workspace and scripted model) behind `threadloom record --protocol <that release's
@@ -22,6 +22,7 @@ import argparse
 import json
 import queue
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -159,17 +160,42 @@ def drop_inferred_rules(path: Path) -> None:
     path.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n", encoding="utf-8")
 
 
+def check_deterministic(releases: list[str], names: list[str], scratch: Path) -> int:
+    """Record again and replay each committed session against the playback of the new recording:
+    green means recording is deterministic (same messages up to volatile values, same places)."""
+    from threadloom_conformance.codex_corpus import playback_command
+    from threadloom_conformance.replay import ReplayOptions, replay_sync
+    from threadloom_conformance.transcript import load
+
+    failed = 0
+    for release in releases:
+        (scratch / release).mkdir()
+        for name in names:
+            fresh = record(name, release, scratch / release)
+            options = ReplayOptions(server=playback_command(fresh), protocol_dir=codex_export(release))
+            (result,) = replay_sync([load(CORPUS / "transcripts" / release / f"{name}.jsonl")], options)
+            failed += not result.passed
+            print(f"{'same' if result.passed else 'DIFFERENT'}: {release}/{name}")
+            for f in result.failures:
+                print(f"  line {f.line} [{f.check}] {f.path}: {f.message}")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.codex_live.record_corpus", description=__doc__.split("\n\n")[0])
     parser.add_argument("--release", action="append", help=f"a Codex release to record against (repeatable) [default: {', '.join(RECORDED_RELEASES)}]")
     parser.add_argument("--only", action="append", choices=sorted(SESSIONS), help="record only this session (repeatable)")
     parser.add_argument("--out", type=Path, default=CORPUS / "transcripts", help="writes OUT/<release>/<session>.jsonl [default: %(default)s]")
     parser.add_argument("--list", action="store_true", help="list the sessions and exit")
+    parser.add_argument("--check", action="store_true", help="record into a temporary folder and replay the committed sessions against their playback")
     args = parser.parse_args(argv)
     if args.list:
         for name, (scenario, _) in SESSIONS.items():
             print(f"{name}: {scenario}")
         return 0
+    if args.check:
+        with tempfile.TemporaryDirectory(prefix="record-corpus-check-") as tmp:
+            return check_deterministic(args.release or list(RECORDED_RELEASES), args.only or list(SESSIONS), Path(tmp))
     for release in args.release or RECORDED_RELEASES:
         folder = args.out / release
         folder.mkdir(parents=True, exist_ok=True)
