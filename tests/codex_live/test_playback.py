@@ -36,24 +36,13 @@ def test_every_recording_replays_green_against_its_own_playback() -> None:
 
 
 def altered_copy(tmp_path: Path, change: Any) -> Path:
-    """A copy of text-turn.jsonl next to the corpus matchers (a copy in the corpus folder's tree)."""
+    """A changed copy of text-turn.jsonl: the newer recording the playback plays."""
     lines = TEXT_TURN.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines[1:]]
     change(records)
-    folder = TEXT_TURN.parent / f".playback-test-{tmp_path.name}"
-    folder.mkdir()
-    copy = folder / TEXT_TURN.name
+    copy = tmp_path / TEXT_TURN.name
     copy.write_text("\n".join([lines[0], *(json.dumps(r) for r in records)]) + "\n", encoding="utf-8")
     return copy
-
-
-@pytest.fixture
-def cleanup() -> Any:
-    yield
-    for folder in TEXT_TURN.parent.glob(".playback-test-*"):
-        for file in folder.iterdir():
-            file.unlink()
-        folder.rmdir()
 
 
 def line_of(records: list[dict[str, Any]], method: str) -> int:
@@ -61,7 +50,7 @@ def line_of(records: list[dict[str, Any]], method: str) -> int:
     return next(index for index, r in enumerate(records, start=2) if r["msg"].get("method") == method)
 
 
-def test_a_value_the_newer_recording_changed_is_a_match_finding_at_its_line(tmp_path: Path, cleanup: None) -> None:
+def test_a_value_the_newer_recording_changed_is_a_match_finding_at_its_line(tmp_path: Path) -> None:
     def rename_model(records: list[dict[str, Any]]) -> None:
         for record in records:
             if isinstance(record["msg"].get("result"), dict) and "model" in record["msg"]["result"]:
@@ -73,7 +62,7 @@ def test_a_value_the_newer_recording_changed_is_a_match_finding_at_its_line(tmp_
     assert replay_against_playback(TEXT_TURN, newer) == [(start, "match", "$.result.model")]
 
 
-def test_a_notification_the_newer_recording_lacks_is_a_timeout_at_its_line(tmp_path: Path, cleanup: None) -> None:
+def test_a_notification_the_newer_recording_lacks_is_a_timeout_at_its_line(tmp_path: Path) -> None:
     records = [json.loads(line) for line in TEXT_TURN.read_text(encoding="utf-8").splitlines()[1:]]
     gone = line_of(records, "turn/completed")
     newer = altered_copy(tmp_path, lambda rs: rs.pop(gone - 2))
@@ -111,3 +100,11 @@ def test_a_missing_or_broken_transcript_is_a_clear_error(tmp_path: Path, capsys:
     assert main([str(broken)]) == 2
     assert f"error: {broken}:1:" in capsys.readouterr().err
     assert main([]) == 2 and "usage:" in capsys.readouterr().err
+
+
+def test_each_session_sends_the_same_client_messages_on_every_release() -> None:
+    """Playback pairs the older client's messages with the newer recording's by method and order:
+    the recordings must be of the same client session."""
+    for name in (t.path.name for t in transcripts(RECORDED[0])):
+        sent = {release: [(r.kind, r.method) for r in load(CORPUS / "transcripts" / release / name).records if r.dir == "c2s"] for release in RECORDED}
+        assert len({tuple(s) for s in sent.values()}) == 1, f"{name}: {sent}"
