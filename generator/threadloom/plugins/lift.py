@@ -90,10 +90,12 @@ def _root(name: str, origins: dict[str, str]) -> str:
 
 def _as_union(original: Definition, schema: dict[str, Any]) -> Definition:
     """A parent whose options were lifted: its members now live in the options."""
-    if original.kind is DefinitionKind.OBJECT:
-        return replace(original, kind=DefinitionKind.ALIAS, schema=schema, properties=(), closed=False)
+    plain = original.kind is DefinitionKind.UNION and not original.open  # lifted unions have no discriminator
+    if original.kind is DefinitionKind.OBJECT or plain:
+        return replace(original, kind=DefinitionKind.ALIAS, schema=schema, properties=(), closed=False, variants=())
     if original.kind is DefinitionKind.UNION:
-        # Only unions without a discriminator are lifted: their variants carry no tag.
+        # An open one keeps its unknown member; only unions without a discriminator are lifted, so
+        # the variants carry no tag.
         variants = tuple(Variant(tag="", definition=ref_name(o["$ref"])) for o in schema.get("oneOf", []) if isinstance(o, dict) and "$ref" in o)
         return replace(original, schema=schema, variants=variants)
     return replace(original, schema=schema)
