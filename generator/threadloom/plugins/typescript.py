@@ -6,6 +6,10 @@ any list of protocol versions, a package (package.json, tsconfig.json, README.md
 - a type for every definition: objects as interfaces (`field?: T` for optional members, `T | null`
   only where the schema allows null), tagged unions that narrow in a `switch`, enums as string
   literal unions;
+- inline union options named as the Python target names them (`threadloom.plugins.lift`); an object
+  with properties beside `anyOf`/`oneOf` becomes the union of its options, each a named type with the
+  base members merged in (ACP's `ElicitationUrlMode = ElicitationUrlModeSession | ...Request`), or,
+  where the options cannot be named, the base intersected with their union (`{...} & (A | B)`);
 - for open unions and enums (`x-open: true`) an explicit unknown member (`UnknownValue` for enums,
   `Unknown<Union>` (or another name that clashes with no definition, see helper_names) with an
   `UnknownTag` tag for unions; both branded `String` objects, so no literal
