@@ -268,7 +268,8 @@ def _alternatives(schema: dict[str, Any], properties: tuple[Property, ...]) -> s
 
 
 def _alternative(option: Any, parent: dict[str, Any]) -> str:
-    if not isinstance(option, dict) or "type" in option or not ("properties" in option or "required" in option):
+    constraint = isinstance(option, dict) and "$ref" not in option and option.get("type", "object") == "object"
+    if not constraint or not ("properties" in option or "required" in option):
         return type_expression(option)
     own: dict[str, Any] = option.get("properties", {})
     required = [name for name in option.get("required", []) if name not in own and name in parent]
