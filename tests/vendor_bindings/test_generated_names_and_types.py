@@ -9,12 +9,14 @@ that the schema itself spells (Codex's `ToolsV2`) are the schema's, not invented
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from pydantic import TypeAdapter
 
 from tests.vendor_bindings.support import Generated, invented_names, models_source, python_type_names, run_mypy, run_tsc, schema_names, typescript_type_names
+from threadloom.plugins import typescript
 
 
 def _all(codex_171_experimental: Generated, codex_171: Generated, acp_releases: dict[str, Generated]) -> list[Generated]:
@@ -28,6 +30,35 @@ def test_no_numbered_or_placeholder_names(codex_171_experimental: Generated, cod
         assert len(python) > 100 and len(typescript) > 100, generated.key
         assert invented_names(python, spelled) == [], f"{generated.key}: Python"
         assert invented_names(typescript, spelled) == [], f"{generated.key}: TypeScript"
+
+
+# What each target declares and the other does not, by design. TypeScript: the module's own names
+# (method maps, tables, `Spec`, the client class) and the `Known<X>` type of each open enum and union
+# (Python tests membership at runtime instead). Python: datamodel-code-generator's aliases of
+# constrained scalars inside arrays (Codex's `indices: list[Indice]`, `Indice` an int >= 0), which
+# TypeScript types as plain `number`.
+KNOWN_HELPER = re.compile(r"/\*\* The (?:variants|values) of \w+ this version knows\. \*/\nexport type (\w+) =")
+CLIENT_CLASS = re.compile(r"^export class (\w+)", re.M)
+SCALAR_ALIAS = re.compile(r'^(\w+) = TypeAliasType\("\1", Annotated\[Strict(?:Int|Float|Str), Field\(', re.M)
+
+
+def test_python_and_typescript_declare_the_same_types(codex_171_experimental: Generated, codex_171: Generated, acp_releases: dict[str, Generated]) -> None:
+    """Inline options are named once (threadloom.plugins.lift) for both targets: Codex 0.171.0 and
+    ACP 2.4.0 declare the same types in Python and TypeScript, apart from the differences above."""
+    for generated in (codex_171_experimental, codex_171, acp_releases["2.4.0"]):
+        python, typescript_names = python_type_names(generated), typescript_type_names(generated)
+        modules = [path.read_text(encoding="utf-8") for path in sorted((generated.ts_out / "src").glob("v*.ts"))]
+        own = set(typescript.RESERVED) | {name for text in modules for name in CLIENT_CLASS.findall(text)}
+        known = {name for text in modules for name in KNOWN_HELPER.findall(text)}
+        assert typescript_names - python == (own | known) & typescript_names, generated.key
+        scalars = {name for label in generated.labels() for name in SCALAR_ALIAS.findall(models_source(generated, label))}
+        assert python - typescript_names <= scalars, generated.key
+        assert python - typescript_names == ({"Indice"} if generated.key.startswith("codex") else set()), generated.key
+    # ACP 2.4.0's base-plus-alternatives objects: the parent a union of named, merged options.
+    module = (acp_releases["2.4.0"].ts_out / "src" / "v2.ts").read_text(encoding="utf-8")
+    assert "export type ElicitationUrlMode = ElicitationUrlModeSession | ElicitationUrlModeRequest;" in module
+    assert "export type ElicitationUrlModeSession = ElicitationSessionScope & {" in module
+    assert "export interface IdleStateUpdateEndTurn {" in module
 
 
 def test_the_largest_codex_release_has_both_versions_of_every_type(codex_171_experimental: Generated) -> None:

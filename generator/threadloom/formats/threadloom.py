@@ -139,7 +139,7 @@ def to_model(document: dict[str, Any], source: Path) -> Protocol:
     header = document[MARKER]
     version = int(header["version"])
     defs = document.get("$defs", {})
-    definitions = {name: _definition(name, schema, version) for name, schema in defs.items()}
+    definitions = {name: definition_from_schema(name, schema, version) for name, schema in defs.items()}
     for name, definition in definitions.items():
         if definition.kind is DefinitionKind.UNION:
             definitions[name] = replace(definition, variants=_tag_variants(definition, definitions))
@@ -212,7 +212,9 @@ def _error(entry: dict[str, Any], version: int) -> ErrorCode:
     )
 
 
-def _definition(name: str, schema: Any, version: int) -> Definition:
+def definition_from_schema(name: str, schema: Any, version: int) -> Definition:
+    """One `$defs` entry of a Threadloom document as the model's `Definition` (union variants untagged:
+    see `_tag_variants`)."""
     schema = schema if isinstance(schema, dict) else {}
     common = {
         "name": name,

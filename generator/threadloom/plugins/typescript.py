@@ -6,6 +6,10 @@ any list of protocol versions, a package (package.json, tsconfig.json, README.md
 - a type for every definition: objects as interfaces (`field?: T` for optional members, `T | null`
   only where the schema allows null), tagged unions that narrow in a `switch`, enums as string
   literal unions;
+- inline union options named as the Python target names them (`threadloom.plugins.lift`); an object
+  with properties beside `anyOf`/`oneOf` becomes the union of its options, each a named type with the
+  base members merged in (ACP's `ElicitationUrlMode = ElicitationUrlModeSession | ...Request`), or,
+  where the options cannot be named, the base intersected with their union (`{...} & (A | B)`);
 - for open unions and enums (`x-open: true`) an explicit unknown member (`UnknownValue` for enums,
   `Unknown<Union>` (or another name that clashes with no definition, see helper_names) with an
   `UnknownTag` tag for unions; both branded `String` objects, so no literal
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,7 @@ from threadloom.jsonio import json_type, read_json
 from threadloom.model import Definition, DefinitionKind, Direction, Kind, Method, Property, Protocol, ref_name
 from threadloom.plugins import typescript_package as package_files
 from threadloom.plugins.helper_names import helper_names, known_candidates, unknown_candidates
+from threadloom.plugins.lift import lifted_protocol
 
 # Where this repository's shared corpus lives (type-level tests of our own package, option `corpusTests`).
 CORPUS = "bindings/corpus"
@@ -120,6 +125,7 @@ def render_module(protocol: Protocol, client_class: str | None = None, versions:
     """One version's module. Without `versions` the version offers only itself; `handshake` is the
     one the runtime performs (default the version's own)."""
     client = client_class or package_files.client_class_name(protocol)
+    protocol = lifted_protocol(protocol)  # inline options named as in the Python target
     _check_names(protocol, client)
     helpers = helper_types(protocol, client)
     out = [_banner(), f"// {protocol.document.get('title', protocol.name)}: types, method maps, tables and the typed client.", ""]
@@ -226,22 +232,49 @@ def render_definition(definition: Definition, helpers: HelperTypes | None = None
 
 
 def _object(definition: Definition) -> list[str]:
-    bases = [type_expression(part) for part in definition.schema.get("allOf", []) if isinstance(part, dict) and "$ref" in part]
-    if bases and definition.properties:
-        # Members beside `allOf` a type that may be a union (ACP's `SessionUpdateStateUpdate`: a tag
-        # beside all of `StateUpdate`): an intersection, which distributes over the union's members.
-        own = _object(replace(definition, schema={k: v for k, v in definition.schema.items() if k != "allOf"}))
-        body = own[0].removeprefix(f"export interface {definition.name} ").rstrip()
-        return [f"export type {definition.name} = {' & '.join(bases)} & {body}", *own[1:-1], "};"]
+    schema = definition.schema
+    bases = [type_expression(part) for part in schema.get("allOf", []) if isinstance(part, dict) and "$ref" in part]
+    alternatives = _alternatives(schema, definition.properties)
     if not definition.properties:
+        if alternatives:
+            return [f"export type {definition.name} = {' & '.join([*bases, alternatives])};"]
         # No declared members: `{}` would accept any non-null value, so spell out "some object".
         value = "never" if definition.closed else "unknown"
         return [f"export type {definition.name} = {{ [key: string]: {value} }};"]
-    out = [f"export interface {definition.name} {{"]
+    members = []
     for prop in definition.properties:
-        out += ["  " + line for line in _property_doc(prop)]
-        out.append(f"  {_key(prop.name)}{'' if prop.required else '?'}: {type_expression(prop.schema)};")
-    return [*out, "}"]
+        members += ["  " + line for line in _property_doc(prop)]
+        members.append(f"  {_key(prop.name)}{'' if prop.required else '?'}: {type_expression(prop.schema)};")
+    if not bases and not alternatives:
+        return [f"export interface {definition.name} {{", *members, "}"]
+    # Members beside `allOf` a type that may be a union (ACP's `SessionUpdateStateUpdate`: a tag
+    # beside all of `StateUpdate`), or beside alternatives the lift could not name: an intersection,
+    # which distributes over the union's members.
+    head = " & ".join(bases)
+    tail = f" & {alternatives}" if alternatives else ""
+    return [f"export type {definition.name} = {head + ' & ' if head else ''}{{", *members, f"}}{tail};"]
+
+
+def _alternatives(schema: dict[str, Any], properties: tuple[Property, ...]) -> str:
+    """`anyOf`/`oneOf` beside an object's own members (left when `lift` could not name the options),
+    as one parenthesised union. An option that only constrains (`{"required": ["url"]}`) makes the
+    parent's members it requires required."""
+    options = schema.get("oneOf", schema.get("anyOf"))
+    if not isinstance(options, list) or not options:
+        return ""
+    parent = {prop.name: prop.schema for prop in properties}
+    expressions = [_alternative(option, parent) for option in options]
+    return f"({_join_union(expressions)})"
+
+
+def _alternative(option: Any, parent: dict[str, Any]) -> str:
+    constraint = isinstance(option, dict) and "$ref" not in option and option.get("type", "object") == "object"
+    if not constraint or not ("properties" in option or "required" in option):
+        return type_expression(option)
+    own: dict[str, Any] = option.get("properties", {})
+    required = [name for name in option.get("required", []) if name not in own and name in parent]
+    members = {**own, **{name: parent[name] for name in required}}
+    return _inline_object({"properties": members, "required": [*option.get("required", [])]}) if members else "unknown"
 
 
 def _property_doc(prop: Property) -> list[str]:
@@ -278,6 +311,11 @@ def _enum(definition: Definition, known: str) -> list[str]:
 def _union(definition: Definition, known: str, unknown: str) -> list[str]:
     name = definition.name
     members = " | ".join(v.definition for v in definition.variants)
+    if definition.schema.get("properties"):
+        # Members beside the variants (every variant has them): intersected with the known ones; the
+        # unknown member keeps any members, as the Python side does.
+        base = {k: v for k, v in definition.schema.items() if k not in ("oneOf", "anyOf", "discriminator")}
+        members = f"({members}) & {_inline_object(base)}"
     tags = ", ".join(json.dumps(v.tag) for v in definition.variants)
     constant = _constant(name) + "_TAGS"
     if not definition.open:
@@ -309,6 +347,16 @@ def type_expression(schema: Any) -> str:
         return json.dumps(schema["const"], ensure_ascii=False)
     if "enum" in schema:
         return " | ".join(json.dumps(v, ensure_ascii=False) for v in schema["enum"])
+    if "allOf" in schema:
+        rest = {k: v for k, v in schema.items() if k != "allOf"}
+        parts = [type_expression(part) for part in schema["allOf"]]
+        if rest.get("properties") or "anyOf" in rest or "oneOf" in rest:
+            parts.append(type_expression(rest))
+        return " & ".join(f"({p})" if " | " in p else p for p in dict.fromkeys(parts))
+    if schema.get("properties") and ("anyOf" in schema or "oneOf" in schema):
+        members = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+        properties = tuple(Property(n, s, n in members.get("required", []), "", 1) for n, s in members["properties"].items())
+        return f"{_inline_object(members)} & {_alternatives(schema, properties)}"
     for key in ("anyOf", "oneOf"):
         if key in schema:
             return _join_union([type_expression(option) for option in schema[key]])

@@ -27,8 +27,9 @@ from typing import Any
 
 from threadloom.errors import InputError
 from threadloom.model import Definition, DefinitionKind, Protocol
+from threadloom.plugins import lift
 from threadloom.plugins.helper_names import helper_names, unknown_candidates
-from threadloom.plugins.python import enum_members, lift, object_defaults
+from threadloom.plugins.python import enum_members, object_defaults
 from threadloom.plugins.python.emit import docstring
 
 BASE_CLASS = "threadloom_runtime.base.ProtocolModel"

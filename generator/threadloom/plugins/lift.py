@@ -1,38 +1,104 @@
-"""Pre-pass on the JSON Schema given to datamodel-code-generator: name the options it would number.
+"""Name the inline union options generators would number, the same way for every target.
 
 datamodel-code-generator names an inline `oneOf`/`anyOf` option after its parent plus a counter
 (`IdleStateUpdate1`..`8`, `SessionConfigSelectOptions1`), and so does it for every option of an
 object that has its own properties beside a `oneOf` (each option merged with those properties:
-ACP's `ElicitationUrlMode` with its session/request scopes). Such names change meaning whenever an
-option is inserted, and say nothing. Here each such option becomes a definition named
-`<Parent><Label>`, the label being the option's title, else the value of its tag (a property
-with a single constant: `IdleStateUpdateEndTurn`), else the name it refers to. The parent's own
-properties are merged into each option, so the parent becomes a plain union: what the schema
-means is unchanged (an object valid against the parent and one option is valid against that
+ACP's `ElicitationUrlMode` with its session/request scopes); the TypeScript target would type the
+same options anonymously, or (an object with properties beside alternatives) drop them. Such names
+change meaning whenever an option is inserted, and say nothing. Here each such option becomes a
+definition named `<Parent><Label>`, the label being the option's title, else the value of its tag
+(a property with a single constant: `IdleStateUpdateEndTurn`), else the name it refers to. The
+parent's own properties are merged into each option, so the parent becomes a plain union: what the
+schema means is unchanged (an object valid against the parent and one option is valid against that
 merged option, and the reverse).
 
-Options with no label, or whose name is taken, are left to the generator (and reported by the
-tests, which require no numbered names on the real releases).
+Two views of one rewrite: `lift_numbered_options` on a copy of the JSON Schema `$defs` (what the
+Python target hands to datamodel-code-generator), and `lifted_protocol` on the intermediate model
+(what the TypeScript target renders), so a type has the same name in both.
+
+Options with no label, or whose name is taken, are left as they are (datamodel-code-generator
+numbers them, and the tests require no numbered names on the real releases; TypeScript types them
+inline).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
+
+from threadloom.formats.threadloom import definition_from_schema
+from threadloom.model import Definition, DefinitionKind, Protocol, Variant, ref_name
 
 REF_PREFIX = "#/$defs/"
 
 
-def lift_numbered_options(defs: dict[str, Any]) -> None:
-    """Rewrite `defs` in place (a copy of the protocol's `$defs`), in name order for stable names."""
+def lift_numbered_options(defs: dict[str, Any]) -> dict[str, str]:
+    """Rewrite `defs` in place (a copy of the protocol's `$defs`), in name order for stable names.
+    Returns each created definition -> the definition it was lifted from.
+
+    Only the top level of a definition's schema is ever changed (members replaced or removed),
+    nested schemas are shared, never modified: a copy of each top-level dict is copy enough."""
+    origins: dict[str, str] = {}
     for name in sorted(defs):
         schema = defs[name]
         if isinstance(schema, dict) and "discriminator" not in schema:
-            _lift(name, schema, defs)
+            origins.update(dict.fromkeys(_lift(name, schema, defs), name))
     pending = sorted(defs)
     while pending:  # distributing may create definitions that distribute in turn
-        created = [new for name in pending for new in _distribute(name, defs)]
+        created = {new: name for name in pending for new in _distribute(name, defs)}
+        origins.update(created)
         pending = sorted(created)
+    return origins
+
+
+def lifted_protocol(protocol: Protocol) -> Protocol:
+    """`protocol` with its definitions lifted as `lift_numbered_options` lifts the schema: each parent
+    becomes a plain union (an alias of its options), each lifted option a definition of its own that
+    inherits the parent's `since` and pointer. The protocol itself is not changed."""
+    defs = {name: dict(d.schema) if isinstance(d.schema, dict) else d.schema for name, d in protocol.definitions.items()}
+    origins = lift_numbered_options(defs)
+    if not origins:
+        return protocol
+    definitions: dict[str, Definition] = {}
+    for name, schema in defs.items():
+        original = protocol.definitions.get(name)
+        if original is None:
+            parent = protocol.definitions[_root(name, origins)]
+            definitions[name] = _created(name, schema, protocol.version, parent)
+        elif schema != original.schema:
+            definitions[name] = _as_union(original, schema)
+        else:
+            definitions[name] = original
+    return replace(protocol, definitions=definitions)
+
+
+def _created(name: str, schema: Any, version: int, parent: Definition) -> Definition:
+    created = definition_from_schema(name, schema, version)
+    if created.kind in (DefinitionKind.UNION, DefinitionKind.ENVELOPE_UNION):
+        # A lifted option that is itself a plain union (distributed over a lifted one): no tags.
+        created = replace(created, kind=DefinitionKind.ALIAS, variants=())
+    return replace(created, since=parent.since, pointer=parent.pointer)
+
+
+def _root(name: str, origins: dict[str, str]) -> str:
+    """The definition of the protocol a created one comes from (distributing creates from created)."""
+    while name in origins:
+        name = origins[name]
+    return name
+
+
+def _as_union(original: Definition, schema: dict[str, Any]) -> Definition:
+    """A parent whose options were lifted: its members now live in the options."""
+    plain = original.kind is DefinitionKind.UNION and not original.open  # lifted unions have no discriminator
+    if original.kind is DefinitionKind.OBJECT or plain:
+        return replace(original, kind=DefinitionKind.ALIAS, schema=schema, properties=(), closed=False, variants=())
+    if original.kind is DefinitionKind.UNION:
+        # An open one keeps its unknown member; only unions without a discriminator are lifted, so
+        # the variants carry no tag.
+        variants = tuple(Variant(tag="", definition=ref_name(o["$ref"])) for o in schema.get("oneOf", []) if isinstance(o, dict) and "$ref" in o)
+        return replace(original, schema=schema, variants=variants)
+    return replace(original, schema=schema)
 
 
 def _union_members(schema: Any) -> list[str] | None:
@@ -75,19 +141,19 @@ def _member_label(member: str, union: str) -> str:
     return member
 
 
-def _lift(parent: str, schema: dict[str, Any], defs: dict[str, Any]) -> None:
+def _lift(parent: str, schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
     key = "oneOf" if isinstance(schema.get("oneOf"), list) else "anyOf"
     options = schema.get(key)
     if not isinstance(options, list) or not options:
-        return
+        return []
     body = _object_body(schema)
     liftable = [option for option in options if _needs_name(option, bool(body))]
     labels = [_label(option) for option in liftable]
     if not liftable or None in labels:
-        return  # all or nothing: a half-lifted object would still number the rest
+        return []  # all or nothing: a half-lifted object would still number the rest
     names = [_pascal(f"{parent}_{label}") for label in labels]
     if len(set(names)) != len(names) or any(n in defs for n in names):
-        return
+        return []
     # A new list: the adapter may share option lists between definitions (a flattened variant and
     # the type it came from), and each of them gets its own names.
     renamed = {id(option): lifted for option, lifted in zip(liftable, names, strict=True)}
@@ -97,6 +163,7 @@ def _lift(parent: str, schema: dict[str, Any], defs: dict[str, Any]) -> None:
     if body:
         for member in ("type", "properties", "required", "additionalProperties"):
             schema.pop(member, None)
+    return names
 
 
 def _object_body(schema: dict[str, Any]) -> dict[str, Any]:
