@@ -18,8 +18,8 @@ from threadloom.errors import InputError
 from threadloom.generate import Context, Target, banner
 from threadloom.model import Protocol
 from threadloom.plugins.python import distribution, emit, lazy
-from threadloom.plugins.python.handshake import handshake_module
 from threadloom.plugins.python.format import ruff_normalise
+from threadloom.plugins.python.handshake import handshake_module
 from threadloom.plugins.python.models import codegen, postprocess
 
 TARGET = Target(

@@ -77,8 +77,10 @@ def _inline(protocol: Protocol, schema: Any, seen: tuple[str, ...]) -> Any:
     for key, value in schema.items():
         if key in ANNOTATIONS or key.startswith("x-"):
             continue
-        # `properties` maps member names to schemas: its keys are names, never keywords.
-        kept[key] = {k: _inline(protocol, v, seen) for k, v in value.items()} if key == "properties" and isinstance(value, dict) else _inline(protocol, value, seen)
+        if key == "properties" and isinstance(value, dict):  # member names to schemas: its keys are names, never keywords
+            kept[key] = {name: _inline(protocol, member, seen) for name, member in value.items()}
+        else:
+            kept[key] = _inline(protocol, value, seen)
     return kept
 
 
