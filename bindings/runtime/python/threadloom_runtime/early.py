@@ -26,7 +26,6 @@ import os
 import select
 import stat
 import sys
-import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -384,6 +383,8 @@ class _Loader(Generic[T]):
         self._load = load
         self._value: T | None = None
         self._error: BaseException | None = None
+        import threading  # here: when the first line is already there, no thread is started
+
         self.done, self._signal = os.pipe()
         self._thread = threading.Thread(target=self._run, name="threadloom-early-loader", daemon=True)
         self._thread.start()
