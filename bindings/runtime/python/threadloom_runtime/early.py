@@ -368,7 +368,10 @@ _KEYWORDS: dict[str, Callable[[Any, Any, Mapping[str, Any]], bool]] = {
 
 
 def stdio_is_pipes() -> bool:
-    """Both stdin and stdout are pipes (or sockets): the only case the early handshake handles."""
+    """Both stdin and stdout are pipes (or sockets): the only case the early handshake handles
+    (on POSIX: it waits for stdin with `select`, which Windows offers for sockets only)."""
+    if sys.platform == "win32":
+        return False
     try:
         modes = (os.fstat(0).st_mode, os.fstat(1).st_mode)
     except OSError:
