@@ -71,6 +71,9 @@ def test_the_light_validator_accepts_every_valid_corpus_sample() -> None:
         ({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}, {"a": "x", "z": None}, True),
         ({"enum": ["a", 1]}, True, False),
         ({"const": 1}, 1, True),
+        ({"anyOf": [{"type": "object", "properties": {"a": {"type": "boolean"}}}, {"type": "null"}]}, None, True),
+        ({"anyOf": [{"type": "object", "properties": {"a": {"type": "boolean"}}}, {"type": "null"}]}, {"a": 1}, False),
+        ({"oneOf": [{"type": "null"}]}, None, False),  # tagged unions: not mirrored
         (True, 1, False),  # a boolean schema: not mirrored
     ],
 )
@@ -124,3 +127,16 @@ def test_a_different_full_answer_is_logged_as_an_error_and_still_not_sent_twice(
 def test_without_an_early_answer_the_transport_is_untouched() -> None:
     recorder = Recorder()
     assert Handover(b"abc").transport(recorder) is recorder
+
+
+def test_a_protocol_without_the_jsonrpc_member_is_answered_without_it() -> None:
+    """Codex's framing: no `"jsonrpc"` written, tolerated when read; no version offer: the protocol's own."""
+    from threadloom_runtime.early import EarlyHandshake
+    from threadloom_runtime.spec import Framing, HandshakeSpec, ProtocolSpec
+
+    spec = ProtocolSpec(name="p", version=1, handshake=HandshakeSpec(method="hello"), framing=Framing(jsonrpc_member=False))
+    schema = {"type": "object", "properties": {"name": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
+    early = EarlyHandshake(spec, schema, {"type": "object"}, lambda version: {"v": version})
+    assert early.answer(b'{"id":7,"method":"hello","params":{"name":null}}') == (7, b'{"id":7,"result":{"v":1}}')
+    assert early.answer(b'{"jsonrpc":"2.0","id":7,"method":"hello","params":{}}') == (7, b'{"id":7,"result":{"v":1}}')
+    assert early.answer(b'{"id":7,"method":"hello","params":{"name":1}}') is None

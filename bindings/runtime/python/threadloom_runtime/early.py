@@ -340,6 +340,11 @@ def _enum(argument: Any, value: Any, _: Mapping[str, Any]) -> bool:
     return isinstance(argument, list) and any(_same(option, value) for option in argument)
 
 
+def _any_of(argument: Any, value: Any, _: Mapping[str, Any]) -> bool:
+    """A union: the models' unions accept a value one of their members accepts (`X | None` is the usual one)."""
+    return isinstance(argument, list) and any(accepts(option, value) for option in argument)
+
+
 def _same(expected: Any, value: Any) -> bool:
     """Strings, integers, booleans and null only (JSON's equality of the rest is not Python's)."""
     plain = (str, int, bool, type(None))
@@ -361,6 +366,7 @@ _KEYWORDS: dict[str, Callable[[Any, Any, Mapping[str, Any]], bool]] = {
     "maximum": _bound(lambda n, bound: n <= bound, int),
     "const": _const,
     "enum": _enum,
+    "anyOf": _any_of,
 }
 
 
