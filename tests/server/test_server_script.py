@@ -57,6 +57,8 @@ def test_both_front_ends_refuse_the_same_bad_values(front_end: str, arguments: l
 
 
 def test_the_script_answers_initialize_without_loading_what_only_later_requests_need(tmp_path: Path) -> None:
+    # Over pipes the answer is written early (threadloom_runtime.early), then the full server loads
+    # and handles `initialize` as well: the imports of the whole run show neither path needs these.
     command = [sys.executable, "-X", "importtime", SCRIPT, "--store", ":memory:", "--workspace", str(tmp_path)]
     result = subprocess.run(command, input=INITIALIZE, capture_output=True, timeout=60)
     assert result.returncode == 0
