@@ -88,6 +88,7 @@ async def throughput(command: Sequence[str], total: int, window: int, method: st
     """Requests per second with `window` requests in flight."""
     peer = await Peer.spawn(command)
     await peer.initialize()
+    await peer.call(method, params)  # before the clock: a server may answer `initialize` before it has loaded
     semaphore = asyncio.Semaphore(window)
 
     async def one() -> None:

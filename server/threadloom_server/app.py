@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from threadloom_protocol.v2.server import session
 from threadloom_runtime.connection import Limits
+from threadloom_runtime.early import NOTHING_EARLY, Handover
 from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, Transport, stdio_transport
 from threadloom_server.agent import DEFAULT_COMMAND_TIMEOUT, Agent, TurnContext
 from threadloom_server.handler import AppServerHandler
 from threadloom_server.limits import shown_budget
-from threadloom_server.store import MEMORY, ThreadStore
+from threadloom_server.opening import Opened, StartRefused, check_workspace, open_for_serving
+from threadloom_server.store import ThreadStore
 from threadloom_server.threads import ThreadRuntime
 
 if TYPE_CHECKING:
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
 
     from threadloom_server.agent.processes import ProcessRegistry
     from threadloom_server.http import HttpSettings
-    from threadloom_server.store.lock import StoreLock
 
 log = logging.getLogger("threadloom_server")
 
@@ -64,13 +65,6 @@ class ServeSettings:
     slow_reader_seconds: float = 30.0
 
 
-def open_store(spec: str | None) -> ThreadStore:
-    """Raises `StoreOpenError` (naming the file) for a store that cannot be used."""
-    if spec == MEMORY:
-        return ThreadStore.in_memory()
-    return ThreadStore.open(spec)
-
-
 class AppServer:
     """One server process: a runtime shared by every connection, one handler object for all of them."""
 
@@ -87,8 +81,9 @@ class AppServer:
         finally:
             self.runtime.disconnect(connection.peer)
 
-    async def serve_stdio(self, stop: asyncio.Event) -> None:
-        transport = await stdio_transport(self.limits.max_message_bytes)
+    async def serve_stdio(self, stop: asyncio.Event, handover: Handover = NOTHING_EARLY) -> None:
+        """`handover`: what an early `initialize` answer read and wrote (threadloom_runtime.early)."""
+        transport = handover.transport(await stdio_transport(self.limits.max_message_bytes, handover.already_read))
         serving = asyncio.create_task(self.serve_connection(transport))
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -256,14 +251,14 @@ class DeferredScriptedAgent:
         await self._agent.run_turn(turn)
 
 
-async def run(settings: ServeSettings, store: ThreadStore, processes: ProcessRegistry | None = None) -> None:
+async def run(settings: ServeSettings, store: ThreadStore, processes: ProcessRegistry | None = None, handover: Handover = NOTHING_EARLY) -> None:
     agent = DeferredScriptedAgent(settings, processes)
     app = AppServer(store, settings.workspace, agent, settings.max_message_bytes)
     stop = asyncio.Event()
     remove_handlers = _install_signal_handlers(stop)
     try:
         if settings.http is None:
-            await app.serve_stdio(stop)
+            await app.serve_stdio(stop, handover)
         else:
             await app.serve_http(http_settings(settings), settings.http, stop)
     finally:
@@ -285,47 +280,27 @@ def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
     uvloop.run(main)
 
 
-def serve(settings: ServeSettings) -> int:
-    """Run the server until stdin closes (stdio) or a signal arrives; the exit status."""
-    from threadloom_server.store import StoreError
+def serve(settings: ServeSettings, opened: Opened | None = None, handover: Handover = NOTHING_EARLY) -> int:
+    """Run the server until stdin closes (stdio) or a signal arrives; the exit status.
 
+    `opened` and `handover` come from a start that answered `initialize` early (threadloom_server.command)."""
     configure_logging()
-    if not settings.workspace.is_dir():
-        print(f"threadloom serve: error: workspace {settings.workspace} is not a directory", file=sys.stderr)
-        return 2
-    lock, processes = _store_companions(settings.store)
+    if opened is None:
+        try:
+            check_workspace(settings.workspace)
+            opened = open_for_serving(settings.store)
+        except StartRefused as refused:
+            print(f"threadloom serve: error: {refused}", file=sys.stderr)
+            return 2
+    if opened.killed_leftovers:
+        log.warning("killed %d command process group(s) an earlier server left running", opened.killed_leftovers)
+    if opened.store.recovered_turns:
+        log.warning("marked %d turn(s) left running by an earlier crash as interrupted", len(opened.store.recovered_turns))
     try:
-        if lock is not None:
-            lock.acquire()
-        if processes is not None and (killed := processes.kill_leftovers()):
-            log.warning("killed %d command process group(s) an earlier server left running", killed)
-        store = open_store(settings.store)
-    except (StoreError, OSError) as error:
-        if lock is not None:
-            lock.release()
-        print(f"threadloom serve: error: {error}", file=sys.stderr)
-        return 2
-    if store.recovered_turns:
-        log.warning("marked %d turn(s) left running by an earlier crash as interrupted", len(store.recovered_turns))
-    try:
-        run_event_loop(run(settings, store, processes))
+        run_event_loop(run(settings, opened.store, opened.processes, handover))
     except OSError as error:
         print(f"threadloom serve: error: {error}", file=sys.stderr)
         return 2
     finally:
-        store.close()
-        if lock is not None:
-            lock.release()
+        opened.close()
     return 0
-
-
-def _store_companions(spec: str | None) -> tuple[StoreLock | None, ProcessRegistry | None]:
-    """The lock that makes a store file one server's, and where its running commands are recorded."""
-    if spec == MEMORY:
-        return None, None
-    from threadloom_server.agent.processes import ProcessRegistry
-    from threadloom_server.store import default_store_path
-    from threadloom_server.store.lock import StoreLock
-
-    path = (default_store_path() if spec is None else Path(spec)).expanduser().absolute()
-    return StoreLock(path), ProcessRegistry(path.with_name(path.name + ".commands"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     import argparse
 
     import click
+
+    from threadloom_runtime.early import EarlyHandshake
+    from threadloom_server.app import ServeSettings
 
 
 class UsageProblem(Exception):
@@ -42,16 +45,54 @@ def parse_bind(value: str) -> tuple[str, int]:
 
 def start(options: dict[str, Any]) -> int:
     """Run the server with parsed options (keyed by `Option.dest`); the exit status."""
-    with _collector_paused():
-        from threadloom_server.app import HttpBind, ServeSettings, serve
-
     http: str | None = options["http"]
     if (options["token"] or options["allowed_origins"] or options["allowed_hosts"]) and http is None:
         raise UsageProblem("--token, --allow-origin and --allow-host need --http")
+    bind = parse_bind(http) if http is not None else None
+    if bind is None:
+        from threadloom_runtime.early import stdio_is_pipes
+
+        if stdio_is_pipes():
+            return _start_answering_early(options)
+    serve, settings = _load_server(options, bind)
+    return serve(settings)
+
+
+def _start_answering_early(options: dict[str, Any]) -> int:
+    """stdio over pipes: answer `initialize` while the server loads (threadloom_runtime.early).
+
+    What can refuse the start (the workspace, a store file) is checked first, so a refused start
+    never answers anything; `:memory:` cannot refuse and is opened with the rest."""
+    from threadloom_runtime.early import answer_while_loading
+    from threadloom_server.opening import MEMORY, StartRefused, check_workspace, open_for_serving
+
+    try:
+        check_workspace(options["workspace"] or Path.cwd())
+        opened = open_for_serving(options["store"]) if options["store"] != MEMORY else None
+    except StartRefused as refused:
+        print(f"threadloom serve: error: {refused}", file=sys.stderr)
+        return 2
+    (serve, settings), handover = answer_while_loading(lambda: _load_server(options, None), lambda: _early_handshake(options))
+    return serve(settings, opened, handover)
+
+
+def _early_handshake(options: dict[str, Any]) -> EarlyHandshake:
+    from threadloom_protocol.v2 import handshake
+    from threadloom_runtime.early import EarlyHandshake
+    from threadloom_server.handshake import initialize_result
+
+    return EarlyHandshake.from_module(handshake, initialize_result, max_message_bytes=options["max_message_bytes"])
+
+
+def _load_server(options: dict[str, Any], bind: tuple[str, int] | None) -> tuple[Callable[..., int], ServeSettings]:
+    """Import the server (the slow part of a start) and build its settings."""
+    with _collector_paused():
+        from threadloom_server.app import HttpBind, ServeSettings, serve
+
     settings = ServeSettings(
         store=options["store"],
         workspace=options["workspace"] or Path.cwd(),
-        http=HttpBind(*parse_bind(http)) if http is not None else None,
+        http=HttpBind(*bind) if bind is not None else None,
         token=options["token"],
         allowed_origins=tuple(options["allowed_origins"] or ()),
         allowed_hosts=tuple(options["allowed_hosts"] or ()),
@@ -61,7 +102,7 @@ def start(options: dict[str, Any]) -> int:
         command_timeout=options["command_timeout"],
         max_message_bytes=options["max_message_bytes"],
     )
-    return serve(settings)
+    return serve, settings
 
 
 @contextlib.contextmanager

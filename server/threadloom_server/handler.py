@@ -14,20 +14,14 @@ import orjson
 from threadloom_protocol.v2 import models as m
 from threadloom_protocol.v2.errors import InvalidParams
 from threadloom_protocol.v2.server import RequestContext, ServerHandler
-from threadloom_server import VERSION
 from threadloom_server.agent import JsonDict
+from threadloom_server.handshake import initialize_result
 from threadloom_server.limits import fit_page, shown_budget
 from threadloom_server.store import ArchiveFilter, InvalidCursorError
 from threadloom_server.store.sqlite_store import encode_cursor
 from threadloom_server.threads import ThreadRuntime, thread_errors, wire
 
-SERVER_NAME = "threadloom-reference"
 MAX_NAME_BYTES = 1024
-
-
-def server_version() -> str:
-    # A constant rather than importlib.metadata: that import alone costs ~11 ms of cold start.
-    return VERSION
 
 
 def dump(model: Any) -> JsonDict:
@@ -58,9 +52,9 @@ class AppServerHandler(ServerHandler):
         self.workspace_root = runtime.workspace_root.resolve()
 
     async def initialize(self, params: m.InitializeParams, ctx: RequestContext) -> m.InitializeResult:
-        # The runtime has refused a second handshake and negotiated the version already.
-        server_info = m.ServerInfo(name=SERVER_NAME, version=server_version())
-        return m.InitializeResult(server_info=server_info, protocol_version=ctx.protocol_version)
+        # The runtime has refused a second handshake and negotiated the version already. The answer
+        # comes from the function the early handshake uses too (threadloom_server.handshake).
+        return m.InitializeResult.model_validate(initialize_result(ctx.protocol_version))
 
     # ------------------------------------------------------------------ threads
 

@@ -11,7 +11,7 @@ from tests.any_protocol.packages import Venv, app_server_names, leaked_names
 
 
 def test_the_package_is_complete_and_names_nothing_of_our_protocol(todo_generated: Generated) -> None:
-    modules = ("__init__.py", "models.py", "methods.py", "errors.py", "server.py", "client.py")
+    modules = ("__init__.py", "models.py", "handshake.py", "methods.py", "errors.py", "server.py", "client.py")
     expected = ["README.md", "pyproject.toml", f"{PYTHON_PACKAGE}/__init__.py", f"{PYTHON_PACKAGE}/py.typed"]
     expected += [f"{PYTHON_PACKAGE}/{version}/{module}" for version in ("v1", "v2") for module in modules]
     assert todo_generated.python_files == sorted(expected)

@@ -56,9 +56,18 @@ def test_both_front_ends_refuse_the_same_bad_values(front_end: str, arguments: l
     assert named in stderr and "Traceback" not in stderr
 
 
-def test_the_script_answers_initialize_without_loading_what_only_later_requests_need(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stdin", ["pipe", "file"])
+def test_the_script_answers_initialize_without_loading_what_only_later_requests_need(stdin: str, tmp_path: Path) -> None:
+    # Over a pipe the answer is written early (threadloom_runtime.early), then the full server loads
+    # and handles `initialize` as well; from a file only the full server answers. Either way the
+    # imports of the whole run show that answering `initialize` needs none of these.
     command = [sys.executable, "-X", "importtime", SCRIPT, "--store", ":memory:", "--workspace", str(tmp_path)]
-    result = subprocess.run(command, input=INITIALIZE, capture_output=True, timeout=60)
+    if stdin == "pipe":
+        result = subprocess.run(command, input=INITIALIZE, capture_output=True, timeout=60)
+    else:
+        (tmp_path / "in.jsonl").write_bytes(INITIALIZE)
+        with (tmp_path / "in.jsonl").open("rb") as source:
+            result = subprocess.run(command, stdin=source, capture_output=True, timeout=60)
     assert result.returncode == 0
     assert orjson.loads(result.stdout.splitlines()[0])["result"]["serverInfo"]["name"] == "threadloom-reference"
     imported = {line.rpartition("|")[2].strip() for line in result.stderr.decode().splitlines() if line.startswith("import time:")}

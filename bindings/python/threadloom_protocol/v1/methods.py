@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 from threadloom_runtime.binding import MethodInfo, Shape
-from threadloom_runtime.spec import ProtocolSpec
 
+# What the runtime follows for this protocol (handshake, framing, error codes, limits): plain data in `handshake.py`.
+from .handshake import PROTOCOL as PROTOCOL
 from .models import (
     AgentMessageDeltaParams,
     ApprovalResult,
@@ -38,9 +39,6 @@ from .models import (
 )
 
 VERSION = 1
-
-# What the runtime follows for this protocol: its handshake (if any), framing, error codes, limits.
-PROTOCOL = ProtocolSpec(name="threadloom-app-server", version=1, max_message_bytes=8388608)
 
 INITIALIZE = MethodInfo(
     name="initialize",

@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 from threadloom_runtime.binding import MethodInfo, ObjectShape, Shape, UnionShape
-from threadloom_runtime.spec import ErrorCodes, HandshakeSpec, Member, ProtocolSpec
 
+# What the runtime follows for this protocol (handshake, framing, error codes, limits): plain data in `handshake.py`.
+from .handshake import PROTOCOL as PROTOCOL
 from .models import (
     AgentMessageDeltaParams,
     ApprovalResult,
@@ -50,23 +51,6 @@ from .models import (
 )
 
 VERSION = 2
-
-# What the runtime follows for this protocol: its handshake (if any), framing, error codes, limits.
-PROTOCOL = ProtocolSpec(
-    name="threadloom-app-server",
-    version=2,
-    handshake=HandshakeSpec(
-        method="initialize",
-        initialized="initialized",
-        version_offer=Member(("protocolVersions",), since=2),
-        version_chosen=Member(("protocolVersion",), since=2),
-        experimental_opt_in=Member(("capabilities", "experimentalApi"), since=2),
-        opt_out_notifications=Member(("capabilities", "optOutNotificationMethods"), since=2),
-        version_without_offer=1,
-    ),
-    error_codes=ErrorCodes(already_initialized=-32003, experimental_required=-32020, not_initialized=-32002, unsupported_version=-32021),
-    max_message_bytes=8388608,
-)
 
 INITIALIZE = MethodInfo(
     name="initialize",

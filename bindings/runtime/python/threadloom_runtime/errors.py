@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
-
-from pydantic import BaseModel
 
 # JSON-RPC 2.0's own codes.
 PARSE_ERROR = -32700
@@ -35,8 +34,15 @@ class ProtocolError(Exception):
     def to_json(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.data is not None:
-            error["data"] = self.data.model_dump(by_alias=True, exclude_unset=True) if isinstance(self.data, BaseModel) else self.data
+            error["data"] = self.data.model_dump(by_alias=True, exclude_unset=True) if _is_model(self.data) else self.data
         return error
+
+
+def _is_model(value: Any) -> bool:
+    """A pydantic model? Asked without importing pydantic: this module is on the early handshake's
+    path (`threadloom_runtime.early`), and no model can exist before pydantic is loaded."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
 
 
 class ConnectionClosed(Exception):

@@ -158,12 +158,17 @@ class FileLinesTransport:
         await asyncio.to_thread(self._sink.flush)
 
 
-async def stdio_transport(max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> JsonLinesTransport | FileLinesTransport:
-    """Server side: this process's stdin and stdout. Log to stderr: stdout carries the protocol."""
+async def stdio_transport(max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, already_read: bytes = b"") -> JsonLinesTransport | FileLinesTransport:
+    """Server side: this process's stdin and stdout. Log to stderr: stdout carries the protocol.
+
+    `already_read`: bytes taken from stdin before (by `threadloom_runtime.early`), read first; pipes only."""
     if not (_streamable(sys.stdin.fileno()) and _streamable(sys.stdout.fileno())):
+        if already_read:
+            raise ValueError("bytes already read from stdin can only be handed to a pipe transport")
         return FileLinesTransport(sys.stdin.buffer, sys.stdout.buffer, max_message_bytes)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=_CHUNK * 2)
+    reader.feed_data(already_read)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
     # A duplicate of fd 1 so closing the transport never closes Python's own sys.stdout.
     stdout = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)

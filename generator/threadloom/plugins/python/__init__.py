@@ -19,6 +19,7 @@ from threadloom.generate import Context, Target, banner
 from threadloom.model import Protocol
 from threadloom.plugins.python import distribution, emit, lazy
 from threadloom.plugins.python.format import ruff_normalise
+from threadloom.plugins.python.handshake import handshake_module
 from threadloom.plugins.python.models import codegen, postprocess
 
 TARGET = Target(
@@ -72,6 +73,7 @@ def version_modules(protocol: Protocol, head: str) -> dict[str, str]:
     return {
         "__init__.py": emit.package_module(protocol, head),
         "models.py": postprocess(protocol, codegen(protocol), head),
+        "handshake.py": handshake_module(protocol, head),
         "methods.py": emit.methods_module(protocol, head),
         "errors.py": emit.errors_module(protocol, head),
         "server.py": emit.server_module(protocol, head),

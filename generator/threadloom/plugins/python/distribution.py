@@ -79,6 +79,7 @@ def readme(protocols: list[Protocol], package: str, head: str) -> str:
         "| module | contents |\n|---|---|\n",
         "| `models` | one pydantic model / type alias per definition; `model_dump_json()` writes the wire form |\n",
         "| `methods` | `PROTOCOL` (what the runtime follows: handshake, framing, limits), `METHODS`, downgrade `SHAPES` |\n",
+        "| `handshake` | `PROTOCOL` and the handshake's params and result schemas as plain data (no pydantic: read by the early handshake) |\n",
         "| `errors` | one exception class per error code, `ERROR_TYPES` |\n",
         "| `server` | `ServerHandler` (one abstract method per request), `ServerPeer`, `RequestContext`, `serve_stdio`, `serve`, `session` |\n",
         "| `client` | `Client`, `spawn_server(command)` |\n\n",

@@ -6,7 +6,7 @@ import textwrap
 from typing import Any
 
 from threadloom.model import DefinitionKind, Direction, Kind, Method, Protocol
-from threadloom.plugins.python.spec import handshake_note, protocol_spec_source
+from threadloom.plugins.python.spec import handshake_note
 from threadloom.plugins.python.tables import constant_name, python_name, shapes
 
 
@@ -90,11 +90,10 @@ def methods_module(protocol: Protocol, banner: str) -> str:
     out = [banner, f'"""Method table of protocol {protocol.label}: one MethodInfo per method, and the downgrade shapes."""\n\n']
     out.append("from __future__ import annotations\n\n")
     out.append("from threadloom_runtime.binding import MethodInfo, ObjectShape, Shape, UnionShape\n")
-    out.append("from threadloom_runtime.spec import ErrorCodes, Framing, HandshakeSpec, Member, ProtocolSpec\n")
     out.append(_models_import(protocol) + "\n")
+    out.append("# What the runtime follows for this protocol (handshake, framing, error codes, limits): plain data in `handshake.py`.\n")
+    out.append("from .handshake import PROTOCOL as PROTOCOL\n\n")
     out.append(f"VERSION = {protocol.version}\n\n")
-    out.append("# What the runtime follows for this protocol: its handshake (if any), framing, error codes, limits.\n")
-    out.append(f"PROTOCOL = {protocol_spec_source(protocol)}\n\n")
     for method in protocol.methods:
         out.append(_method_info(protocol, method))
     names = ", ".join(constant_name(m) for m in protocol.methods)
