@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -37,6 +37,30 @@ class ProtocolError(Exception):
         if self.data is not None:
             error["data"] = self.data.model_dump(by_alias=True, exclude_unset=True) if isinstance(self.data, BaseModel) else self.data
         return error
+
+
+DataT = TypeVar("DataT")
+
+
+class CodedError(ProtocolError):
+    """The base of a generated error without `data`: the subclass sets `CODE` and its default `MESSAGE`."""
+
+    CODE: ClassVar[int]
+    MESSAGE: ClassVar[str]
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(self.CODE, self.MESSAGE if message is None else message)
+
+
+class DataError(ProtocolError, Generic[DataT]):
+    """The base of a generated error whose `data` is a model of the protocol: `DataError[ItsModel]`."""
+
+    CODE: ClassVar[int]
+    MESSAGE: ClassVar[str]
+    data: DataT
+
+    def __init__(self, data: DataT, message: str | None = None) -> None:
+        super().__init__(self.CODE, self.MESSAGE if message is None else message, data)
 
 
 class ConnectionClosed(Exception):
