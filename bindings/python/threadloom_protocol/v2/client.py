@@ -234,5 +234,5 @@ class Client(TypedClient, protocol=_m.PROTOCOL, methods=_m.METHODS, error_types=
         self.session.set_handler("item/fileChange/requestApproval", handler)
 
 
-# `async with spawn_server(command) as client:` the runtime's, yielding this version's Client.
+# `async with spawn_server(command) as client:` the runtime's, typed to yield this version's Client.
 spawn_server = Spawning(Client).spawn_server

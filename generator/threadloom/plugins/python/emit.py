@@ -33,6 +33,12 @@ def _notifications(protocol: Protocol, direction: Direction) -> list[Method]:
 MODELS_IMPORT = "from . import models as _models\n"
 
 
+def _head(banner: str, doc: str, *blocks: str) -> list[str]:
+    """The start of a generated module: banner, docstring, then its import blocks (stdlib, runtime, package)."""
+    imports = "\n".join(block for block in blocks if block)
+    return [banner, f'"""{doc}"""\n\n', "from __future__ import annotations\n\n", imports, "\n\n"]
+
+
 def _ref(definition: str | None) -> str:
     """The generated expression for a definition's model or type alias (`None` for a notification's result)."""
     return "None" if definition is None else f"_models.{definition}"
@@ -135,12 +141,11 @@ def _method_info(protocol: Protocol, method: Method) -> str:
 
 def errors_module(protocol: Protocol, banner: str) -> str:
     """One small class per error: the runtime's `CodedError`/`DataError[Model]` hold the shared machinery."""
-    out = [banner, f'"""Typed errors of protocol {protocol.label}: raise them from handlers; clients receive them."""\n\n']
-    out.append("from __future__ import annotations\n\n")
-    out.append("from pydantic import BaseModel\n\n")
-    out.append("from threadloom_runtime.errors import CodedError, DataError, ProtocolError\n")
-    if any(e.data for e in protocol.errors):
-        out.append(f"\n{MODELS_IMPORT}")
+    doc = f"Typed errors of protocol {protocol.label}: raise them from handlers; clients receive them."
+    with_data = any(e.data for e in protocol.errors)
+    bases = sorted({"DataError" if e.data else "CodedError" for e in protocol.errors} | {"ProtocolError"})
+    runtime = f"from threadloom_runtime.errors import {', '.join(bases)}\n"
+    out = _head(banner, doc, "from pydantic import BaseModel\n", runtime, MODELS_IMPORT if with_data else "")
     for error in protocol.errors:
         base = f"DataError[{_ref(error.data)}]" if error.data else "CodedError"
         out.append(f"\n\nclass {error.name}({base}):\n")
@@ -158,14 +163,9 @@ def errors_module(protocol: Protocol, banner: str) -> str:
 
 
 def server_module(protocol: Protocol, banner: str) -> str:
-    label = protocol.label
-    out = [banner, f'"""Typed server stubs of protocol {label}: subclass `ServerHandler`, then `serve_stdio(handler)`."""\n\n']
-    out.append("from __future__ import annotations\n\nimport abc\nfrom collections.abc import Mapping\n\n")
-    out.append("from threadloom_runtime.server import Handler\n")
-    out.append("from threadloom_runtime.server import RequestContext as _RequestContext\n")
-    out.append("from threadloom_runtime.serving import Serving, SessionPeer\n\n")
-    out.append("from . import methods as _m\n")
-    out.append(MODELS_IMPORT + "\n\n")
+    doc = f"Typed server stubs of protocol {protocol.label}: subclass `ServerHandler`, then `serve_stdio(handler)`."
+    runtime = "from threadloom_runtime.server import Handler, RequestContext as _RequestContext\nfrom threadloom_runtime.serving import Serving, SessionPeer\n"
+    out = _head(banner, doc, "import abc\nfrom collections.abc import Mapping\n", runtime, f"from . import methods as _m\n{MODELS_IMPORT}")
     out.append(_peer_class(protocol))
     out.append("\n\nRequestContext = _RequestContext[ServerPeer]\n\n\n")
     out.append(_handler_class(protocol))
@@ -233,14 +233,10 @@ serve_stdio = _serving.serve_stdio
 
 
 def client_module(protocol: Protocol, banner: str) -> str:
-    label = protocol.label
-    out = [banner, f'"""Typed client of protocol {label}: one async method per request, typed subscriptions, waiters and handlers of server requests."""\n\n']
-    out.append("from __future__ import annotations\n\n")
-    out.append("from collections.abc import Awaitable, Callable\n\n")
-    out.append("from threadloom_runtime.typed_client import Spawning, TypedClient\n\n")
-    out.append("from . import methods as _m\n")
-    out.append(MODELS_IMPORT)
-    out.append("from .errors import ERROR_TYPES\n\n\n")
+    doc = f"Typed client of protocol {protocol.label}: one async method per request, typed subscriptions, waiters and handlers of server requests."
+    runtime = "from threadloom_runtime.typed_client import Spawning, TypedClient\n"
+    package = f"from . import methods as _m\n{MODELS_IMPORT}from .errors import ERROR_TYPES\n"
+    out = _head(banner, doc, "from collections.abc import Awaitable, Callable\n", runtime, package)
     out.append(_client_class(protocol))
     out.append(_spawn_function())
     return _with_cast_import("".join(out))
