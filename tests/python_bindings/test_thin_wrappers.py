@@ -13,6 +13,7 @@ import pytest
 from tests.hang import HANG_LIMIT
 from tests.python_bindings.server_app import ScriptedServer
 from tests.python_bindings.support import run
+from tests.server.test_in_process import transport_pair
 from threadloom_protocol.v1 import client as client1
 from threadloom_protocol.v1 import errors as errors1
 from threadloom_protocol.v1 import methods as methods1
@@ -26,28 +27,6 @@ from threadloom_runtime.errors import ProtocolError
 
 KEYWORD = inspect.Parameter.KEYWORD_ONLY
 POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
-
-
-class Pipe:
-    """One end of an in-memory connection: reads what the other end writes."""
-
-    def __init__(self, incoming: asyncio.Queue[bytes | None], outgoing: asyncio.Queue[bytes | None]) -> None:
-        self.incoming, self.outgoing = incoming, outgoing
-
-    async def read(self) -> bytes | None:
-        return await self.incoming.get()
-
-    async def write(self, data: bytes) -> None:
-        await self.outgoing.put(data)
-
-    async def close(self) -> None:
-        await self.outgoing.put(None)
-
-
-def pipe() -> tuple[Pipe, Pipe]:
-    a: asyncio.Queue[bytes | None] = asyncio.Queue()
-    b: asyncio.Queue[bytes | None] = asyncio.Queue()
-    return Pipe(a, b), Pipe(b, a)
 
 
 def parameters(function: Any) -> list[tuple[str, Any, Any]]:
@@ -73,12 +52,12 @@ def test_client_entry_points_keep_their_signatures(client: Any) -> None:
 
 def test_each_version_binds_its_own_tables() -> None:
     async def scenario() -> None:
-        one, two = client1.Client(pipe()[0]), client2.Client(pipe()[0])
+        one, two = client1.Client(transport_pair()[0]), client2.Client(transport_pair()[0])
         assert (one.session.protocol, one.session._methods) == (methods1.PROTOCOL, methods1.METHODS)
         assert (two.session.protocol, two.session._methods) == (methods2.PROTOCOL, methods2.METHODS)
         assert one.protocol_version == 1 and two.protocol_version is None  # v1 has no handshake; v2 negotiates
         for server, methods in ((server1, methods1), (server2, methods2)):
-            session = server.session(ScriptedServer(), pipe()[0])
+            session = server.session(ScriptedServer(), transport_pair()[0])
             assert session.protocol is methods.PROTOCOL and isinstance(session.peer, server.ServerPeer)
             assert session.peer.session is session
 
@@ -90,7 +69,7 @@ def test_a_subclass_of_a_generated_client_inherits_its_version() -> None:
         pass
 
     async def scenario() -> None:
-        async with Mine(pipe()[0]) as mine:
+        async with Mine(transport_pair()[0]) as mine:
             assert isinstance(mine, Mine)
             assert mine.session.protocol is methods2.PROTOCOL
 
@@ -99,7 +78,7 @@ def test_a_subclass_of_a_generated_client_inherits_its_version() -> None:
 
 def test_a_client_and_a_server_session_talk_through_the_wrappers() -> None:
     async def scenario() -> None:
-        client_end, server_end = pipe()
+        client_end, server_end = transport_pair()
         served = asyncio.create_task(server2.serve(ScriptedServer(), server_end))
         async with client2.Client(client_end) as client:
             started = await client.connect(models2.InitializeParams(client_info=models2.ClientInfo(name="t", version="1")))
