@@ -1,4 +1,9 @@
-"""Source of the non-model modules of one version: methods, errors, server stubs, client, package."""
+"""Source of the non-model modules of one version: methods, errors, server stubs, client, package.
+
+Only what differs per version is emitted: tables, and one typed one-line method per protocol method.
+What every version shares lives in the runtime (`threadloom_runtime.serving`, `.typed_client`,
+`.errors.CodedError`/`DataError`), which the generated modules bind to their version's tables.
+"""
 
 from __future__ import annotations
 
