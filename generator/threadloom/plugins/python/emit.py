@@ -44,6 +44,11 @@ def _head(banner: str, doc: str, *blocks: str) -> list[str]:
     return [banner, f'"""{doc}"""\n\n', "from __future__ import annotations\n\n", imports, "\n\n"]
 
 
+def _method(signature: str, doc: str, body: str) -> str:
+    """One generated method: its `def` line, its docstring and a one-line body."""
+    return f"\n    {signature}:\n{docstring(doc, '        ')}        {body}\n"
+
+
 def _ref(definition: str | None) -> str:
     """The generated expression for a definition's model or type alias (`None` for a notification's result)."""
     return "None" if definition is None else f"_models.{definition}"
@@ -182,17 +187,16 @@ def _peer_class(protocol: Protocol) -> str:
     out = ['class ServerPeer(SessionPeer["ServerPeer"]):\n']
     out.append(docstring("The client of one connection, typed: send notifications and server->client requests."))
     for method in _notifications(protocol, Direction.SERVER_TO_CLIENT):
-        out.append(f"\n    async def {python_name(method.name)}(self, params: {_ref(method.params)}) -> None:\n")
         newer = f" Not sent to clients older than v{method.since}." if method.since > 1 else ""
-        out.append(docstring(f"`{method.name}`: {method.description}{newer} Skipped when the client opted out.", "        "))
-        out.append(f"        await self.session.notify(_m.{constant_name(method)}, params)\n")
+        doc = f"`{method.name}`: {method.description}{newer} Skipped when the client opted out."
+        signature = f"async def {python_name(method.name)}(self, params: {_ref(method.params)}) -> None"
+        out.append(_method(signature, doc, f"await self.session.notify(_m.{constant_name(method)}, params)"))
     for method in _requests(protocol, Direction.SERVER_TO_CLIENT):
-        signature = f"self, params: {_ref(method.params)}, *, request_id: int | str | None = None"
-        out.append(f"\n    async def {python_name(method.name)}({signature}) -> {_ref(method.result)}:\n")
         note = " Pass a string `request_id` to choose the id (e.g. to refer to the request later); cancel the awaiting task to abandon it."
-        out.append(docstring(f"`{method.name}`: {method.description}{note}", "        "))
+        parameters = f"self, params: {_ref(method.params)}, *, request_id: int | str | None = None"
+        signature = f"async def {python_name(method.name)}({parameters}) -> {_ref(method.result)}"
         call = f"await self.session.request(_m.{constant_name(method)}, params, {_ref(method.result)}, request_id)"
-        out.append(f"        {_typed_result(protocol, method.result or '', call)}\n")
+        out.append(_method(signature, f"`{method.name}`: {method.description}{note}", _typed_result(protocol, method.result or "", call)))
     return "".join(out)
 
 
@@ -202,9 +206,8 @@ def _handler_class(protocol: Protocol) -> str:
     for method in _requests(protocol, Direction.CLIENT_TO_SERVER):
         out.append(_handler_method(protocol, method))
     for method in _notifications(protocol, Direction.CLIENT_TO_SERVER):
-        out.append(f"\n    async def {python_name(method.name)}(self, params: {_ref(method.params)}, ctx: RequestContext) -> None:\n")
-        out.append(docstring(f"`{method.name}` (notification): {method.description}", "        "))
-        out.append("        return None\n")
+        signature = f"async def {python_name(method.name)}(self, params: {_ref(method.params)}, ctx: RequestContext) -> None"
+        out.append(_method(signature, f"`{method.name}` (notification): {method.description}", "return None"))
     out.append("\n    def handlers(self) -> Mapping[str, Handler]:\n")
     out.append(docstring("Wire method -> bound handler, built once per connection (no per-message lookup by name).", "        "))
     out.append("        return {\n")
@@ -264,38 +267,38 @@ def _client_class(protocol: Protocol) -> str:
     for method in _notifications(protocol, Direction.CLIENT_TO_SERVER):
         default = " | None = None" if _all_optional(protocol, method.params) else ""
         value = _default_params(protocol, method.params) if default else "params"
-        out.append(f"\n    async def {python_name(method.name)}(self, params: {_ref(method.params)}{default}) -> None:\n")
-        out.append(docstring(f"`{method.name}` (notification): {method.description}", "        "))
-        out.append(f"        await self.session.notify(_m.{constant_name(method)}, {value})\n")
+        signature = f"async def {python_name(method.name)}(self, params: {_ref(method.params)}{default}) -> None"
+        doc = f"`{method.name}` (notification): {method.description}"
+        out.append(_method(signature, doc, f"await self.session.notify(_m.{constant_name(method)}, {value})"))
     for method in _notifications(protocol, Direction.SERVER_TO_CLIENT):
-        callback = f"Callable[[{_ref(method.params)}], Awaitable[None] | None]"
-        out.append(f"\n    def on_{python_name(method.name)}(self, callback: {callback}) -> Callable[[], None]:\n")
-        out.append(docstring(f"Subscribe to `{method.name}`: {method.description} Returns an unsubscribe function.", "        "))
-        out.append(f"        return self.session.subscribe({method.name!r}, callback)\n")
-        predicate = f"Callable[[{_ref(method.params)}], bool] | None"
-        out.append(f"\n    def wait_for_{python_name(method.name)}(self, predicate: {predicate} = None) -> Awaitable[{_ref(method.params)}]:\n")
-        text = f"The next `{method.name}` whose params satisfy `predicate`. "
-        text += "Registered at the call: call it before the request that triggers it, await it after."
-        out.append(docstring(text, "        "))
-        out.append(f"        return self.session.wait_for({method.name!r}, predicate)\n")
+        out.append(_subscription(method))
     for method in _requests(protocol, Direction.SERVER_TO_CLIENT):
         handler = f"Callable[[{_ref(method.params)}], Awaitable[{_ref(method.result)}]]"
-        out.append(f"\n    def handle_{python_name(method.name)}(self, handler: {handler}) -> None:\n")
-        out.append(docstring(f"Answer `{method.name}`: {method.description} Without a handler the server gets -32601.", "        "))
-        out.append(f"        self.session.set_handler({method.name!r}, handler)\n")
+        signature = f"def handle_{python_name(method.name)}(self, handler: {handler}) -> None"
+        doc = f"Answer `{method.name}`: {method.description} Without a handler the server gets -32601."
+        out.append(_method(signature, doc, f"self.session.set_handler({method.name!r}, handler)"))
     return "".join(out)
+
+
+def _subscription(method: Method) -> str:
+    """`on_<name>(callback)` and `wait_for_<name>(predicate)` for a server->client notification."""
+    name, params = python_name(method.name), _ref(method.params)
+    signature = f"def on_{name}(self, callback: Callable[[{params}], Awaitable[None] | None]) -> Callable[[], None]"
+    doc = f"Subscribe to `{method.name}`: {method.description} Returns an unsubscribe function."
+    subscribe = _method(signature, doc, f"return self.session.subscribe({method.name!r}, callback)")
+    signature = f"def wait_for_{name}(self, predicate: Callable[[{params}], bool] | None = None) -> Awaitable[{params}]"
+    doc = f"The next `{method.name}` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it after."
+    return subscribe + _method(signature, doc, f"return self.session.wait_for({method.name!r}, predicate)")
 
 
 def _client_request(protocol: Protocol, method: Method) -> str:
     name = python_name(method.name)
     default = " | None = None" if _all_optional(protocol, method.params) else ""
-    out = [f"\n    async def {name}(self, params: {_ref(method.params)}{default}) -> {_ref(method.result)}:\n"]
+    signature = f"async def {name}(self, params: {_ref(method.params)}{default}) -> {_ref(method.result)}"
     errors = f" Errors: {', '.join(method.errors)}." if method.errors else ""
-    out.append(docstring(f"`{method.name}`: {method.description}{errors}", "        "))
     value = _default_params(protocol, method.params) if default else "params"
     call = f"await self.session.request(_m.{constant_name(method)}, {value}, {_ref(method.result)})"
-    out.append(f"        {_typed_result(protocol, method.result or '', call)}\n")
-    return "".join(out)
+    return _method(signature, f"`{method.name}`: {method.description}{errors}", _typed_result(protocol, method.result or "", call))
 
 
 def _connect_method(protocol: Protocol) -> str:
