@@ -4,220 +4,160 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
-from threadloom_runtime.binding import default_limits
-from threadloom_runtime.client import ClientSession
-from threadloom_runtime.connection import Limits
-from threadloom_runtime.transport import SubprocessTransport, Transport
+from threadloom_runtime.typed_client import Spawning, TypedClient
 
 from . import methods as _m
+from . import models as _models
 from .errors import ERROR_TYPES
-from .models import (
-    AgentMessageDeltaParams,
-    ApprovalResult,
-    CommandExecutionOutputDeltaParams,
-    CommandExecutionRequestApprovalParams,
-    EmptyResult,
-    ErrorNotificationParams,
-    FileChangeRequestApprovalParams,
-    InitializedParams,
-    InitializeParams,
-    InitializeResult,
-    ItemCompletedParams,
-    ItemStartedParams,
-    ThreadArchiveParams,
-    ThreadListParams,
-    ThreadListResult,
-    ThreadReadParams,
-    ThreadReadResult,
-    ThreadResumeParams,
-    ThreadResumeResult,
-    ThreadStartedParams,
-    ThreadStartParams,
-    ThreadStartResult,
-    TurnCompletedParams,
-    TurnInterruptParams,
-    TurnStartedParams,
-    TurnStartParams,
-    TurnStartResult,
-)
 
 
-class Client:
-    """A typed client over any transport. Use `spawn_server(command)` to run a server over stdio."""
-
-    def __init__(self, transport: Transport, limits: Limits | None = None) -> None:
-        limits = limits or default_limits(_m.PROTOCOL)
-        self.session = ClientSession(transport, protocol=_m.PROTOCOL, methods=_m.METHODS, error_types=ERROR_TYPES, limits=limits)
-
-    @property
-    def protocol_version(self) -> int | None:
-        return self.session.protocol_version
-
-    def start(self) -> None:
-        self.session.connection.start()
-
-    async def close(self) -> None:
-        await self.session.connection.close()
-
-    async def __aenter__(self) -> Client:
-        self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
+class Client(TypedClient, protocol=_m.PROTOCOL, methods=_m.METHODS, error_types=ERROR_TYPES):
+    """A typed client over any transport (`Client(transport, limits)`, then `async with` or `start()`/`close()`). Use `spawn_server(command)` to run a
+    server over stdio.
+    """
 
     async def connect(self) -> None:
         """Start reading from the server. This protocol declares no handshake: every method is callable at once."""
         self.start()
 
-    async def initialize(self, params: InitializeParams) -> InitializeResult:
+    async def initialize(self, params: _models.InitializeParams) -> _models.InitializeResult:
         """`initialize`: First request on every connection: identifies the client. Errors: AlreadyInitialized."""
-        return await self.session.request(_m.INITIALIZE, params, InitializeResult)
+        return await self.session.request(_m.INITIALIZE, params, _models.InitializeResult)
 
-    async def thread_start(self, params: ThreadStartParams | None = None) -> ThreadStartResult:
+    async def thread_start(self, params: _models.ThreadStartParams | None = None) -> _models.ThreadStartResult:
         """`thread/start`: Create a thread. The response comes before the `thread/started` notification. Errors: NotInitialized."""
-        return await self.session.request(_m.THREAD_START, params or ThreadStartParams(), ThreadStartResult)
+        return await self.session.request(_m.THREAD_START, params or _models.ThreadStartParams(), _models.ThreadStartResult)
 
-    async def thread_resume(self, params: ThreadResumeParams) -> ThreadResumeResult:
+    async def thread_resume(self, params: _models.ThreadResumeParams) -> _models.ThreadResumeResult:
         """`thread/resume`: Load a stored thread with its full history so turns can continue. Errors: NotInitialized, ThreadNotFound."""
-        return await self.session.request(_m.THREAD_RESUME, params, ThreadResumeResult)
+        return await self.session.request(_m.THREAD_RESUME, params, _models.ThreadResumeResult)
 
-    async def thread_list(self, params: ThreadListParams | None = None) -> ThreadListResult:
+    async def thread_list(self, params: _models.ThreadListParams | None = None) -> _models.ThreadListResult:
         """`thread/list`: Page through threads, newest first. Errors: NotInitialized."""
-        return await self.session.request(_m.THREAD_LIST, params or ThreadListParams(), ThreadListResult)
+        return await self.session.request(_m.THREAD_LIST, params or _models.ThreadListParams(), _models.ThreadListResult)
 
-    async def thread_read(self, params: ThreadReadParams) -> ThreadReadResult:
+    async def thread_read(self, params: _models.ThreadReadParams) -> _models.ThreadReadResult:
         """`thread/read`: Read one thread, optionally with its history. Errors: NotInitialized, ThreadNotFound."""
-        return await self.session.request(_m.THREAD_READ, params, ThreadReadResult)
+        return await self.session.request(_m.THREAD_READ, params, _models.ThreadReadResult)
 
-    async def thread_archive(self, params: ThreadArchiveParams) -> EmptyResult:
+    async def thread_archive(self, params: _models.ThreadArchiveParams) -> _models.EmptyResult:
         """`thread/archive`: Hide a thread from the default list. Archiving an archived thread is a no-op. Errors: NotInitialized, ThreadNotFound."""
-        return await self.session.request(_m.THREAD_ARCHIVE, params, EmptyResult)
+        return await self.session.request(_m.THREAD_ARCHIVE, params, _models.EmptyResult)
 
-    async def turn_start(self, params: TurnStartParams) -> TurnStartResult:
+    async def turn_start(self, params: _models.TurnStartParams) -> _models.TurnStartResult:
         """`turn/start`: Start a turn with user input. The response comes before `turn/started`; items then stream until `turn/completed`. Errors:
         NotInitialized, ThreadNotFound, TurnAlreadyActive.
         """
-        return await self.session.request(_m.TURN_START, params, TurnStartResult)
+        return await self.session.request(_m.TURN_START, params, _models.TurnStartResult)
 
-    async def turn_interrupt(self, params: TurnInterruptParams) -> EmptyResult:
+    async def turn_interrupt(self, params: _models.TurnInterruptParams) -> _models.EmptyResult:
         """`turn/interrupt`: Stop a running turn. Pending approval requests are resolved; the turn completes with status `interrupted`. Errors:
         NotInitialized, ThreadNotFound, TurnNotFound.
         """
-        return await self.session.request(_m.TURN_INTERRUPT, params, EmptyResult)
+        return await self.session.request(_m.TURN_INTERRUPT, params, _models.EmptyResult)
 
-    async def initialized(self, params: InitializedParams | None = None) -> None:
+    async def initialized(self, params: _models.InitializedParams | None = None) -> None:
         """`initialized` (notification): Sent by the client after the `initialize` response; the session is then ready."""
-        await self.session.notify(_m.INITIALIZED, params or InitializedParams())
+        await self.session.notify(_m.INITIALIZED, params or _models.InitializedParams())
 
-    def on_thread_started(self, callback: Callable[[ThreadStartedParams], Awaitable[None] | None]) -> Callable[[], None]:
+    def on_thread_started(self, callback: Callable[[_models.ThreadStartedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `thread/started`: A thread was created (after the `thread/start` or `thread/fork` response). Returns an unsubscribe function."""
         return self.session.subscribe("thread/started", callback)
 
-    def wait_for_thread_started(self, predicate: Callable[[ThreadStartedParams], bool] | None = None) -> Awaitable[ThreadStartedParams]:
+    def wait_for_thread_started(self, predicate: Callable[[_models.ThreadStartedParams], bool] | None = None) -> Awaitable[_models.ThreadStartedParams]:
         """The next `thread/started` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it
         after.
         """
         return self.session.wait_for("thread/started", predicate)
 
-    def on_turn_started(self, callback: Callable[[TurnStartedParams], Awaitable[None] | None]) -> Callable[[], None]:
+    def on_turn_started(self, callback: Callable[[_models.TurnStartedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `turn/started`: A turn began (after the `turn/start` response). Returns an unsubscribe function."""
         return self.session.subscribe("turn/started", callback)
 
-    def wait_for_turn_started(self, predicate: Callable[[TurnStartedParams], bool] | None = None) -> Awaitable[TurnStartedParams]:
+    def wait_for_turn_started(self, predicate: Callable[[_models.TurnStartedParams], bool] | None = None) -> Awaitable[_models.TurnStartedParams]:
         """The next `turn/started` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it after."""
         return self.session.wait_for("turn/started", predicate)
 
-    def on_turn_completed(self, callback: Callable[[TurnCompletedParams], Awaitable[None] | None]) -> Callable[[], None]:
+    def on_turn_completed(self, callback: Callable[[_models.TurnCompletedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `turn/completed`: A turn ended: completed, interrupted or failed. Always the turn's last notification. Returns an unsubscribe
         function.
         """
         return self.session.subscribe("turn/completed", callback)
 
-    def wait_for_turn_completed(self, predicate: Callable[[TurnCompletedParams], bool] | None = None) -> Awaitable[TurnCompletedParams]:
+    def wait_for_turn_completed(self, predicate: Callable[[_models.TurnCompletedParams], bool] | None = None) -> Awaitable[_models.TurnCompletedParams]:
         """The next `turn/completed` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it
         after.
         """
         return self.session.wait_for("turn/completed", predicate)
 
-    def on_item_started(self, callback: Callable[[ItemStartedParams], Awaitable[None] | None]) -> Callable[[], None]:
+    def on_item_started(self, callback: Callable[[_models.ItemStartedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `item/started`: An item began. Returns an unsubscribe function."""
         return self.session.subscribe("item/started", callback)
 
-    def wait_for_item_started(self, predicate: Callable[[ItemStartedParams], bool] | None = None) -> Awaitable[ItemStartedParams]:
+    def wait_for_item_started(self, predicate: Callable[[_models.ItemStartedParams], bool] | None = None) -> Awaitable[_models.ItemStartedParams]:
         """The next `item/started` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it after."""
         return self.session.wait_for("item/started", predicate)
 
-    def on_item_completed(self, callback: Callable[[ItemCompletedParams], Awaitable[None] | None]) -> Callable[[], None]:
+    def on_item_completed(self, callback: Callable[[_models.ItemCompletedParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `item/completed`: An item reached its final state. Returns an unsubscribe function."""
         return self.session.subscribe("item/completed", callback)
 
-    def wait_for_item_completed(self, predicate: Callable[[ItemCompletedParams], bool] | None = None) -> Awaitable[ItemCompletedParams]:
+    def wait_for_item_completed(self, predicate: Callable[[_models.ItemCompletedParams], bool] | None = None) -> Awaitable[_models.ItemCompletedParams]:
         """The next `item/completed` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it
         after.
         """
         return self.session.wait_for("item/completed", predicate)
 
-    def on_item_agent_message_delta(self, callback: Callable[[AgentMessageDeltaParams], Awaitable[None] | None]) -> Callable[[], None]:
+    def on_item_agent_message_delta(self, callback: Callable[[_models.AgentMessageDeltaParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `item/agentMessage/delta`: Streamed text of an agent message. Returns an unsubscribe function."""
         return self.session.subscribe("item/agentMessage/delta", callback)
 
-    def wait_for_item_agent_message_delta(self, predicate: Callable[[AgentMessageDeltaParams], bool] | None = None) -> Awaitable[AgentMessageDeltaParams]:
+    def wait_for_item_agent_message_delta(
+        self, predicate: Callable[[_models.AgentMessageDeltaParams], bool] | None = None
+    ) -> Awaitable[_models.AgentMessageDeltaParams]:
         """The next `item/agentMessage/delta` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it,
         await it after.
         """
         return self.session.wait_for("item/agentMessage/delta", predicate)
 
-    def on_item_command_execution_output_delta(self, callback: Callable[[CommandExecutionOutputDeltaParams], Awaitable[None] | None]) -> Callable[[], None]:
+    def on_item_command_execution_output_delta(
+        self, callback: Callable[[_models.CommandExecutionOutputDeltaParams], Awaitable[None] | None]
+    ) -> Callable[[], None]:
         """Subscribe to `item/commandExecution/outputDelta`: Streamed output of a running command. Returns an unsubscribe function."""
         return self.session.subscribe("item/commandExecution/outputDelta", callback)
 
     def wait_for_item_command_execution_output_delta(
-        self, predicate: Callable[[CommandExecutionOutputDeltaParams], bool] | None = None
-    ) -> Awaitable[CommandExecutionOutputDeltaParams]:
+        self, predicate: Callable[[_models.CommandExecutionOutputDeltaParams], bool] | None = None
+    ) -> Awaitable[_models.CommandExecutionOutputDeltaParams]:
         """The next `item/commandExecution/outputDelta` whose params satisfy `predicate`. Registered at the call: call it before the request that
         triggers it, await it after.
         """
         return self.session.wait_for("item/commandExecution/outputDelta", predicate)
 
-    def on_error(self, callback: Callable[[ErrorNotificationParams], Awaitable[None] | None]) -> Callable[[], None]:
+    def on_error(self, callback: Callable[[_models.ErrorNotificationParams], Awaitable[None] | None]) -> Callable[[], None]:
         """Subscribe to `error`: A problem the client should show; the turn may still go on. Returns an unsubscribe function."""
         return self.session.subscribe("error", callback)
 
-    def wait_for_error(self, predicate: Callable[[ErrorNotificationParams], bool] | None = None) -> Awaitable[ErrorNotificationParams]:
+    def wait_for_error(self, predicate: Callable[[_models.ErrorNotificationParams], bool] | None = None) -> Awaitable[_models.ErrorNotificationParams]:
         """The next `error` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it after."""
         return self.session.wait_for("error", predicate)
 
-    def handle_item_command_execution_request_approval(self, handler: Callable[[CommandExecutionRequestApprovalParams], Awaitable[ApprovalResult]]) -> None:
+    def handle_item_command_execution_request_approval(
+        self, handler: Callable[[_models.CommandExecutionRequestApprovalParams], Awaitable[_models.ApprovalResult]]
+    ) -> None:
         """Answer `item/commandExecution/requestApproval`: Ask the client to approve a command. The turn waits for the answer. Without a handler the
         server gets -32601.
         """
         self.session.set_handler("item/commandExecution/requestApproval", handler)
 
-    def handle_item_file_change_request_approval(self, handler: Callable[[FileChangeRequestApprovalParams], Awaitable[ApprovalResult]]) -> None:
+    def handle_item_file_change_request_approval(self, handler: Callable[[_models.FileChangeRequestApprovalParams], Awaitable[_models.ApprovalResult]]) -> None:
         """Answer `item/fileChange/requestApproval`: Ask the client to approve a file change. The turn waits for the answer. Without a handler the server
         gets -32601.
         """
         self.session.set_handler("item/fileChange/requestApproval", handler)
 
 
-@contextlib.asynccontextmanager
-async def spawn_server(
-    command: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None, limits: Limits | None = None
-) -> AsyncIterator[Client]:
-    """Start `command` as a server speaking JSON lines on its stdin/stdout and yield a started client
-    (`await client.connect(...)` next). On exit the server's stdin is closed (its graceful
-    shutdown) and the process is awaited. If the server dies, waiting calls raise ConnectionClosed
-    naming its exit status and the end of its stderr.
-    """
-    limits = limits or default_limits(_m.PROTOCOL)
-    transport = await SubprocessTransport.spawn(command, env=env, cwd=cwd, max_message_bytes=limits.max_message_bytes)
-    client = Client(transport, limits)
-    client.start()
-    try:
-        yield client
-    finally:
-        await client.close()
+# `async with spawn_server(command) as client:` the runtime's, typed to yield this version's Client.
+spawn_server = Spawning(Client).spawn_server

@@ -4,134 +4,95 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from pydantic import BaseModel
 
-from threadloom_runtime.errors import ProtocolError
+from threadloom_runtime.errors import CodedError, DataError, ProtocolError
 
-from .models import (
-    InvalidParamsErrorData,
-    MessageTooLargeErrorData,
-    ServerOverloadedErrorData,
-    ThreadNotFoundErrorData,
-    TurnAlreadyActiveErrorData,
-    TurnNotFoundErrorData,
-)
+from . import models as _models
 
 
-class ParseError(ProtocolError):
+class ParseError(CodedError):
     """The line is not valid JSON. Sent with `id` null. (code -32700)"""
 
-    CODE: ClassVar[int] = -32700
-
-    def __init__(self, message: str = "The line is not valid JSON. Sent with `id` null.") -> None:
-        super().__init__(self.CODE, message)
+    CODE = -32700
+    MESSAGE = "The line is not valid JSON. Sent with `id` null."
 
 
-class InvalidRequest(ProtocolError):
+class InvalidRequest(CodedError):
     """The JSON is not a valid JSON-RPC request. (code -32600)"""
 
-    CODE: ClassVar[int] = -32600
-
-    def __init__(self, message: str = "The JSON is not a valid JSON-RPC request.") -> None:
-        super().__init__(self.CODE, message)
+    CODE = -32600
+    MESSAGE = "The JSON is not a valid JSON-RPC request."
 
 
-class MethodNotFound(ProtocolError):
+class MethodNotFound(CodedError):
     """No such method in the negotiated protocol version. (code -32601)"""
 
-    CODE: ClassVar[int] = -32601
-
-    def __init__(self, message: str = "No such method in the negotiated protocol version.") -> None:
-        super().__init__(self.CODE, message)
+    CODE = -32601
+    MESSAGE = "No such method in the negotiated protocol version."
 
 
-class InvalidParams(ProtocolError):
+class InvalidParams(DataError[_models.InvalidParamsErrorData]):
     """Params do not match the method's schema. (code -32602)"""
 
-    CODE: ClassVar[int] = -32602
-    data: InvalidParamsErrorData
-
-    def __init__(self, data: InvalidParamsErrorData, message: str = "Params do not match the method's schema.") -> None:
-        super().__init__(self.CODE, message, data)
+    CODE = -32602
+    MESSAGE = "Params do not match the method's schema."
 
 
-class InternalError(ProtocolError):
+class InternalError(CodedError):
     """A server bug. The message never carries internals. (code -32603)"""
 
-    CODE: ClassVar[int] = -32603
-
-    def __init__(self, message: str = "A server bug. The message never carries internals.") -> None:
-        super().__init__(self.CODE, message)
+    CODE = -32603
+    MESSAGE = "A server bug. The message never carries internals."
 
 
-class ServerOverloaded(ProtocolError):
+class ServerOverloaded(DataError[_models.ServerOverloadedErrorData]):
     """Too many requests in flight; retry later. (code -32001)"""
 
-    CODE: ClassVar[int] = -32001
-    data: ServerOverloadedErrorData
-
-    def __init__(self, data: ServerOverloadedErrorData, message: str = "Too many requests in flight; retry later.") -> None:
-        super().__init__(self.CODE, message, data)
+    CODE = -32001
+    MESSAGE = "Too many requests in flight; retry later."
 
 
-class NotInitialized(ProtocolError):
+class NotInitialized(CodedError):
     """A request other than `initialize` arrived before `initialize`. (code -32002)"""
 
-    CODE: ClassVar[int] = -32002
-
-    def __init__(self, message: str = "A request other than `initialize` arrived before `initialize`.") -> None:
-        super().__init__(self.CODE, message)
+    CODE = -32002
+    MESSAGE = "A request other than `initialize` arrived before `initialize`."
 
 
-class AlreadyInitialized(ProtocolError):
+class AlreadyInitialized(CodedError):
     """`initialize` was sent twice on one connection. (code -32003)"""
 
-    CODE: ClassVar[int] = -32003
-
-    def __init__(self, message: str = "`initialize` was sent twice on one connection.") -> None:
-        super().__init__(self.CODE, message)
+    CODE = -32003
+    MESSAGE = "`initialize` was sent twice on one connection."
 
 
-class MessageTooLarge(ProtocolError):
+class MessageTooLarge(DataError[_models.MessageTooLargeErrorData]):
     """The message exceeds the size limit. (code -32004)"""
 
-    CODE: ClassVar[int] = -32004
-    data: MessageTooLargeErrorData
-
-    def __init__(self, data: MessageTooLargeErrorData, message: str = "The message exceeds the size limit.") -> None:
-        super().__init__(self.CODE, message, data)
+    CODE = -32004
+    MESSAGE = "The message exceeds the size limit."
 
 
-class ThreadNotFound(ProtocolError):
+class ThreadNotFound(DataError[_models.ThreadNotFoundErrorData]):
     """No thread has that id. (code -32010)"""
 
-    CODE: ClassVar[int] = -32010
-    data: ThreadNotFoundErrorData
-
-    def __init__(self, data: ThreadNotFoundErrorData, message: str = "No thread has that id.") -> None:
-        super().__init__(self.CODE, message, data)
+    CODE = -32010
+    MESSAGE = "No thread has that id."
 
 
-class TurnNotFound(ProtocolError):
+class TurnNotFound(DataError[_models.TurnNotFoundErrorData]):
     """The thread has no such turn, or it is not running. (code -32011)"""
 
-    CODE: ClassVar[int] = -32011
-    data: TurnNotFoundErrorData
-
-    def __init__(self, data: TurnNotFoundErrorData, message: str = "The thread has no such turn, or it is not running.") -> None:
-        super().__init__(self.CODE, message, data)
+    CODE = -32011
+    MESSAGE = "The thread has no such turn, or it is not running."
 
 
-class TurnAlreadyActive(ProtocolError):
+class TurnAlreadyActive(DataError[_models.TurnAlreadyActiveErrorData]):
     """The thread already runs a turn. (code -32012)"""
 
-    CODE: ClassVar[int] = -32012
-    data: TurnAlreadyActiveErrorData
-
-    def __init__(self, data: TurnAlreadyActiveErrorData, message: str = "The thread already runs a turn.") -> None:
-        super().__init__(self.CODE, message, data)
+    CODE = -32012
+    MESSAGE = "The thread already runs a turn."
 
 
 # code -> (exception class, model of its `data`)
@@ -139,13 +100,13 @@ ERROR_TYPES: dict[int, tuple[type[ProtocolError], type[BaseModel] | None]] = {
     -32700: (ParseError, None),
     -32600: (InvalidRequest, None),
     -32601: (MethodNotFound, None),
-    -32602: (InvalidParams, InvalidParamsErrorData),
+    -32602: (InvalidParams, _models.InvalidParamsErrorData),
     -32603: (InternalError, None),
-    -32001: (ServerOverloaded, ServerOverloadedErrorData),
+    -32001: (ServerOverloaded, _models.ServerOverloadedErrorData),
     -32002: (NotInitialized, None),
     -32003: (AlreadyInitialized, None),
-    -32004: (MessageTooLarge, MessageTooLargeErrorData),
-    -32010: (ThreadNotFound, ThreadNotFoundErrorData),
-    -32011: (TurnNotFound, TurnNotFoundErrorData),
-    -32012: (TurnAlreadyActive, TurnAlreadyActiveErrorData),
+    -32004: (MessageTooLarge, _models.MessageTooLargeErrorData),
+    -32010: (ThreadNotFound, _models.ThreadNotFoundErrorData),
+    -32011: (TurnNotFound, _models.TurnNotFoundErrorData),
+    -32012: (TurnAlreadyActive, _models.TurnAlreadyActiveErrorData),
 }

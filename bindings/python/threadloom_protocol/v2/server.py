@@ -5,131 +5,84 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from threadloom_runtime.binding import default_limits
-from threadloom_runtime.connection import Limits
-from threadloom_runtime.server import Handler, ServerSession
+from threadloom_runtime.server import Handler
 from threadloom_runtime.server import RequestContext as _RequestContext
-from threadloom_runtime.transport import Transport, stdio_transport
+from threadloom_runtime.serving import Serving, SessionPeer
 
 from . import methods as _m
-from .models import (
-    AgentMessageDeltaParams,
-    ApprovalResult,
-    CommandExecutionOutputDeltaParams,
-    CommandExecutionRequestApprovalParams,
-    EmptyResult,
-    ErrorNotificationParams,
-    FileChangeRequestApprovalParams,
-    InitializedParams,
-    InitializeParams,
-    InitializeResult,
-    ItemCompletedParams,
-    ItemStartedParams,
-    ReasoningSummaryTextDeltaParams,
-    ServerRequestResolvedParams,
-    ThreadArchiveParams,
-    ThreadForkParams,
-    ThreadForkResult,
-    ThreadListParams,
-    ThreadListResult,
-    ThreadLoadedListParams,
-    ThreadLoadedListResult,
-    ThreadNameSetParams,
-    ThreadReadParams,
-    ThreadReadResult,
-    ThreadResumeParams,
-    ThreadResumeResult,
-    ThreadStartedParams,
-    ThreadStartParams,
-    ThreadStartResult,
-    ThreadStatusChangedParams,
-    ThreadUnarchiveParams,
-    TurnCompletedParams,
-    TurnDiffUpdatedParams,
-    TurnInterruptParams,
-    TurnStartedParams,
-    TurnStartParams,
-    TurnStartResult,
-    TurnSteerParams,
-    TurnSteerResult,
-)
+from . import models as _models
 
 
-class ServerPeer:
+class ServerPeer(SessionPeer["ServerPeer"]):
     """The client of one connection, typed: send notifications and server->client requests."""
 
-    def __init__(self, session: ServerSession[ServerPeer]) -> None:
-        self.session = session
-
-    @property
-    def protocol_version(self) -> int | None:
-        return self.session.protocol_version
-
-    async def thread_started(self, params: ThreadStartedParams) -> None:
+    async def thread_started(self, params: _models.ThreadStartedParams) -> None:
         """`thread/started`: A thread was created (after the `thread/start` or `thread/fork` response). Skipped when the client opted out."""
         await self.session.notify(_m.THREAD_STARTED, params)
 
-    async def thread_status_changed(self, params: ThreadStatusChangedParams) -> None:
+    async def thread_status_changed(self, params: _models.ThreadStatusChangedParams) -> None:
         """`thread/status/changed`: A loaded thread's status changed. Not sent to clients older than v2. Skipped when the client opted out."""
         await self.session.notify(_m.THREAD_STATUS_CHANGED, params)
 
-    async def turn_started(self, params: TurnStartedParams) -> None:
+    async def turn_started(self, params: _models.TurnStartedParams) -> None:
         """`turn/started`: A turn began (after the `turn/start` response). Skipped when the client opted out."""
         await self.session.notify(_m.TURN_STARTED, params)
 
-    async def turn_completed(self, params: TurnCompletedParams) -> None:
+    async def turn_completed(self, params: _models.TurnCompletedParams) -> None:
         """`turn/completed`: A turn ended: completed, interrupted or failed. Always the turn's last notification. Skipped when the client opted out."""
         await self.session.notify(_m.TURN_COMPLETED, params)
 
-    async def turn_diff_updated(self, params: TurnDiffUpdatedParams) -> None:
+    async def turn_diff_updated(self, params: _models.TurnDiffUpdatedParams) -> None:
         """`turn/diff/updated`: The turn's aggregated diff changed. Not sent to clients older than v2. Skipped when the client opted out."""
         await self.session.notify(_m.TURN_DIFF_UPDATED, params)
 
-    async def item_started(self, params: ItemStartedParams) -> None:
+    async def item_started(self, params: _models.ItemStartedParams) -> None:
         """`item/started`: An item began. Skipped when the client opted out."""
         await self.session.notify(_m.ITEM_STARTED, params)
 
-    async def item_completed(self, params: ItemCompletedParams) -> None:
+    async def item_completed(self, params: _models.ItemCompletedParams) -> None:
         """`item/completed`: An item reached its final state. Skipped when the client opted out."""
         await self.session.notify(_m.ITEM_COMPLETED, params)
 
-    async def item_agent_message_delta(self, params: AgentMessageDeltaParams) -> None:
+    async def item_agent_message_delta(self, params: _models.AgentMessageDeltaParams) -> None:
         """`item/agentMessage/delta`: Streamed text of an agent message. Skipped when the client opted out."""
         await self.session.notify(_m.ITEM_AGENT_MESSAGE_DELTA, params)
 
-    async def item_command_execution_output_delta(self, params: CommandExecutionOutputDeltaParams) -> None:
+    async def item_command_execution_output_delta(self, params: _models.CommandExecutionOutputDeltaParams) -> None:
         """`item/commandExecution/outputDelta`: Streamed output of a running command. Skipped when the client opted out."""
         await self.session.notify(_m.ITEM_COMMAND_EXECUTION_OUTPUT_DELTA, params)
 
-    async def item_reasoning_summary_text_delta(self, params: ReasoningSummaryTextDeltaParams) -> None:
+    async def item_reasoning_summary_text_delta(self, params: _models.ReasoningSummaryTextDeltaParams) -> None:
         """`item/reasoning/summaryTextDelta`: Streamed reasoning summary text. Not sent to clients older than v2. Skipped when the client opted out."""
         await self.session.notify(_m.ITEM_REASONING_SUMMARY_TEXT_DELTA, params)
 
-    async def server_request_resolved(self, params: ServerRequestResolvedParams) -> None:
+    async def server_request_resolved(self, params: _models.ServerRequestResolvedParams) -> None:
         """`serverRequest/resolved`: A server->client request is settled; sent after the client's reply is processed, or when the turn ends first. Not
         sent to clients older than v2. Skipped when the client opted out.
         """
         await self.session.notify(_m.SERVER_REQUEST_RESOLVED, params)
 
-    async def error(self, params: ErrorNotificationParams) -> None:
+    async def error(self, params: _models.ErrorNotificationParams) -> None:
         """`error`: A problem the client should show; the turn may still go on. Skipped when the client opted out."""
         await self.session.notify(_m.ERROR, params)
 
     async def item_command_execution_request_approval(
-        self, params: CommandExecutionRequestApprovalParams, *, request_id: int | str | None = None
-    ) -> ApprovalResult:
+        self, params: _models.CommandExecutionRequestApprovalParams, *, request_id: int | str | None = None
+    ) -> _models.ApprovalResult:
         """`item/commandExecution/requestApproval`: Ask the client to approve a command. The turn waits for the answer. Pass a string `request_id` to
         choose the id (e.g. to refer to the request later); cancel the awaiting task to abandon it.
         """
-        return await self.session.request(_m.ITEM_COMMAND_EXECUTION_REQUEST_APPROVAL, params, ApprovalResult, request_id)
+        return await self.session.request(_m.ITEM_COMMAND_EXECUTION_REQUEST_APPROVAL, params, _models.ApprovalResult, request_id)
 
-    async def item_file_change_request_approval(self, params: FileChangeRequestApprovalParams, *, request_id: int | str | None = None) -> ApprovalResult:
+    async def item_file_change_request_approval(
+        self, params: _models.FileChangeRequestApprovalParams, *, request_id: int | str | None = None
+    ) -> _models.ApprovalResult:
         """`item/fileChange/requestApproval`: Ask the client to approve a file change. The turn waits for the answer. Pass a string `request_id` to
         choose the id (e.g. to refer to the request later); cancel the awaiting task to abandon it.
         """
-        return await self.session.request(_m.ITEM_FILE_CHANGE_REQUEST_APPROVAL, params, ApprovalResult, request_id)
+        return await self.session.request(_m.ITEM_FILE_CHANGE_REQUEST_APPROVAL, params, _models.ApprovalResult, request_id)
 
 
 RequestContext = _RequestContext[ServerPeer]
@@ -139,67 +92,67 @@ class ServerHandler(abc.ABC):
     """One async method per client->server method. Raise errors from `.errors`; other exceptions become -32603."""
 
     @abc.abstractmethod
-    async def initialize(self, params: InitializeParams, ctx: RequestContext) -> InitializeResult:
+    async def initialize(self, params: _models.InitializeParams, ctx: RequestContext) -> _models.InitializeResult:
         """`initialize`: First request on every connection: identifies the client and negotiates the protocol version. Errors: AlreadyInitialized,
         UnsupportedProtocolVersion. The handshake: the runtime has already checked and negotiated it. The negotiated version is
         `ctx.protocol_version`; the runtime writes it at /protocolVersion when you leave it out.
         """
 
     @abc.abstractmethod
-    async def thread_start(self, params: ThreadStartParams, ctx: RequestContext) -> ThreadStartResult:
+    async def thread_start(self, params: _models.ThreadStartParams, ctx: RequestContext) -> _models.ThreadStartResult:
         """`thread/start`: Create a thread. The response comes before the `thread/started` notification. Errors: NotInitialized."""
 
     @abc.abstractmethod
-    async def thread_resume(self, params: ThreadResumeParams, ctx: RequestContext) -> ThreadResumeResult:
+    async def thread_resume(self, params: _models.ThreadResumeParams, ctx: RequestContext) -> _models.ThreadResumeResult:
         """`thread/resume`: Load a stored thread with its full history so turns can continue. Errors: NotInitialized, ThreadNotFound."""
 
     @abc.abstractmethod
-    async def thread_fork(self, params: ThreadForkParams, ctx: RequestContext) -> ThreadForkResult:
+    async def thread_fork(self, params: _models.ThreadForkParams, ctx: RequestContext) -> _models.ThreadForkResult:
         """`thread/fork`: Copy a thread's history into a new thread. Errors: NotInitialized, ThreadNotFound."""
 
     @abc.abstractmethod
-    async def thread_list(self, params: ThreadListParams, ctx: RequestContext) -> ThreadListResult:
+    async def thread_list(self, params: _models.ThreadListParams, ctx: RequestContext) -> _models.ThreadListResult:
         """`thread/list`: Page through threads, newest first. Errors: NotInitialized."""
 
     @abc.abstractmethod
-    async def thread_read(self, params: ThreadReadParams, ctx: RequestContext) -> ThreadReadResult:
+    async def thread_read(self, params: _models.ThreadReadParams, ctx: RequestContext) -> _models.ThreadReadResult:
         """`thread/read`: Read one thread, optionally with its history. Errors: NotInitialized, ThreadNotFound."""
 
     @abc.abstractmethod
-    async def thread_archive(self, params: ThreadArchiveParams, ctx: RequestContext) -> EmptyResult:
+    async def thread_archive(self, params: _models.ThreadArchiveParams, ctx: RequestContext) -> _models.EmptyResult:
         """`thread/archive`: Hide a thread from the default list. Archiving an archived thread is a no-op. Errors: NotInitialized, ThreadNotFound."""
 
     @abc.abstractmethod
-    async def thread_unarchive(self, params: ThreadUnarchiveParams, ctx: RequestContext) -> EmptyResult:
+    async def thread_unarchive(self, params: _models.ThreadUnarchiveParams, ctx: RequestContext) -> _models.EmptyResult:
         """`thread/unarchive`: Bring an archived thread back to the default list. Errors: NotInitialized, ThreadNotFound."""
 
     @abc.abstractmethod
-    async def thread_name_set(self, params: ThreadNameSetParams, ctx: RequestContext) -> EmptyResult:
+    async def thread_name_set(self, params: _models.ThreadNameSetParams, ctx: RequestContext) -> _models.EmptyResult:
         """`thread/name/set`: Name or rename a thread. Errors: NotInitialized, ThreadNotFound."""
 
     @abc.abstractmethod
-    async def thread_loaded_list(self, params: ThreadLoadedListParams, ctx: RequestContext) -> ThreadLoadedListResult:
+    async def thread_loaded_list(self, params: _models.ThreadLoadedListParams, ctx: RequestContext) -> _models.ThreadLoadedListResult:
         """`thread/loaded/list`: List the threads this server holds in memory. Errors: NotInitialized, ExperimentalApiRequired. Experimental. Only
         reachable after the client opted in at `initialize` params /capabilities/experimentalApi.
         """
 
     @abc.abstractmethod
-    async def turn_start(self, params: TurnStartParams, ctx: RequestContext) -> TurnStartResult:
+    async def turn_start(self, params: _models.TurnStartParams, ctx: RequestContext) -> _models.TurnStartResult:
         """`turn/start`: Start a turn with user input. The response comes before `turn/started`; items then stream until `turn/completed`. Errors:
         NotInitialized, ThreadNotFound, TurnAlreadyActive.
         """
 
     @abc.abstractmethod
-    async def turn_interrupt(self, params: TurnInterruptParams, ctx: RequestContext) -> EmptyResult:
+    async def turn_interrupt(self, params: _models.TurnInterruptParams, ctx: RequestContext) -> _models.EmptyResult:
         """`turn/interrupt`: Stop a running turn. Pending approval requests are resolved; the turn completes with status `interrupted`. Errors:
         NotInitialized, ThreadNotFound, TurnNotFound.
         """
 
     @abc.abstractmethod
-    async def turn_steer(self, params: TurnSteerParams, ctx: RequestContext) -> TurnSteerResult:
+    async def turn_steer(self, params: _models.TurnSteerParams, ctx: RequestContext) -> _models.TurnSteerResult:
         """`turn/steer`: Add input to the running turn. Errors: NotInitialized, ThreadNotFound, TurnNotFound."""
 
-    async def initialized(self, params: InitializedParams, ctx: RequestContext) -> None:
+    async def initialized(self, params: _models.InitializedParams, ctx: RequestContext) -> None:
         """`initialized` (notification): Sent by the client after the `initialize` response; the session is then ready."""
         return None
 
@@ -223,29 +176,9 @@ class ServerHandler(abc.ABC):
         }
 
 
-def session(
-    handler: ServerHandler, transport: Transport, *, supported_versions: Sequence[int] | None = None, limits: Limits | None = None
-) -> ServerSession[ServerPeer]:
-    """A server session for one connection; `await session(...).run()` serves it until EOF."""
-    return ServerSession(
-        transport,
-        protocol=_m.PROTOCOL,
-        methods=_m.METHODS,
-        shapes=_m.SHAPES,
-        handlers=handler.handlers(),
-        make_peer=ServerPeer,
-        supported_versions=supported_versions,
-        limits=limits or default_limits(_m.PROTOCOL),
-    )
-
-
-async def serve(handler: ServerHandler, transport: Transport, *, supported_versions: Sequence[int] | None = None, limits: Limits | None = None) -> None:
-    """Serve one connection until the client closes it."""
-    await session(handler, transport, supported_versions=supported_versions, limits=limits).run()
-
-
-async def serve_stdio(handler: ServerHandler, *, supported_versions: Sequence[int] | None = None, limits: Limits | None = None) -> None:
-    """Serve this process's stdin/stdout (JSON lines) until stdin closes."""
-    limits = limits or default_limits(_m.PROTOCOL)
-    transport = await stdio_transport(limits.max_message_bytes)
-    await serve(handler, transport, supported_versions=supported_versions, limits=limits)
+# `session(handler, transport)`, `serve(handler, transport)` and `serve_stdio(handler)`: the runtime's,
+# bound to this version's tables and typed for its handler and peer.
+_serving: Serving[ServerHandler, ServerPeer] = Serving(_m.PROTOCOL, _m.METHODS, _m.SHAPES, ServerPeer)
+session = _serving.session
+serve = _serving.serve
+serve_stdio = _serving.serve_stdio

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
 # JSON-RPC 2.0's own codes.
 PARSE_ERROR = -32700
@@ -43,6 +43,30 @@ def _is_model(value: Any) -> bool:
     path (`threadloom_runtime.early`), and no model can exist before pydantic is loaded."""
     pydantic = sys.modules.get("pydantic")
     return pydantic is not None and isinstance(value, pydantic.BaseModel)
+
+
+DataT = TypeVar("DataT")
+
+
+class CodedError(ProtocolError):
+    """The base of a generated error without `data`: the subclass sets `CODE` and its default `MESSAGE`."""
+
+    CODE: ClassVar[int]
+    MESSAGE: ClassVar[str]
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(self.CODE, self.MESSAGE if message is None else message)
+
+
+class DataError(ProtocolError, Generic[DataT]):
+    """The base of a generated error whose `data` is a model of the protocol: `DataError[ItsModel]`."""
+
+    CODE: ClassVar[int]
+    MESSAGE: ClassVar[str]
+    data: DataT
+
+    def __init__(self, data: DataT, message: str | None = None) -> None:
+        super().__init__(self.CODE, self.MESSAGE if message is None else message, data)
 
 
 class ConnectionClosed(Exception):

@@ -1,4 +1,9 @@
-"""Source of the non-model modules of one version: methods, errors, server stubs, client, package."""
+"""Source of the non-model modules of one version: methods, errors, server stubs, client, package.
+
+Only what differs per version is emitted: tables, and one typed one-line method per protocol method.
+What every version shares lives in the runtime (`threadloom_runtime.serving`, `.typed_client`,
+`.errors.CodedError`/`DataError`), which the generated modules bind to their version's tables.
+"""
 
 from __future__ import annotations
 
@@ -28,14 +33,25 @@ def _notifications(protocol: Protocol, direction: Direction) -> list[Method]:
     return protocol.methods_by(direction, Kind.NOTIFICATION)
 
 
-def _model_names(protocol: Protocol) -> list[str]:
-    names = {m.params for m in protocol.methods} | {m.result for m in protocol.methods if m.result}
-    return sorted(names)
+# Generated modules reach the models as `_models.Name`: one import line instead of a list of every
+# params and result model per module, and no clash between a model's name and a name of the module.
+MODELS_IMPORT = "from . import models as _models\n"
 
 
-def _models_import(protocol: Protocol, extra: tuple[str, ...] = ()) -> str:
-    names = sorted(set(_model_names(protocol)) | set(extra))
-    return "from .models import (\n" + "".join(f"    {n},\n" for n in names) + ")\n"
+def _head(banner: str, doc: str, *blocks: str) -> list[str]:
+    """The start of a generated module: banner, docstring, then its import blocks (stdlib, runtime, package)."""
+    imports = "\n".join(block for block in blocks if block)
+    return [banner, f'"""{doc}"""\n\n', "from __future__ import annotations\n\n", imports, "\n\n"]
+
+
+def _method(signature: str, doc: str, body: str) -> str:
+    """One generated method: its `def` line, its docstring and a one-line body."""
+    return f"\n    {signature}:\n{docstring(doc, '        ')}        {body}\n"
+
+
+def _ref(definition: str | None) -> str:
+    """The generated expression for a definition's model or type alias (`None` for a notification's result)."""
+    return "None" if definition is None else f"_models.{definition}"
 
 
 def _has_member(protocol: Protocol, definition: str, member: str) -> bool:
@@ -76,11 +92,11 @@ def _typed_result(protocol: Protocol, result: str, call: str) -> str:
     found = protocol.definitions.get(result)
     if _is_model(protocol, result) or (found is not None and _is_anything(found.schema)):
         return f"return {call}"
-    return f"return cast({result}, {call})"
+    return f"return cast({_ref(result)}, {call})"
 
 
 def _default_params(protocol: Protocol, params: str) -> str:
-    return f"params or {params}()" if _is_model(protocol, params) else "params"
+    return f"params or {_ref(params)}()" if _is_model(protocol, params) else "params"
 
 
 # -- methods.py ------------------------------------------------------------------------------------
@@ -90,7 +106,7 @@ def methods_module(protocol: Protocol, banner: str) -> str:
     out = [banner, f'"""Method table of protocol {protocol.label}: one MethodInfo per method, and the downgrade shapes."""\n\n']
     out.append("from __future__ import annotations\n\n")
     out.append("from threadloom_runtime.binding import MethodInfo, ObjectShape, Shape, UnionShape\n")
-    out.append(_models_import(protocol) + "\n")
+    out.append(f"\n{MODELS_IMPORT}\n")
     out.append("# What the runtime follows for this protocol (handshake, framing, error codes, limits): plain data in `handshake.py`.\n")
     out.append("from .handshake import PROTOCOL as PROTOCOL\n\n")
     out.append(f"VERSION = {protocol.version}\n\n")
@@ -117,8 +133,8 @@ def _method_info(protocol: Protocol, method: Method) -> str:
         f"python_name={python_name(method.name)!r}",
         f"direction={method.direction.value!r}",
         f"kind={method.kind.value!r}",
-        f"params={method.params}",
-        f"result={method.result}",
+        f"params={_ref(method.params)}",
+        f"result={_ref(method.result)}",
         f"params_definition={method.params!r}",
         f"result_definition={method.result!r}",
         f"since={method.since}",
@@ -133,28 +149,21 @@ def _method_info(protocol: Protocol, method: Method) -> str:
 
 
 def errors_module(protocol: Protocol, banner: str) -> str:
-    data_models = sorted({e.data for e in protocol.errors if e.data})
-    out = [banner, f'"""Typed errors of protocol {protocol.label}: raise them from handlers; clients receive them."""\n\n']
-    out.append("from __future__ import annotations\n\nfrom typing import ClassVar\n\n")
-    out.append("from pydantic import BaseModel\n\n")
-    out.append("from threadloom_runtime.errors import ProtocolError\n")
-    if data_models:
-        out.append(f"from .models import {', '.join(data_models)}\n")
+    """One small class per error: the runtime's `CodedError`/`DataError[Model]` hold the shared machinery."""
+    doc = f"Typed errors of protocol {protocol.label}: raise them from handlers; clients receive them."
+    with_data = any(e.data for e in protocol.errors)
+    bases = sorted({"DataError" if e.data else "CodedError" for e in protocol.errors} | {"ProtocolError"})
+    runtime = f"from threadloom_runtime.errors import {', '.join(bases)}\n"
+    out = _head(banner, doc, "from pydantic import BaseModel\n", runtime, MODELS_IMPORT if with_data else "")
     for error in protocol.errors:
-        out.append(f"\n\nclass {error.name}(ProtocolError):\n")
+        base = f"DataError[{_ref(error.data)}]" if error.data else "CodedError"
+        out.append(f"\n\nclass {error.name}({base}):\n")
         out.append(docstring(f"{error.description} (code {error.code})"))
-        out.append(f"\n    CODE: ClassVar[int] = {error.code}\n")
-        if error.data:
-            out.append(f"    data: {error.data}\n\n")
-            out.append(f"    def __init__(self, data: {error.data}, message: str = {error.description!r}) -> None:\n")
-            out.append("        super().__init__(self.CODE, message, data)\n")
-        else:
-            out.append(f"\n    def __init__(self, message: str = {error.description!r}) -> None:\n")
-            out.append("        super().__init__(self.CODE, message)\n")
+        out.append(f"\n    CODE = {error.code}\n    MESSAGE = {error.description!r}\n")
     out.append("\n\n# code -> (exception class, model of its `data`)\n")
     out.append("ERROR_TYPES: dict[int, tuple[type[ProtocolError], type[BaseModel] | None]] = {\n")
     for error in protocol.errors:
-        out.append(f"    {error.code}: ({error.name}, {error.data or 'None'}),\n")
+        out.append(f"    {error.code}: ({error.name}, {_ref(error.data)}),\n")
     out.append("}\n")
     return "".join(out)
 
@@ -163,16 +172,9 @@ def errors_module(protocol: Protocol, banner: str) -> str:
 
 
 def server_module(protocol: Protocol, banner: str) -> str:
-    label = protocol.label
-    out = [banner, f'"""Typed server stubs of protocol {label}: subclass `ServerHandler`, then `serve_stdio(handler)`."""\n\n']
-    out.append("from __future__ import annotations\n\nimport abc\nfrom collections.abc import Mapping, Sequence\n\n")
-    out.append("from threadloom_runtime.binding import default_limits\n")
-    out.append("from threadloom_runtime.connection import Limits\n")
-    out.append("from threadloom_runtime.server import Handler, ServerSession\n")
-    out.append("from threadloom_runtime.server import RequestContext as _RequestContext\n")
-    out.append("from threadloom_runtime.transport import Transport, stdio_transport\n\n")
-    out.append("from . import methods as _m\n")
-    out.append(_models_import(protocol) + "\n\n")
+    doc = f"Typed server stubs of protocol {protocol.label}: subclass `ServerHandler`, then `serve_stdio(handler)`."
+    runtime = "from threadloom_runtime.server import Handler, RequestContext as _RequestContext\nfrom threadloom_runtime.serving import Serving, SessionPeer\n"
+    out = _head(banner, doc, "import abc\nfrom collections.abc import Mapping\n", runtime, f"from . import methods as _m\n{MODELS_IMPORT}")
     out.append(_peer_class(protocol))
     out.append("\n\nRequestContext = _RequestContext[ServerPeer]\n\n\n")
     out.append(_handler_class(protocol))
@@ -181,21 +183,19 @@ def server_module(protocol: Protocol, banner: str) -> str:
 
 
 def _peer_class(protocol: Protocol) -> str:
-    out = ["class ServerPeer:\n"]
+    out = ['class ServerPeer(SessionPeer["ServerPeer"]):\n']
     out.append(docstring("The client of one connection, typed: send notifications and server->client requests."))
-    out.append("\n    def __init__(self, session: ServerSession[ServerPeer]) -> None:\n        self.session = session\n")
-    out.append("\n    @property\n    def protocol_version(self) -> int | None:\n        return self.session.protocol_version\n")
     for method in _notifications(protocol, Direction.SERVER_TO_CLIENT):
-        out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}) -> None:\n")
         newer = f" Not sent to clients older than v{method.since}." if method.since > 1 else ""
-        out.append(docstring(f"`{method.name}`: {method.description}{newer} Skipped when the client opted out.", "        "))
-        out.append(f"        await self.session.notify(_m.{constant_name(method)}, params)\n")
+        doc = f"`{method.name}`: {method.description}{newer} Skipped when the client opted out."
+        signature = f"async def {python_name(method.name)}(self, params: {_ref(method.params)}) -> None"
+        out.append(_method(signature, doc, f"await self.session.notify(_m.{constant_name(method)}, params)"))
     for method in _requests(protocol, Direction.SERVER_TO_CLIENT):
-        out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}, *, request_id: int | str | None = None) -> {method.result}:\n")
         note = " Pass a string `request_id` to choose the id (e.g. to refer to the request later); cancel the awaiting task to abandon it."
-        out.append(docstring(f"`{method.name}`: {method.description}{note}", "        "))
-        call = f"await self.session.request(_m.{constant_name(method)}, params, {method.result}, request_id)"
-        out.append(f"        {_typed_result(protocol, method.result or '', call)}\n")
+        parameters = f"self, params: {_ref(method.params)}, *, request_id: int | str | None = None"
+        signature = f"async def {python_name(method.name)}({parameters}) -> {_ref(method.result)}"
+        call = f"await self.session.request(_m.{constant_name(method)}, params, {_ref(method.result)}, request_id)"
+        out.append(_method(signature, f"`{method.name}`: {method.description}{note}", _typed_result(protocol, method.result or "", call)))
     return "".join(out)
 
 
@@ -205,9 +205,8 @@ def _handler_class(protocol: Protocol) -> str:
     for method in _requests(protocol, Direction.CLIENT_TO_SERVER):
         out.append(_handler_method(protocol, method))
     for method in _notifications(protocol, Direction.CLIENT_TO_SERVER):
-        out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}, ctx: RequestContext) -> None:\n")
-        out.append(docstring(f"`{method.name}` (notification): {method.description}", "        "))
-        out.append("        return None\n")
+        signature = f"async def {python_name(method.name)}(self, params: {_ref(method.params)}, ctx: RequestContext) -> None"
+        out.append(_method(signature, f"`{method.name}` (notification): {method.description}", "return None"))
     out.append("\n    def handlers(self) -> Mapping[str, Handler]:\n")
     out.append(docstring("Wire method -> bound handler, built once per connection (no per-message lookup by name).", "        "))
     out.append("        return {\n")
@@ -218,7 +217,7 @@ def _handler_class(protocol: Protocol) -> str:
 
 
 def _handler_method(protocol: Protocol, method: Method) -> str:
-    signature = f"    async def {python_name(method.name)}(self, params: {method.params}, ctx: RequestContext) -> {method.result}:\n"
+    signature = f"    async def {python_name(method.name)}(self, params: {_ref(method.params)}, ctx: RequestContext) -> {_ref(method.result)}:\n"
     extra = f" Errors: {', '.join(method.errors)}." if method.errors else ""
     stability = " Experimental." if method.stability.value == "experimental" else ""
     note = handshake_note(protocol, method)
@@ -226,52 +225,25 @@ def _handler_method(protocol: Protocol, method: Method) -> str:
 
 
 def _serve_functions(protocol: Protocol) -> str:
-    return '''
+    return """
 
-def session(
-    handler: ServerHandler, transport: Transport, *, supported_versions: Sequence[int] | None = None, limits: Limits | None = None
-) -> ServerSession[ServerPeer]:
-    """A server session for one connection; `await session(...).run()` serves it until EOF."""
-    return ServerSession(
-        transport,
-        protocol=_m.PROTOCOL,
-        methods=_m.METHODS,
-        shapes=_m.SHAPES,
-        handlers=handler.handlers(),
-        make_peer=ServerPeer,
-        supported_versions=supported_versions,
-        limits=limits or default_limits(_m.PROTOCOL),
-    )
-
-
-async def serve(handler: ServerHandler, transport: Transport, *, supported_versions: Sequence[int] | None = None, limits: Limits | None = None) -> None:
-    """Serve one connection until the client closes it."""
-    await session(handler, transport, supported_versions=supported_versions, limits=limits).run()
-
-
-async def serve_stdio(handler: ServerHandler, *, supported_versions: Sequence[int] | None = None, limits: Limits | None = None) -> None:
-    """Serve this process's stdin/stdout (JSON lines) until stdin closes."""
-    limits = limits or default_limits(_m.PROTOCOL)
-    transport = await stdio_transport(limits.max_message_bytes)
-    await serve(handler, transport, supported_versions=supported_versions, limits=limits)
-'''
+# `session(handler, transport)`, `serve(handler, transport)` and `serve_stdio(handler)`: the runtime's,
+# bound to this version's tables and typed for its handler and peer.
+_serving: Serving[ServerHandler, ServerPeer] = Serving(_m.PROTOCOL, _m.METHODS, _m.SHAPES, ServerPeer)
+session = _serving.session
+serve = _serving.serve
+serve_stdio = _serving.serve_stdio
+"""
 
 
 # -- client.py -------------------------------------------------------------------------------------
 
 
 def client_module(protocol: Protocol, banner: str) -> str:
-    label = protocol.label
-    out = [banner, f'"""Typed client of protocol {label}: one async method per request, typed subscriptions, waiters and handlers of server requests."""\n\n']
-    out.append("from __future__ import annotations\n\nimport contextlib\n")
-    out.append("from collections.abc import AsyncIterator, Awaitable, Callable, Sequence\n\n")
-    out.append("from threadloom_runtime.binding import default_limits\n")
-    out.append("from threadloom_runtime.client import ClientSession\n")
-    out.append("from threadloom_runtime.connection import Limits\n")
-    out.append("from threadloom_runtime.transport import SubprocessTransport, Transport\n\n")
-    out.append("from . import methods as _m\n")
-    out.append("from .errors import ERROR_TYPES\n")
-    out.append(_models_import(protocol) + "\n\n")
+    doc = f"Typed client of protocol {protocol.label}: one async method per request, typed subscriptions, waiters and handlers of server requests."
+    runtime = "from threadloom_runtime.typed_client import Spawning, TypedClient\n"
+    package = f"from . import methods as _m\n{MODELS_IMPORT}from .errors import ERROR_TYPES\n"
+    out = _head(banner, doc, "from collections.abc import Awaitable, Callable\n", runtime, package)
     out.append(_client_class(protocol))
     out.append(_spawn_function())
     return _with_cast_import("".join(out))
@@ -285,54 +257,47 @@ def _with_cast_import(text: str) -> str:
 
 
 def _client_class(protocol: Protocol) -> str:
-    out = ["class Client:\n"]
-    out.append(docstring("A typed client over any transport. Use `spawn_server(command)` to run a server over stdio."))
-    out.append("\n    def __init__(self, transport: Transport, limits: Limits | None = None) -> None:\n")
-    out.append("        limits = limits or default_limits(_m.PROTOCOL)\n")
-    out.append("        self.session = ClientSession(transport, protocol=_m.PROTOCOL, methods=_m.METHODS, error_types=ERROR_TYPES, limits=limits)\n")
-    out.append("\n    @property\n    def protocol_version(self) -> int | None:\n        return self.session.protocol_version\n")
-    out.append("\n    def start(self) -> None:\n        self.session.connection.start()\n")
-    out.append("\n    async def close(self) -> None:\n        await self.session.connection.close()\n")
-    out.append("\n    async def __aenter__(self) -> Client:\n        self.start()\n        return self\n")
-    out.append("\n    async def __aexit__(self, *exc_info: object) -> None:\n        await self.close()\n")
+    out = ["class Client(TypedClient, protocol=_m.PROTOCOL, methods=_m.METHODS, error_types=ERROR_TYPES):\n"]
+    text = "A typed client over any transport (`Client(transport, limits)`, then `async with` or `start()`/`close()`)."
+    out.append(docstring(f"{text} Use `spawn_server(command)` to run a server over stdio."))
     out.append(_connect_method(protocol))
     for method in _requests(protocol, Direction.CLIENT_TO_SERVER):
         out.append(_client_request(protocol, method))
     for method in _notifications(protocol, Direction.CLIENT_TO_SERVER):
         default = " | None = None" if _all_optional(protocol, method.params) else ""
         value = _default_params(protocol, method.params) if default else "params"
-        out.append(f"\n    async def {python_name(method.name)}(self, params: {method.params}{default}) -> None:\n")
-        out.append(docstring(f"`{method.name}` (notification): {method.description}", "        "))
-        out.append(f"        await self.session.notify(_m.{constant_name(method)}, {value})\n")
+        signature = f"async def {python_name(method.name)}(self, params: {_ref(method.params)}{default}) -> None"
+        doc = f"`{method.name}` (notification): {method.description}"
+        out.append(_method(signature, doc, f"await self.session.notify(_m.{constant_name(method)}, {value})"))
     for method in _notifications(protocol, Direction.SERVER_TO_CLIENT):
-        callback = f"Callable[[{method.params}], Awaitable[None] | None]"
-        out.append(f"\n    def on_{python_name(method.name)}(self, callback: {callback}) -> Callable[[], None]:\n")
-        out.append(docstring(f"Subscribe to `{method.name}`: {method.description} Returns an unsubscribe function.", "        "))
-        out.append(f"        return self.session.subscribe({method.name!r}, callback)\n")
-        predicate = f"Callable[[{method.params}], bool] | None"
-        out.append(f"\n    def wait_for_{python_name(method.name)}(self, predicate: {predicate} = None) -> Awaitable[{method.params}]:\n")
-        text = f"The next `{method.name}` whose params satisfy `predicate`. "
-        text += "Registered at the call: call it before the request that triggers it, await it after."
-        out.append(docstring(text, "        "))
-        out.append(f"        return self.session.wait_for({method.name!r}, predicate)\n")
+        out.append(_subscription(method))
     for method in _requests(protocol, Direction.SERVER_TO_CLIENT):
-        handler = f"Callable[[{method.params}], Awaitable[{method.result}]]"
-        out.append(f"\n    def handle_{python_name(method.name)}(self, handler: {handler}) -> None:\n")
-        out.append(docstring(f"Answer `{method.name}`: {method.description} Without a handler the server gets -32601.", "        "))
-        out.append(f"        self.session.set_handler({method.name!r}, handler)\n")
+        handler = f"Callable[[{_ref(method.params)}], Awaitable[{_ref(method.result)}]]"
+        signature = f"def handle_{python_name(method.name)}(self, handler: {handler}) -> None"
+        doc = f"Answer `{method.name}`: {method.description} Without a handler the server gets -32601."
+        out.append(_method(signature, doc, f"self.session.set_handler({method.name!r}, handler)"))
     return "".join(out)
+
+
+def _subscription(method: Method) -> str:
+    """`on_<name>(callback)` and `wait_for_<name>(predicate)` for a server->client notification."""
+    name, params = python_name(method.name), _ref(method.params)
+    signature = f"def on_{name}(self, callback: Callable[[{params}], Awaitable[None] | None]) -> Callable[[], None]"
+    doc = f"Subscribe to `{method.name}`: {method.description} Returns an unsubscribe function."
+    subscribe = _method(signature, doc, f"return self.session.subscribe({method.name!r}, callback)")
+    signature = f"def wait_for_{name}(self, predicate: Callable[[{params}], bool] | None = None) -> Awaitable[{params}]"
+    doc = f"The next `{method.name}` whose params satisfy `predicate`. Registered at the call: call it before the request that triggers it, await it after."
+    return subscribe + _method(signature, doc, f"return self.session.wait_for({method.name!r}, predicate)")
 
 
 def _client_request(protocol: Protocol, method: Method) -> str:
     name = python_name(method.name)
     default = " | None = None" if _all_optional(protocol, method.params) else ""
-    out = [f"\n    async def {name}(self, params: {method.params}{default}) -> {method.result}:\n"]
+    signature = f"async def {name}(self, params: {_ref(method.params)}{default}) -> {_ref(method.result)}"
     errors = f" Errors: {', '.join(method.errors)}." if method.errors else ""
-    out.append(docstring(f"`{method.name}`: {method.description}{errors}", "        "))
     value = _default_params(protocol, method.params) if default else "params"
-    call = f"await self.session.request(_m.{constant_name(method)}, {value}, {method.result})"
-    out.append(f"        {_typed_result(protocol, method.result or '', call)}\n")
-    return "".join(out)
+    call = f"await self.session.request(_m.{constant_name(method)}, {value}, {_ref(method.result)})"
+    return _method(signature, f"`{method.name}`: {method.description}{errors}", _typed_result(protocol, method.result or "", call))
 
 
 def _connect_method(protocol: Protocol) -> str:
@@ -341,7 +306,7 @@ def _connect_method(protocol: Protocol) -> str:
     if handshake is None or method is None or method.result is None:
         doc = docstring("Start reading from the server. This protocol declares no handshake: every method is callable at once.", "        ")
         return f"\n    async def connect(self) -> None:\n{doc}        self.start()\n"
-    out = [f"\n    async def connect(self, params: {method.params}) -> {method.result}:\n"]
+    out = [f"\n    async def connect(self, params: {_ref(method.params)}) -> {_ref(method.result)}:\n"]
     initialized = protocol.method(handshake.initialized) if handshake.initialized else None
     then = f", then send `{initialized.name}`" if initialized else ""
     text = f"Start, and perform the protocol's handshake: `{method.name}` (offering this version unless `params` names one){then}."
@@ -358,26 +323,11 @@ def _connect_method(protocol: Protocol) -> str:
 
 
 def _spawn_function() -> str:
-    return '''
+    return """
 
-@contextlib.asynccontextmanager
-async def spawn_server(
-    command: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None, limits: Limits | None = None
-) -> AsyncIterator[Client]:
-    """Start `command` as a server speaking JSON lines on its stdin/stdout and yield a started client
-    (`await client.connect(...)` next). On exit the server's stdin is closed (its graceful
-    shutdown) and the process is awaited. If the server dies, waiting calls raise ConnectionClosed
-    naming its exit status and the end of its stderr.
-    """
-    limits = limits or default_limits(_m.PROTOCOL)
-    transport = await SubprocessTransport.spawn(command, env=env, cwd=cwd, max_message_bytes=limits.max_message_bytes)
-    client = Client(transport, limits)
-    client.start()
-    try:
-        yield client
-    finally:
-        await client.close()
-'''
+# `async with spawn_server(command) as client:` the runtime's, typed to yield this version's Client.
+spawn_server = Spawning(Client).spawn_server
+"""
 
 
 # -- __init__.py -----------------------------------------------------------------------------------
