@@ -25,6 +25,7 @@ from threadloom.findings import Finding, display_path
 from threadloom.formats.threadloom_envelopes import derive
 from threadloom.formats.threadloom_refs import bundle
 from threadloom.jsonio import read_json
+from threadloom.lint.rules import ref_resolves
 from threadloom.model import (
     Definition,
     DefinitionKind,
@@ -104,7 +105,20 @@ def load_document(file: Path) -> Protocol:
         first = problems[0]
         more = f" and {len(problems) - 1} more problem(s); run `threadloom check`" if len(problems) > 1 else ""
         raise InputError(display_path(file), f"not a valid protocol document: {first.message}{more}", first.pointer)
-    return to_model(derive(document, file), file)
+    protocol = to_model(derive(document, file), file)
+    _require_resolved_refs(protocol, file)
+    return protocol
+
+
+def _require_resolved_refs(protocol: Protocol, file: Path) -> None:
+    """A `$ref` to a missing definition would become code naming a class that does not exist
+    (generate) or a change reported as harmless (diff): an input error, like a broken cross-file
+    reference. `check` reports the same as the `ref-resolves` finding."""
+    dangling = list(ref_resolves(protocol))
+    if dangling:
+        pointer, message, hint = dangling[0]
+        more = f" and {len(dangling) - 1} more; run `threadloom check`" if len(dangling) > 1 else ""
+        raise InputError(display_path(file), f"{message}{more}", pointer, hint)
 
 
 @functools.cache
