@@ -12,6 +12,7 @@ report docs/real-world/acp-0.4.5-to-2.4.0.md (protocol version 1 of both release
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -65,7 +66,7 @@ def _npm_pack(version: str, into: Path) -> Path:
         raise ReleaseError("npm is not installed: it fetches the pinned ACP releases")
     try:
         done = subprocess.run(
-            [npm, "pack", f"{PACKAGE}@{version}", "--silent", "--pack-destination", str(into)],
+            [npm, "pack", f"{PACKAGE}@{version}", "--loglevel=error", "--pack-destination", str(into)],
             capture_output=True,
             text=True,
             timeout=NPM_TIMEOUT_SECONDS,
@@ -75,7 +76,7 @@ def _npm_pack(version: str, into: Path) -> Path:
         raise ReleaseError(f"npm pack {PACKAGE}@{version} did not finish in {NPM_TIMEOUT_SECONDS} s") from None
     tarballs = sorted(into.glob("*.tgz"))
     if done.returncode != 0 or not tarballs:
-        raise ReleaseError(f"npm pack {PACKAGE}@{version} failed: {done.stderr.strip()[-500:]}")
+        raise ReleaseError(f"npm pack {PACKAGE}@{version} failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
     return tarballs[0]
 
 
@@ -108,9 +109,33 @@ def write_report(old: str, new: str, root: Path = Path(".")) -> Path:
     return target
 
 
+def main(argv: list[str] | None = None) -> int:
+    """`VERSION...` prints (fetching) the package folders; `report OLD NEW` rewrites the report."""
+    parser = argparse.ArgumentParser(
+        prog="python -m threadloom_conformance.releases_acp",
+        description=__doc__.split("\n\n")[0],
+        epilog=(
+            "examples:\n"
+            "  ... releases_acp 0.4.5 2.4.0          print the package folders\n"
+            "  ... releases_acp report 0.4.5 2.4.0   rewrite docs/real-world/acp-0.4.5-to-2.4.0.md"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("versions", nargs="+", metavar="VERSION", help="sdk versions to fetch and print; or: report OLD NEW")
+    args = parser.parse_args(argv)
+    try:
+        if args.versions[0] == "report":
+            if len(args.versions) != 3:
+                parser.error("report takes two versions: report OLD NEW (e.g. report 0.4.5 2.4.0)")
+            print(write_report(args.versions[1], args.versions[2]))
+            return 0
+        for version in args.versions:
+            print(acp_package_dir(version))
+    except ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["report"]:
-        print(write_report(sys.argv[2], sys.argv[3]))
-        sys.exit(0)
-    for wanted in sys.argv[1:]:
-        print(acp_package_dir(wanted))
+    sys.exit(main())
