@@ -175,6 +175,18 @@ def test_diff_names_releases_by_their_identity(tmp_path: Path) -> None:
     assert "v1" not in result.stdout.splitlines()[-1] + markdown.stdout.splitlines()[0]
 
 
+def test_diff_says_which_protocol_version_of_a_release_it_compares(tmp_path: Path) -> None:
+    """An ACP 2.x package holds v1 and the v2 draft under one release name: diff takes the latest
+    and says so on stderr, naming how to pick v1; a single version needs no note."""
+    acp_fixtures = ROOT / "tests/formats/acp/fixtures"
+    package = acp_fixtures / "package-2x"
+    whole = run(["diff", str(acp_fixtures / "v0-single"), str(package)], tmp_path)
+    assert whole.returncode in (0, 1), whole.stderr
+    assert f"note: {package} holds protocol versions 1, 2 of 2.9.9: comparing version 2" in whole.stderr
+    one = run(["diff", str(acp_fixtures / "v0-single"), str(package / "schema/v1")], tmp_path)
+    assert one.returncode in (0, 1) and one.stderr == "", one.stderr
+
+
 def test_generate_docs_from_a_good_export(tmp_path: Path) -> None:
     result = run(["generate", "docs", "--protocol", str(RELEASE), "--out", str(tmp_path / "out")], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from threadloom.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from threadloom.findings import display_path
 
 if TYPE_CHECKING:
     from threadloom.diff.report import Side
@@ -97,6 +98,23 @@ def command(
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
 
+def _latest_version(path: Path, source_format: str | None) -> Protocol:
+    """A side's latest version, saying so when one release holds several protocol versions (an
+    ACP 2.x package: v1 and the v2 draft): its name alone would not tell which was compared."""
+    from threadloom.loader import load_protocols
+
+    protocols = load_protocols(path, source_format)
+    latest = protocols[-1]
+    if len({p.identity for p in protocols}) < len(protocols):
+        versions = ", ".join(str(p.version) for p in protocols)
+        click.echo(
+            f"note: {display_path(path)} holds protocol versions {versions} of {latest.identity}: comparing version {latest.version}"
+            " (pass that version's own folder or file to compare another)",
+            err=True,
+        )
+    return latest
+
+
 def _sides(paths: tuple[Path, ...], against: str | None, scratch: Path, source_format: str | None) -> list[tuple[Protocol, Side]]:
     """(protocol, Side) for OLD and NEW: two paths, or one path at --against and in the working tree."""
     from threadloom.diff import load_side
@@ -105,7 +123,7 @@ def _sides(paths: tuple[Path, ...], against: str | None, scratch: Path, source_f
     if against is None:
         if len(paths) != 2:
             raise click.UsageError("give OLD and NEW, or --against GIT_REF [PATH]")
-        loaded = [load_side(path, source_format) for path in paths]
+        loaded = [_latest_version(path, source_format) for path in paths]
         return [(protocol, Side.of(protocol)) for protocol in loaded]
     if len(paths) > 1:
         raise click.UsageError("--against takes at most one PATH (the working-tree side)")
