@@ -201,6 +201,9 @@ def test_report_is_current() -> None:
     committed = report_path(OLD, NEW, ROOT).read_text(encoding="utf-8")
     assert committed == render_report(OLD, NEW)
     assert committed.splitlines()[2].startswith("7 breaking, 9 possibly breaking")
+    counts = committed.splitlines()[2].split(" change(s)")[0]  # "7 breaking, 9 possibly breaking, 459 compatible"
+    mapping = (ROOT / "docs/real-world/acp-mapping.md").read_text(encoding="utf-8")
+    assert f"{counts} findings" in " ".join(mapping.split()), "acp-mapping.md quotes the report's counts"
 
 
 def test_v2_draft_unions_are_open_and_v1_sessionupdate_closed(new_files: Path, new: Protocol) -> None:
