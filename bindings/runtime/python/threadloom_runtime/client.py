@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
@@ -27,6 +27,17 @@ Subscriber = Callable[[Any], Awaitable[None] | None]
 RequestHandler = Callable[[Any], Awaitable[Any]]
 ErrorTypes = Mapping[int, tuple[type[ProtocolError], type[BaseModel] | None]]
 Predicate = Callable[[Any], bool]
+
+
+class _Awaitable:
+    """Starts its coroutine only when awaited: a waiter left behind (its request failed first)
+    is dropped silently instead of warning "coroutine ... was never awaited" at exit."""
+
+    def __init__(self, start: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        self._start = start
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._start().__await__()
 
 
 class ClientSession:
@@ -99,7 +110,7 @@ class ClientSession:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         entry = (predicate, future)
         self._waiters.setdefault(method, []).append(entry)
-        return self._wait(method, entry)
+        return _Awaitable(lambda: self._wait(method, entry))
 
     async def _wait(self, method: str, entry: tuple[Predicate | None, asyncio.Future[Any]]) -> Any:
         future = entry[1]
