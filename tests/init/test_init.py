@@ -90,3 +90,9 @@ def test_init_refuses_a_folder_that_is_not_empty_and_a_bad_name(project: Path, t
     assert again.exit_code == 2 and "is not empty" in again.stderr
     bad = _cli("init", str(tmp_path / "x"), "--name", "Bad_Name")
     assert bad.exit_code == 2 and "not a protocol name" in bad.stderr
+
+
+def test_init_prints_a_next_line_that_pastes_into_a_shell(tmp_path: Path) -> None:
+    result = _cli("init", str(tmp_path / "my tasks"), "--name", "my-tasks")
+    assert result.exit_code == 0
+    assert f"next: cd '{tmp_path / 'my tasks'}' && threadloom check" in result.stderr

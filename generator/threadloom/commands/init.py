@@ -11,6 +11,7 @@ needs: client requests, a notification, a server->client request that a client r
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,8 @@ def command(directory: Path, name: str | None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(value if isinstance(value, str) else dumps_stable(value), encoding="utf-8")
         click.echo(f"wrote {path}")
-    click.echo(f"next: cd {directory} && threadloom check && threadloom generate   (then see {directory / 'README.md'})", err=True)
+    # Quoted: the line is meant to be pasted into a shell, and a folder name may hold spaces.
+    click.echo(f"next: cd {shlex.quote(str(directory))} && threadloom check && threadloom generate   (then see {directory / 'README.md'})", err=True)
 
 
 def _name_from(directory: Path) -> str:
