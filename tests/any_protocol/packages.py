@@ -143,7 +143,8 @@ def node_app(folder: Path, package: Path, name: str, client: Path, session_dir: 
         "target": "ES2022",
         "module": "NodeNext",
         "moduleResolution": "NodeNext",
-        "types": ["node"],
+        # No `"types": ["node"]`: since TypeScript 6 a user's default is no global types at all,
+        # so the stdio transport's declarations must bring Node's themselves.
         "strict": True,
         "exactOptionalPropertyTypes": True,
         "noUncheckedIndexedAccess": True,

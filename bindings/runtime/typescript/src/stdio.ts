@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // stdio transport (Node only): spawns the server and speaks JSON Lines over its stdin/stdout.
 // The server's output is read as an async stream: while the client is saturated nothing more is
 // read, the pipe fills, and the server feels it (backpressure instead of unbounded buffering).
