@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shlex
+import stat
 import sys
 import time
 from collections.abc import Sequence
@@ -253,12 +255,32 @@ def run_record(
     recorder = Recorder(scenario=scenario, protocol_version=protocol_version, variables=dict(variables), versions=list(versions))
 
     async def main() -> int:
-        loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader(limit=16 * 1024 * 1024)
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-        return await proxy(command, recorder, reader, sys.stdout.buffer, sys.stderr.buffer)
+        feeding = await _feed_from_stdin(reader)
+        try:
+            return await proxy(command, recorder, reader, sys.stdout.buffer, sys.stderr.buffer)
+        finally:
+            if feeding is not None:
+                feeding.cancel()
 
     status = asyncio.run(main())
     recorder.save(out)
     sys.stderr.write(f"threadloom record: wrote {out} ({len(recorder.records)} messages; server `{shlex.join(command)}` exited {status})\n")
     return status
+
+
+async def _feed_from_stdin(reader: asyncio.StreamReader) -> asyncio.Task[None] | None:
+    """Feed `reader` from this process's stdin. A pipe or socket goes through the event loop; a
+    file or a character device (`< client.jsonl`, `< /dev/null`), which the loop refuses, is read
+    line by line in a thread (the returned task)."""
+    mode = os.fstat(sys.stdin.fileno()).st_mode
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        return None
+
+    async def pump() -> None:
+        while line := await asyncio.to_thread(sys.stdin.buffer.readline):
+            reader.feed_data(line)
+        reader.feed_eof()
+
+    return asyncio.create_task(pump())
