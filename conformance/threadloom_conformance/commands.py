@@ -70,6 +70,8 @@ def replay(
     from threadloom_conformance.report import render
     from threadloom_conformance.transcript import TranscriptError, load
 
+    if not server.strip():
+        raise InputError("--server", "empty server command", hint='e.g. --server "threadloom serve --store :memory:"')
     files = expand_paths(transcripts)
     try:
         loaded = [load(path) for path in files]

@@ -52,6 +52,11 @@ def test_missing_transcript_and_bad_var_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "no transcripts" in err
 
 
+def test_an_empty_server_command_is_a_usage_error(v1_transcript: Path) -> None:
+    code, _, err = run("--server", " ", str(v1_transcript))
+    assert code == 2 and "error: --server: empty server command" in err
+
+
 def test_unknown_schema_version_exits_2(v1_transcript: Path) -> None:
     code, _, err = run("--server", FAKE_CMD, "--schema", "9", str(v1_transcript))
     assert code == 2 and "no version 9 (it holds: 1, 2)" in err
