@@ -109,8 +109,12 @@ def serve(records: list[Record], lines: Iterable[str], out: TextIO) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    usage = "usage: python -m threadloom_conformance.playback TRANSCRIPT.jsonl   (a server command: plays the transcript's server side)"
+    if args in (["-h"], ["--help"]):
+        print(usage)
+        return 0
     if len(args) != 1 or args[0].startswith("-"):
-        print("usage: python -m threadloom_conformance.playback TRANSCRIPT.jsonl", file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
     try:
         transcript = load(Path(args[0]))

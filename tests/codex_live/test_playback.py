@@ -100,6 +100,7 @@ def test_a_missing_or_broken_transcript_is_a_clear_error(tmp_path: Path, capsys:
     assert main([str(broken)]) == 2
     assert f"error: {broken}:1:" in capsys.readouterr().err
     assert main([]) == 2 and "usage:" in capsys.readouterr().err
+    assert main(["--help"]) == 0 and capsys.readouterr().out.startswith("usage: python -m threadloom_conformance.playback")
 
 
 def test_each_session_sends_the_same_client_messages_on_every_release() -> None:
