@@ -81,3 +81,10 @@ def test_invalid_json_and_a_typo_in_the_method_table_name_the_place(project: Pat
     assert check.exit_code == 1 and f"{file}#/x-methods/0/direction [metaschema]" in check.stdout
     generate = _cli("generate", "python", "--protocol", str(project / "protocol"), "--out", str(project / "out"))
     assert generate.exit_code == 2 and f"{file}#/x-methods/0/direction" in generate.stderr
+
+
+def test_a_method_listed_twice_is_named_as_such(project: Path) -> None:
+    file = _edit(project, lambda document: document["x-methods"].append(dict(document["x-methods"][2])))
+    result = _cli("check", "--protocol", str(project / "protocol"))
+    assert result.exit_code == 2
+    assert f"{file}#/x-methods/4: method `task/changed` is listed twice (x-methods/2 and x-methods/4)" in result.stderr

@@ -57,7 +57,7 @@ def derive(document: dict[str, Any], file: Path) -> dict[str, Any]:
     methods = result.get("x-methods", [])
     derived: dict[str, Any] = {}
     names = _wire_names(methods)
-    _refuse_duplicates(names, file)
+    _refuse_duplicates(methods, names, file)
     unions_present: dict[str, list[str]] = {direction: [] for direction, _, _ in SIDES}
     for direction, kind, union, description in UNIONS:
         members = [index for index, entry in enumerate(methods) if entry["direction"] == direction and entry["kind"] == kind]
@@ -105,17 +105,30 @@ def _wire_names(methods: list[dict[str, Any]]) -> dict[int, str]:
     return names
 
 
-def _refuse_duplicates(names: dict[int, str], file: Path) -> None:
+def _refuse_duplicates(methods: list[dict[str, Any]], names: dict[int, str], file: Path) -> None:
     first: dict[str, int] = {}
     for index, name in names.items():
-        if name in first:
+        earlier = first.get(name)
+        if earlier is not None and _same_method(methods[earlier], methods[index]):
             raise InputError(
                 display_path(file),
-                f"methods {first[name]} and {index} would both get the wire message `{name}`",
+                f"method `{methods[index]['method']}` is listed twice (x-methods/{earlier} and x-methods/{index})",
+                pointer_join("x-methods", index),
+                "remove one of the two entries",
+            )
+        if earlier is not None:
+            raise InputError(
+                display_path(file),
+                f"methods {earlier} and {index} would both get the wire message `{name}`",
                 pointer_join("x-methods", index),
                 "give one of them its own params type (`<Name>Params`), or spell out the envelopes yourself",
             )
         first[name] = index
+
+
+def _same_method(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """The same name in the same direction (one name may go both ways: two methods)."""
+    return bool(one["method"] == other["method"] and one["direction"] == other["direction"])
 
 
 def _params_stem(entry: dict[str, Any]) -> str:
