@@ -241,10 +241,28 @@ def method_table(protocol: Protocol) -> Iterator[Issue]:
     for (name, direction), count in seen.items():
         if count > 1:
             yield "/x-methods", f"method `{name}` ({direction}) is listed {count} times", "keep one entry"
+    yield from _scalar_params(protocol)
     codes = Counter(e.code for e in protocol.errors)
     for code, count in codes.items():
         if count > 1:
             yield "/x-errors", f"error code {code} is used by {count} entries", "give every error its own code"
+
+
+SCALAR_TYPES = {"string", "number", "integer", "boolean"}
+
+
+def _scalar_params(protocol: Protocol) -> Iterator[Issue]:
+    """JSON-RPC 2.0 params are an object or an array (or absent: Codex's `NoParams` is null)."""
+    for method in protocol.methods:
+        definition = protocol.definitions.get(method.params) if method.params else None
+        declared = definition.schema.get("type") if definition else None
+        types = {str(t) for t in declared} if isinstance(declared, list) else {str(declared)}
+        if declared is not None and types <= SCALAR_TYPES:
+            yield (
+                method.pointer + "/params",
+                f"the params of `{method.name}` (`{method.params}`) are a {' or '.join(sorted(types))}: JSON-RPC params are an object or an array",
+                f"make `{method.params}` an object with a property holding the value",
+            )
 
 
 @rule("method-envelope", Scope.STRUCTURE)
