@@ -116,3 +116,16 @@ def test_handshake_fields_behind_a_nullable_reference(tmp_path: Path) -> None:
     document["x-protocol"]["handshake"]["experimentalOptIn"] = "/capabilities/nothingLikeThis"
     (folder / "protocol.json").write_text(json.dumps(document), encoding="utf-8")
     assert [f.pointer for f in check_protocol(folder) if f.rule == "handshake"] == ["/x-protocol/handshake/experimentalOptIn"]
+
+
+@pytest.mark.parametrize(("offer", "findings"), [({"type": "integer"}, []), ({"type": "string"}, ["/x-protocol/handshake/versionOffer"])])
+def test_a_version_offer_is_a_list_or_one_integer(tmp_path: Path, offer: dict[str, str], findings: list[str]) -> None:
+    """ACP's `initialize` offers one integer (the client's latest), which the runtimes support."""
+    document = read_json(Path(__file__).parents[2] / "protocol/v2/protocol.json")
+    document["$defs"]["InitializeParams"]["properties"]["protocolVersions"] = {**offer, "description": "The version offered."}
+    folder = tmp_path / "v2"
+    folder.mkdir()
+    (folder / "protocol.json").write_text(json.dumps(document), encoding="utf-8")
+    found = [f for f in check_protocol(folder) if f.rule == "handshake"]
+    assert [f.pointer for f in found] == findings
+    assert all("is not of type array or integer" in f.message for f in found)

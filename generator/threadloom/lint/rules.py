@@ -382,12 +382,13 @@ def unused_definition(protocol: Protocol) -> Iterator[Issue]:
 
 
 JSONRPC_MEMBERS = ("jsonrpc", "id", "method", "params", "result", "error")
-# Handshake fields: (key in the document, attribute of `Handshake`, in params or result, JSON type expected)
-HANDSHAKE_FIELDS = (
-    ("versionOffer", "version_offer", "params", "array"),
-    ("experimentalOptIn", "experimental_opt_in", "params", "boolean"),
-    ("optOutNotifications", "opt_out_notifications", "params", "array"),
-    ("versionChosen", "version_chosen", "result", None),
+# Handshake fields: (key in the document, attribute of `Handshake`, in params or result, JSON types
+# allowed). A version offer is a list of versions, or one integer (ACP offers its latest only).
+HANDSHAKE_FIELDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("versionOffer", "version_offer", "params", ("array", "integer")),
+    ("experimentalOptIn", "experimental_opt_in", "params", ("boolean",)),
+    ("optOutNotifications", "opt_out_notifications", "params", ("array",)),
+    ("versionChosen", "version_chosen", "result", ()),
 )
 
 
@@ -424,8 +425,9 @@ def handshake(protocol: Protocol) -> Iterator[Issue]:
             schema = _field_schema(protocol, owner, pointer) if owner else None
             if schema is None:
                 yield base + "/" + key, f"`{pointer}` is not a field of `{owner}`", f"point at a property of the `{declared.method}` {side}"
-            elif expected and not _allows_type(protocol, schema, expected):
-                yield base + "/" + key, f"`{pointer}` in `{owner}` is not of type {expected}", f"point at a property of type {expected}"
+            elif expected and not any(_allows_type(protocol, schema, one) for one in expected):
+                wanted = " or ".join(expected)
+                yield base + "/" + key, f"`{pointer}` in `{owner}` is not of type {wanted}", f"point at a property of type {wanted}"
     for situation, error_name in declared.errors:
         if protocol.error(error_name) is None:
             yield (
