@@ -66,7 +66,7 @@ def check_source(path: Path, format: str | None = None) -> CheckReport:
     module = resolve_format(path, format)
     if module is not threadloom_format:
         protocols = module.load(path)
-        return CheckReport(_check_models(protocols), [f"{p.format} {p.identity}" for p in protocols])
+        return CheckReport(_check_models(protocols), _subjects(protocols))
     findings: list[Finding] = []
     for file in threadloom_format.document_files(path):
         findings += check_document(file)
@@ -77,6 +77,13 @@ def check_source(path: Path, format: str | None = None) -> CheckReport:
 
         findings += compat_findings(versions)
     return CheckReport(sorted(findings))
+
+
+def _subjects(protocols: list[Protocol]) -> list[str]:
+    """`codex 0.169.0` per release; `acp 2.4.0 v1`, `acp 2.4.0 v2` when one release holds several
+    protocol versions."""
+    shared = len({p.identity for p in protocols}) < len(protocols)
+    return [f"{p.format} {p.identity}" + (f" {p.label}" if shared else "") for p in protocols]
 
 
 def check_protocol_dir(root: Path) -> list[Finding]:

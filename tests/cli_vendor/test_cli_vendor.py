@@ -187,6 +187,12 @@ def test_diff_says_which_protocol_version_of_a_release_it_compares(tmp_path: Pat
     assert one.returncode in (0, 1) and one.stderr == "", one.stderr
 
 
+def test_check_names_each_protocol_version_of_one_release(tmp_path: Path) -> None:
+    result = run(["check", "--protocol", str(ROOT / "tests/formats/acp/fixtures/package-2x")], tmp_path)
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr
+    assert (result.stdout + result.stderr).splitlines()[-1].startswith("acp 2.9.9 v1, acp 2.9.9 v2: ")
+
+
 def test_generate_docs_from_a_good_export(tmp_path: Path) -> None:
     result = run(["generate", "docs", "--protocol", str(RELEASE), "--out", str(tmp_path / "out")], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
