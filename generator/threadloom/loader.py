@@ -20,7 +20,7 @@ from threadloom.formats import threadloom as threadloom_format
 from threadloom.jsonio import read_json
 from threadloom.model import Protocol
 
-PATH_HINT = "--protocol takes a folder of versions (protocol/), one version folder (protocol/v2) or one protocol document"
+PATH_HINT = "expected a folder of versions (protocol/), one version folder (protocol/v2), one protocol document, or a Codex or ACP release"
 
 
 def format_names() -> list[str]:

@@ -88,3 +88,10 @@ def test_a_method_listed_twice_is_named_as_such(project: Path) -> None:
     result = _cli("check", "--protocol", str(project / "protocol"))
     assert result.exit_code == 2
     assert f"{file}#/x-methods/4: method `task/changed` is listed twice (x-methods/2 and x-methods/4)" in result.stderr
+
+
+def test_a_missing_diff_side_is_named_without_talking_of_protocol_options(project: Path, tmp_path: Path) -> None:
+    result = _cli("diff", str(project / "protocol/v1"), str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    assert f"error: {tmp_path / 'nowhere'}: not found (expected a folder of versions" in result.stderr
+    assert "--protocol" not in result.stderr  # diff takes OLD and NEW, not --protocol
