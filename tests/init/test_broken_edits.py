@@ -95,3 +95,11 @@ def test_a_missing_diff_side_is_named_without_talking_of_protocol_options(projec
     assert result.exit_code == 2
     assert f"error: {tmp_path / 'nowhere'}: not found (expected a folder of versions" in result.stderr
     assert "--protocol" not in result.stderr  # diff takes OLD and NEW, not --protocol
+
+
+@pytest.mark.parametrize("package", ["class", "9tasks", "task-board"])
+def test_a_python_package_name_that_cannot_be_imported_is_refused(project: Path, tmp_path: Path, package: str) -> None:
+    out = tmp_path / "out"
+    result = _cli("generate", "python", "--protocol", str(project / "protocol"), "--out", str(out), "--package", package)
+    assert result.exit_code == 2 and f"{package!r} is not a Python package name" in result.stderr
+    assert not out.exists()

@@ -14,6 +14,8 @@ This repository's own bindings are the same package, named `threadloom_protocol`
 
 from __future__ import annotations
 
+import keyword
+
 from threadloom.errors import InputError
 from threadloom.generate import Context, Target, banner
 from threadloom.model import Protocol
@@ -45,8 +47,8 @@ def generate(context: Context) -> dict[str, str]:
 
 def package_files(protocols: list[Protocol], *, package: str, out: str = "", readme: bool = True, heads: tuple[str, str] | None = None) -> dict[str, str]:
     """Every file of the distribution, keyed by path under `out` ("" for paths relative to the output root)."""
-    if not package.isidentifier():
-        raise InputError(COMMAND, f"{package!r} is not a Python package name", hint="use letters, digits and underscores, e.g. todo_protocol")
+    if not package.isidentifier() or keyword.iskeyword(package):  # `import class.v1` cannot be written
+        raise InputError(COMMAND, f"{package!r} is not a Python package name", hint="use letters, digits and underscores, not a keyword, e.g. todo_protocol")
     if not protocols:
         raise InputError(COMMAND, "no protocol version to generate")
     head, readme_head = heads or (banner(COMMAND, "# "), banner(COMMAND, "<!-- ", " -->"))
