@@ -36,6 +36,16 @@ def ruff_normalise(text: str, relative: str) -> str:
     for command in steps:
         done = subprocess.run(command, input=text, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            raise InputError(relative, f"ruff could not process generated code: {done.stderr.strip()[:400]}")
+            reason = done.stderr.strip()[:400] or _syntax_error(text, relative)  # --quiet keeps ruff's own reason to itself
+            hint = "a name in the protocol may not be usable in Python: please report it"
+            raise InputError(relative, f"ruff could not process generated code: {reason}", hint=hint)
         text = done.stdout
     return text
+
+
+def _syntax_error(text: str, relative: str) -> str:
+    try:
+        compile(text, relative, "exec")
+    except SyntaxError as error:
+        return f"line {error.lineno}: {error.msg}: {(error.text or '').strip()}"
+    return "no reason given"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import re
 from typing import Any
 
@@ -10,13 +11,19 @@ from threadloom.model import Definition, DefinitionKind, Method, Protocol, ref_n
 
 def python_name(method: str) -> str:
     """`item/commandExecution/requestApproval` -> `item_command_execution_request_approval`; JSON-RPC's
-    `$/` prefix of protocol-level methods is dropped (`$/cancel_request` -> `cancel_request`)."""
+    `$/` prefix of protocol-level methods is dropped (`$/cancel_request` -> `cancel_request`); a
+    keyword gets a trailing underscore, as PEP 8 says (`import` -> `import_`)."""
+    name = _snake(method)
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def _snake(method: str) -> str:
     parts = re.split(r"[/.\-$]", method)
     return "_".join(re.sub(r"(?<!^)(?=[A-Z])", "_", part).lower() for part in parts if part)
 
 
 def constant_name(method: Method) -> str:
-    return python_name(method.name).upper()
+    return _snake(method.name).upper()  # `IMPORT`: no keyword in upper case
 
 
 def child_refs(schema: Any) -> list[str]:
