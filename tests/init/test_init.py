@@ -96,3 +96,11 @@ def test_init_prints_a_next_line_that_pastes_into_a_shell(tmp_path: Path) -> Non
     result = _cli("init", str(tmp_path / "my tasks"), "--name", "my-tasks")
     assert result.exit_code == 0
     assert f"next: cd '{tmp_path / 'my tasks'}' && threadloom check" in result.stderr
+
+
+def test_the_generated_python_readme_installs_the_runtime_from_a_checkout(inside: Path, tmp_path: Path) -> None:
+    """threadloom-runtime is not on PyPI: the README must not send users to `pip install threadloom-runtime`."""
+    assert _cli("generate", "python", "--protocol", "protocol", "--out", str(tmp_path / "py")).exit_code == 0
+    readme = (tmp_path / "py/README.md").read_text(encoding="utf-8")
+    assert "pip install <threadloom checkout>/bindings/runtime/python" in readme
+    assert "pip install threadloom-runtime" not in readme
