@@ -104,3 +104,11 @@ def test_the_generated_python_readme_installs_the_runtime_from_a_checkout(inside
     readme = (tmp_path / "py/README.md").read_text(encoding="utf-8")
     assert "pip install <threadloom checkout>/bindings/runtime/python" in readme
     assert "pip install threadloom-runtime" not in readme
+
+
+def test_the_generated_typescript_readme_installs_from_packed_tarballs(inside: Path, tmp_path: Path) -> None:
+    """Neither @threadloom/runtime nor the package is on npm: `npm install NAME` would fail."""
+    assert _cli("generate", "typescript", "--protocol", "protocol", "--out", str(tmp_path / "ts")).exit_code == 0
+    readme = (tmp_path / "ts/README.md").read_text(encoding="utf-8")
+    assert "cd <threadloom checkout>/bindings/runtime/typescript && npm ci && npm pack" in readme
+    assert "npm install todo-agent @threadloom/runtime" not in readme and "npmjs.com" not in readme
