@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import orjson
 
 from threadloom_runtime import errors
+from threadloom_runtime.eager import start_eagerly
 from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge, ProtocolError
 from threadloom_runtime.spec import NO_PROTOCOL, ProtocolSpec
 from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, SNIFF_BYTES, OversizedMessage, Transport
@@ -269,12 +270,25 @@ class Connection:
             await self._send_error(request.id, error)
             return
         self._in_flight_ids.add(request.id)
-        task = asyncio.create_task(self._answer(request, work))
+        # Most handlers answer without waiting (a read from memory): they run to the end right here,
+        # and only one that suspends becomes a task (requests still run concurrently).
+        try:
+            task = start_eagerly(self._answer(request, work))
+        except (Exception, asyncio.CancelledError):
+            # What a task would have kept: the answer could not be written (the peer went away).
+            log.debug("answering %r failed", request.method, exc_info=True)
+            task = None
+        if task is None:
+            self._request_done(request.id)
+            return
         self._handlers.add(task)
         task.add_done_callback(lambda done: self._handler_done(done, request.id))
 
     def _handler_done(self, task: asyncio.Task[None], request_id: RequestId) -> None:
         self._handlers.discard(task)
+        self._request_done(request_id)
+
+    def _request_done(self, request_id: RequestId) -> None:
         self._in_flight_ids.discard(request_id)
         self._slots.release()
 
