@@ -21,8 +21,9 @@ import orjson
 from threadloom_runtime import errors
 from threadloom_runtime.eager import start_eagerly
 from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge, ProtocolError
+from threadloom_runtime.framing import SNIFF_BYTES, OversizedMessage
 from threadloom_runtime.spec import NO_PROTOCOL, ProtocolSpec
-from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, SNIFF_BYTES, OversizedMessage, Transport
+from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, Transport
 
 log = logging.getLogger("threadloom_runtime")
 
@@ -183,22 +184,34 @@ class Connection:
     # -- incoming ------------------------------------------------------------------------------
 
     async def _read_loop(self) -> None:
+        push_messages = getattr(self._transport, "push_messages", None)
+        if push_messages is not None:
+            # The transport pushes each message as it arrives (`pipes.PipeLinesTransport.push_messages`).
+            with contextlib.suppress(ConnectionError, OSError):
+                await push_messages(self._take_now)
+            return
         while True:
             try:
-                data = await self._transport.read()
-            except OversizedMessage as too_large:
-                await self._refuse_oversized(too_large.limit_bytes, too_large.head, too_large.tail)
-                continue
+                data: bytes | MessageTooLarge | None = await self._transport.read()
             except MessageTooLarge as too_large:
-                await self._refuse_oversized(too_large.limit_bytes, b"", b"")
-                continue
+                data = too_large
             except (ConnectionError, OSError):
                 return
             if data is None:
                 return
-            if len(data) > self.limits.max_message_bytes:
-                await self._refuse_oversized(self.limits.max_message_bytes, data[:SNIFF_BYTES], data[-SNIFF_BYTES:])
-                continue
+            await self._take(data)
+
+    def _take_now(self, data: bytes | MessageTooLarge) -> asyncio.Task[None] | None:
+        """Take one pushed message; a task while it is still being taken (e.g. waiting for a slot)."""
+        return start_eagerly(self._take(data))
+
+    async def _take(self, data: bytes | MessageTooLarge) -> None:
+        if isinstance(data, MessageTooLarge):
+            head, tail = (data.head, data.tail) if isinstance(data, OversizedMessage) else (b"", b"")
+            await self._refuse_oversized(data.limit_bytes, head, tail)
+        elif len(data) > self.limits.max_message_bytes:
+            await self._refuse_oversized(self.limits.max_message_bytes, data[:SNIFF_BYTES], data[-SNIFF_BYTES:])
+        else:
             await self._receive(data)
 
     async def _refuse_oversized(self, limit: int, head: bytes, tail: bytes) -> None:

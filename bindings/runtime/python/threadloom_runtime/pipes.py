@@ -1,0 +1,226 @@
+"""JSON lines over a pair of pipes on the event loop's own protocols: the server's stdin and stdout.
+
+Besides `read`/`write`/`close` (the `Transport` shape), `PipeLinesTransport.push_messages` pushes each
+message to the connection from the loop's data callback: a request answered without waiting (a
+read from memory) is then read, handled and answered within one callback, with no future to wake
+a reading task and no extra turn of the event loop. When the connection has to wait on a message
+(a full in-flight window, a slow peer), the message's continuation is a task: reading pauses and
+the messages after it wait for that task, so they are still handled one after another, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from typing import Any, BinaryIO, cast
+
+from threadloom_runtime.errors import MessageTooLarge
+from threadloom_runtime.framing import LineFramer, OversizedMessage
+from threadloom_runtime.transport import Receive
+
+_PAUSE_BYTES = 256 * 1024  # lines waiting beyond this: stop reading the pipe until they are taken
+
+
+class PipeLinesTransport:
+    def __init__(self, reading: LineReader, write_pipe: asyncio.WriteTransport, writing: PipeWriter) -> None:
+        self._reading = reading
+        self._pipe = write_pipe
+        self._writing = writing
+
+    @classmethod
+    async def connect(cls, source: BinaryIO, sink: BinaryIO, max_message_bytes: int) -> PipeLinesTransport:
+        loop = asyncio.get_running_loop()
+        reading = LineReader(max_message_bytes)
+        await loop.connect_read_pipe(lambda: reading, source)
+        writing = PipeWriter()
+        write_pipe, _ = await loop.connect_write_pipe(lambda: writing, sink)
+        return cls(reading, write_pipe, writing)
+
+    async def read(self) -> bytes | None:
+        return await self._reading.read()
+
+    async def push_messages(self, receive: Receive) -> None:
+        """See `transport.PushTransport`; `receive` runs in a copy of this task's context."""
+        await self._reading.deliver(receive, contextvars.copy_context())
+
+    async def write(self, data: bytes) -> None:
+        if self._pipe.is_closing():
+            raise ConnectionResetError("the peer closed the pipe")
+        self._pipe.write(data + b"\n")
+        if self._writing.paused:
+            await self._writing.drained()
+
+    async def close(self) -> None:
+        if not self._pipe.is_closing():
+            self._pipe.close()  # what is buffered is still written
+
+
+class PipeWriter(asyncio.BaseProtocol):
+    """Flow control of the write pipe: writers wait while the pipe's buffer is over its high-water mark."""
+
+    def __init__(self) -> None:
+        self.paused = False
+        self._waiters: list[asyncio.Future[None]] = []
+        self._lost: BaseException | None = None
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        self._wake(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = exc or ConnectionResetError("the write pipe closed")
+        self.paused = False
+        self._wake(self._lost)
+
+    async def drained(self) -> None:
+        if self._lost is not None:
+            raise self._lost
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        await waiter
+
+    def _wake(self, error: BaseException | None) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if waiter.done():
+                continue
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)
+
+
+class LineReader(asyncio.Protocol):
+    """The read pipe's protocol: frames lines, and either queues them for `read` or pushes them."""
+
+    def __init__(self, max_message_bytes: int) -> None:
+        self._lines = LineFramer(max_message_bytes)
+        self._pipe: asyncio.ReadTransport | None = None
+        self._paused = False
+        self._ended = False  # end of input (or a read error, which ends input the same way)
+        self._waiter: asyncio.Future[None] | None = None  # `read` waiting for data
+        # Push mode (`deliver`):
+        self._receive: Receive | None = None
+        self._context: contextvars.Context | None = None
+        self._busy: asyncio.Future[Any] | None = None  # what `receive` is still working on
+        self._finished: asyncio.Future[None] | None = None
+
+    # -- the pipe's callbacks ------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._pipe = cast(asyncio.ReadTransport, transport)  # uvloop's pipes do not subclass asyncio's ABCs
+
+    def data_received(self, data: bytes) -> None:
+        self._lines.feed(data)
+        if self._receive is not None:
+            self._pump()
+            return
+        if self._lines.buffered_bytes > _PAUSE_BYTES and self._lines.has_line():
+            self._pause()
+        self._wake_reader()
+
+    def eof_received(self) -> bool:
+        self._end()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._end()
+
+    def _end(self) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        if self._receive is not None:
+            self._pump()
+        self._wake_reader()
+
+    # -- pull --------------------------------------------------------------------------------------
+
+    async def read(self) -> bytes | None:
+        while (line := self._lines.next_line()) is None:
+            if self._ended:
+                return self._lines.last_line()
+            self._resume()
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return line
+
+    def _wake_reader(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    # -- push --------------------------------------------------------------------------------------
+
+    async def deliver(self, receive: Receive, context: contextvars.Context) -> None:
+        if self._receive is not None:
+            raise RuntimeError("this pipe already delivers its messages")
+        finished = self._finished = asyncio.get_running_loop().create_future()
+        self._receive, self._context = receive, context
+        try:
+            self._pump()
+            await finished
+        finally:
+            self._receive = self._context = self._finished = None
+            busy, self._busy = self._busy, None
+            if busy is not None:
+                busy.cancel()  # delivery cancelled (the connection closed) while a message was in progress
+
+    def _pump(self) -> None:
+        """Deliver the waiting lines, in order, until `receive` needs time for one or the lines run out."""
+        receive, context, finished = self._receive, self._context, self._finished
+        assert receive is not None and context is not None and finished is not None
+        while self._busy is None and not finished.done():
+            item: bytes | MessageTooLarge | None
+            try:
+                item = self._lines.next_line()
+                if item is None and self._ended:
+                    item = self._lines.last_line()
+                    if item is None:
+                        finished.set_result(None)
+                        return
+            except OversizedMessage as too_large:
+                item = too_large
+            if item is None:
+                self._resume()
+                return
+            try:
+                busy = context.run(receive, item)
+            except BaseException as failure:  # it ends the delivery, raised from `deliver`
+                finished.set_exception(failure)
+                return
+            if busy is not None:
+                self._busy = busy
+                self._pause()
+                busy.add_done_callback(self._taken)
+
+    def _taken(self, busy: asyncio.Future[Any]) -> None:
+        if busy is not self._busy:
+            return  # delivery ended meanwhile
+        self._busy = None
+        finished = self._finished
+        if finished is None or finished.done():
+            return
+        if busy.cancelled():
+            finished.cancel()
+        elif (failure := busy.exception()) is not None:
+            finished.set_exception(failure)
+        else:
+            self._pump()
+
+    # -- flow control ------------------------------------------------------------------------------
+
+    def _pause(self) -> None:
+        if not self._paused and not self._ended and self._pipe is not None:
+            self._paused = True
+            self._pipe.pause_reading()
+
+    def _resume(self) -> None:
+        if self._paused and not self._ended and self._pipe is not None:
+            self._paused = False
+            self._pipe.resume_reading()
