@@ -44,6 +44,7 @@ class Handlers:
     def __init__(self) -> None:
         self.release = asyncio.Event()
         self.connection: Connection | None = None
+        self.handled: list[str] = []
 
     def on_request(self, request: IncomingRequest) -> Any:
         return getattr(self, request.method)(request)
@@ -53,6 +54,7 @@ class Handlers:
         return {"handled": "after waiting"}
 
     async def now(self, request: IncomingRequest) -> JsonObject:
+        self.handled.append(f"request {request.id}")
         return {"handled": "at once"}
 
     async def boom(self, request: IncomingRequest) -> JsonObject:
@@ -72,7 +74,7 @@ class Handlers:
         return {"handled": "at once"}
 
     async def on_notification(self, method: str, params: JsonObject) -> None:
-        pass
+        self.handled.append(method)
 
 
 def _start(limits: Limits | None = None) -> tuple[Connection, Transport, Handlers]:
@@ -163,5 +165,22 @@ def test_a_request_still_waiting_at_the_end_is_cancelled_after_the_grace_period(
         await transport.send(2, "wait")
         await _end(connection, transport)
         assert transport.outgoing.empty() and not handlers.release.is_set()
+
+    run(scenario())
+
+
+def test_notifications_that_came_first_are_handled_before_a_request_that_needs_no_waiting() -> None:
+    async def scenario() -> None:
+        transport, handlers = Transport(), Handlers()
+        connection = Connection(transport, handlers)
+        for method in ("first", "second"):
+            await transport.incoming.put(orjson.dumps({"jsonrpc": "2.0", "method": method, "params": {}}))
+        await transport.send(1, "now")  # read in the same turn of the loop as the notifications
+        connection.start()
+        assert (await transport.outgoing.get())["id"] == 1
+        await transport.send(2, "now")
+        assert (await transport.outgoing.get())["id"] == 2
+        assert handlers.handled == ["first", "second", "request 1", "request 2"]
+        await _end(connection, transport)
 
     run(scenario())

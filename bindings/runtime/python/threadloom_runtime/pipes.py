@@ -19,6 +19,7 @@ from threadloom_runtime.framing import LineFramer, OversizedMessage
 from threadloom_runtime.transport import Receive
 
 _PAUSE_BYTES = 256 * 1024  # lines waiting beyond this: stop reading the pipe until they are taken
+_HELD_BYTES = 64 * 1024  # output held while a chunk of input is taken: written out beyond this
 
 
 class PipeLinesTransport:
@@ -26,6 +27,8 @@ class PipeLinesTransport:
         self._reading = reading
         self._pipe = write_pipe
         self._writing = writing
+        self._held: list[bytes] | None = None  # see `hold_writes`
+        self._held_bytes = 0
 
     @classmethod
     async def connect(cls, source: BinaryIO, sink: BinaryIO, max_message_bytes: int) -> PipeLinesTransport:
@@ -41,14 +44,39 @@ class PipeLinesTransport:
 
     async def push_messages(self, receive: Receive) -> None:
         """See `transport.PushTransport`; `receive` runs in a copy of this task's context."""
-        await self._reading.deliver(receive, contextvars.copy_context())
+        await self._reading.deliver(receive, contextvars.copy_context(), self)
 
     async def write(self, data: bytes) -> None:
         if self._pipe.is_closing():
             raise ConnectionResetError("the peer closed the pipe")
+        held = self._held
+        if held is not None and not self._writing.paused:
+            held += (data, b"\n")
+            self._held_bytes += len(data) + 1
+            if self._held_bytes >= _HELD_BYTES:
+                self._write_held()
+            return
+        self._write_held()  # what was held goes first
         self._pipe.write(data + b"\n")
         if self._writing.paused:
             await self._writing.drained()
+
+    def hold_writes(self) -> None:
+        """Collect what is written until `release_writes`: the answers to a chunk of pushed requests
+        (and their after-response notifications, in order) leave in one write instead of one each."""
+        if self._held is None:
+            self._held, self._held_bytes = [], 0
+
+    def release_writes(self) -> None:
+        self._write_held()
+        self._held = None
+
+    def _write_held(self) -> None:
+        held = self._held
+        if held:
+            self._pipe.write(b"".join(held))
+            held.clear()
+            self._held_bytes = 0
 
     async def close(self) -> None:
         if not self._pipe.is_closing():
@@ -106,6 +134,7 @@ class LineReader(asyncio.Protocol):
         self._receive: Receive | None = None
         self._context: contextvars.Context | None = None
         self._busy: asyncio.Future[Any] | None = None  # what `receive` is still working on
+        self._output: PipeLinesTransport | None = None  # holds its writes while lines are pushed
         self._finished: asyncio.Future[None] | None = None
 
     # -- the pipe's callbacks ------------------------------------------------------------------
@@ -157,21 +186,32 @@ class LineReader(asyncio.Protocol):
 
     # -- push --------------------------------------------------------------------------------------
 
-    async def deliver(self, receive: Receive, context: contextvars.Context) -> None:
+    async def deliver(self, receive: Receive, context: contextvars.Context, output: PipeLinesTransport) -> None:
         if self._receive is not None:
             raise RuntimeError("this pipe already delivers its messages")
         finished = self._finished = asyncio.get_running_loop().create_future()
-        self._receive, self._context = receive, context
+        self._receive, self._context, self._output = receive, context, output
         try:
             self._pump()
             await finished
         finally:
-            self._receive = self._context = self._finished = None
+            self._receive = self._context = self._finished = self._output = None
             busy, self._busy = self._busy, None
             if busy is not None:
                 busy.cancel()  # delivery cancelled (the connection closed) while a message was in progress
 
     def _pump(self) -> None:
+        output = self._output
+        if output is None:
+            self._deliver_lines()
+            return
+        output.hold_writes()
+        try:
+            self._deliver_lines()
+        finally:
+            output.release_writes()
+
+    def _deliver_lines(self) -> None:
         """Deliver the waiting lines, in order, until `receive` needs time for one or the lines run out."""
         receive, context, finished = self._receive, self._context, self._finished
         assert receive is not None and context is not None and finished is not None
