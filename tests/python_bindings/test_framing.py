@@ -28,7 +28,8 @@ def expected(data: bytes) -> list[object]:
 
 
 def framed(chunks: list[bytes]) -> list[object]:
-    framer, out = LineFramer(LIMIT), []
+    framer = LineFramer(LIMIT)
+    out: list[object] = []
 
     def drain(at_end: bool) -> None:
         while True:
