@@ -5,6 +5,10 @@ cheapest read both serve from memory, `thread/loaded/list`. Codex runs with a fr
 no model (a read needs none). Targets (issue 13): throughput at least 2x Codex's, cold start no
 worse than 1.2x Codex's.
 
+The throughput figures use the lean synchronous driver (bench/sync_driver.py) for both servers and
+for a raw orjson echo, the floor of that driver and the pipes; the three take turns, run after run,
+and each figure is the median of its runs.
+
 Cold starts alternate between the two servers, so a burst of load from elsewhere on the machine
 hits both alike; next to the wall time each start reports the CPU time the child had used when its
 answer arrived, which leaves out the time spent waiting for a core (bench/NOTES.md, "Cold start").
@@ -15,15 +19,17 @@ from __future__ import annotations
 import asyncio
 import statistics
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench.harness import Figure, median_of
-from bench.rpc_driver import SERVER_COMMAND, cold_start, compile_sources, latency_p50_us, throughput
+from bench.harness import Figure
+from bench.rpc_driver import ECHO_COMMAND, SERVER_COMMAND, cold_start, compile_sources
+from bench.sync_driver import latency_p50_us, throughput
 
 CODEX_RELEASE = "0.169.0"
-TOTAL = 5_000
+TOTAL = 20_000
 WINDOW = 64
+LATENCY_COUNT = 2_000
 
 
 def codex_command(home: Path) -> list[str]:
@@ -48,16 +54,26 @@ def interleaved_cold_starts(commands: Sequence[Sequence[str]], runs: int) -> lis
     return medians
 
 
+def interleaved_medians(commands: Sequence[Sequence[str]], runs: int, measure: Callable[[Sequence[str]], float]) -> list[float]:
+    """Median per command of `measure`, the commands taking turns `runs` times: a machine that gets
+    busier (or quieter) during the run affects every command alike."""
+    samples: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for command, taken in zip(commands, samples, strict=True):
+            taken.append(measure(command))
+    return [statistics.median(taken) for taken in samples]
+
+
 def run(runs: int) -> list[Figure]:
     runs = max(3, runs // 2)
     compile_sources()
     with tempfile.TemporaryDirectory(prefix="bench-codex-") as tmp:
         codex = codex_command(Path(tmp))
         (ours_start, ours_cpu), (codex_start, codex_cpu) = interleaved_cold_starts([SERVER_COMMAND, codex], runs * 3)
-        ours_p50 = median_of(runs, lambda: asyncio.run(latency_p50_us(SERVER_COMMAND, 1000)))
-        codex_p50 = median_of(runs, lambda: asyncio.run(latency_p50_us(codex, 1000)))
-        ours_rps = median_of(runs, lambda: asyncio.run(throughput(SERVER_COMMAND, TOTAL, WINDOW)))
-        codex_rps = median_of(runs, lambda: asyncio.run(throughput(codex, TOTAL, WINDOW)))
+        # The throughput figures: the lean synchronous driver, the same for all three (bench/NOTES.md, "The driver").
+        servers = [SERVER_COMMAND, codex, ECHO_COMMAND]
+        ours_p50, codex_p50, echo_p50 = interleaved_medians(servers, runs * 2, lambda command: latency_p50_us(command, LATENCY_COUNT))
+        ours_rps, codex_rps, echo_rps = interleaved_medians(servers, runs * 2, lambda command: throughput(command, TOTAL, WINDOW))
     codex_name = f"codex app-server {CODEX_RELEASE}"
     figures = [
         Figure("vs Codex: cold start, spawn -> initialize answer", ours_start, "ms", 1.2 * codex_start, False, codex_name, codex_start, "target: 1.2x Codex"),
@@ -67,5 +83,7 @@ def run(runs: int) -> list[Figure]:
     return [
         *figures,
         Figure("vs Codex: one-at-a-time thread/loaded/list", 1e6 / ours_p50, "req/s", 2e6 / codex_p50, True, codex_name, 1e6 / codex_p50, "target: 2x Codex"),
+        Figure("  round trip p50, ours", ours_p50, "us", None, False, "raw orjson echo", echo_p50, f"{codex_name}: {codex_p50:.1f} us"),
         Figure(f"vs Codex: thread/loaded/list, {WINDOW} in flight", ours_rps, "req/s", 2 * codex_rps, True, codex_name, codex_rps, "target: 2x Codex"),
+        Figure(f"  {WINDOW} in flight, ours", ours_rps, "req/s", None, True, "raw orjson echo", echo_rps, "the floor of the driver and the pipes"),
     ]
