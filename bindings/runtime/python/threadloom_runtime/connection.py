@@ -168,8 +168,14 @@ class Connection:
         data = orjson.dumps(message)
         if bounded and len(data) > self.limits.max_message_bytes:
             raise MessageTooLarge(self.limits.max_message_bytes)
-        async with self._write_lock:
+        # One message at a time, in the order the writers came: a write waits while the peer is slow to
+        # read, and the next one must not pile up behind it (`async with` minus its two frames).
+        lock = self._write_lock
+        await lock.acquire()
+        try:
             await self._transport.write(data)
+        finally:
+            lock.release()
 
     async def _send_error(self, request_id: RequestId | None, error: ProtocolError) -> None:
         await self._send({**self._envelope, "id": request_id, "error": error.to_json()}, bounded=False)
