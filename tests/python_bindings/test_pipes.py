@@ -189,3 +189,45 @@ def test_a_connection_over_pipes_keeps_its_in_flight_limit_and_the_order_of_requ
             await connection.wait_closed()
 
     run(scenario())
+
+
+class Announcer:
+    """Answers with a result of about 10 KB and notifies after each response."""
+
+    def __init__(self) -> None:
+        self.connection: Connection | None = None
+
+    def on_request(self, request: IncomingRequest) -> Any:
+        return self._answer(request)
+
+    async def _answer(self, request: IncomingRequest) -> JsonObject:
+        connection = self.connection
+        assert connection is not None
+
+        async def after() -> None:
+            await connection.notify("announced", {"for": request.id})
+
+        request.after_response.append(after)
+        return {"id": request.id, "pad": "x" * 10_000}
+
+    async def on_notification(self, method: str, params: JsonObject) -> None:
+        pass
+
+
+def test_every_answer_to_a_chunk_of_requests_comes_before_its_own_notifications() -> None:
+    async def scenario() -> None:
+        async with pipes(max_message_bytes=1 << 20) as (transport, peer):
+            announcer = Announcer()
+            connection = Connection(transport, announcer)
+            announcer.connection = connection
+            connection.start()
+            count = 20  # ~200 KB of answers: more than is held back at once, more than the pipe holds
+            await peer.send(b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"m"}\n' % n for n in range(count)))
+            received = [await peer.line() for _ in range(2 * count)]
+            order = [("answer", message["id"]) if "id" in message else ("notification", message["params"]["for"]) for message in received]
+            assert sorted(order) == sorted((kind, n) for n in range(count) for kind in ("answer", "notification"))
+            assert all(order.index(("answer", n)) < order.index(("notification", n)) for n in range(count))
+            peer.end_input()
+            await connection.wait_closed()
+
+    run(scenario())
