@@ -50,7 +50,8 @@ class PipeLinesTransport:
         if self._pipe.is_closing():
             raise ConnectionResetError("the peer closed the pipe")
         held = self._held
-        if held is not None and not self._writing.paused:
+        if held is not None and not self._writing.paused and self._reading.has_line():
+            # More requests of this chunk wait to be taken: their answers can leave together.
             held += (data, b"\n")
             self._held_bytes += len(data) + 1
             if self._held_bytes >= _HELD_BYTES:
@@ -62,8 +63,9 @@ class PipeLinesTransport:
             await self._writing.drained()
 
     def hold_writes(self) -> None:
-        """Collect what is written until `release_writes`: the answers to a chunk of pushed requests
-        (and their after-response notifications, in order) leave in one write instead of one each."""
+        """Collect what is written until `release_writes` while more pushed requests wait to be taken:
+        the answers to a chunk of requests (and their after-response notifications, in order) leave in
+        one write instead of one each, and the answer to the chunk's last request leaves at once."""
         if self._held is None:
             self._held, self._held_bytes = [], 0
 
@@ -179,6 +181,9 @@ class LineReader(asyncio.Protocol):
             finally:
                 self._waiter = None
         return line
+
+    def has_line(self) -> bool:
+        return self._lines.has_line()
 
     def _wake_reader(self) -> None:
         if self._waiter is not None and not self._waiter.done():
