@@ -76,7 +76,8 @@ class PipeLinesTransport:
     def _write_held(self) -> None:
         held = self._held
         if held:
-            self._pipe.write(b"".join(held))
+            if not self._pipe.is_closing():  # else the reader is gone: nothing can reach it
+                self._pipe.write(b"".join(held))
             held.clear()
             self._held_bytes = 0
 
