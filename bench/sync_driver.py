@@ -1,11 +1,16 @@
-"""A lean synchronous JSON-RPC driver for request rates: blocking reads and writes on the child's
+"""A lean synchronous JSON-RPC driver for request rates: plain reads and writes on the child's
 pipes, no event loop. The same driver talks to the raw echo, our server and Codex.
 
 Why not asyncio (bench/rpc_driver.py): a round trip through an event loop costs the driver a
 selector wake-up, a future, a task step and a StreamReader per message. That cost is paid once
 per request whichever server answers, so it adds the same constant to every server's time and
-squeezes the ratios between them towards 1 (bench/NOTES.md, "The driver"). A blocking driver
-costs one write and one read per request (per window refill with many in flight).
+squeezes the ratios between them towards 1 (bench/NOTES.md, "The driver"). This driver costs one
+write and one read per request (per window refill with many in flight).
+
+One at a time, the driver waits for each answer by polling its pipe (`spin`) instead of sleeping
+in `read`: on an idle virtual machine waking a sleeping process costs ~30 us, and a sleeping
+driver would add that to every server's round trip (bench/NOTES.md, "The machine decides the
+phase"). The server still sleeps between requests and pays its own wake-up.
 """
 
 from __future__ import annotations
@@ -27,11 +32,12 @@ _EXIT_WAIT_SECONDS = 10.0
 class SyncPeer:
     """A child process spoken to over its stdin/stdout; stderr is discarded."""
 
-    def __init__(self, command: Sequence[str]) -> None:
+    def __init__(self, command: Sequence[str], *, spin: bool = False) -> None:
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
         assert self.process.stdin is not None and self.process.stdout is not None
         self._in = self.process.stdin.fileno()
         self._out = self.process.stdout.fileno()
+        os.set_blocking(self._out, not spin)  # spinning: poll the pipe rather than sleep in read
         self._pending = b""  # bytes read after the last complete line
         self.next_id = 0
 
@@ -52,7 +58,7 @@ class SyncPeer:
     def responses(self) -> list[dict[str, object]]:
         """Block until at least one complete line arrives; the responses among the lines (notifications are skipped)."""
         while True:
-            chunk = os.read(self._out, _READ_BYTES)
+            chunk = self._read()
             if not chunk:
                 raise ConnectionError(f"the server closed its output (exit status {self.process.poll()})")
             *lines, self._pending = (self._pending + chunk).split(b"\n")
@@ -60,6 +66,13 @@ class SyncPeer:
                 break
         messages = (orjson.loads(line) for line in lines if line.strip())
         return [message for message in messages if "id" in message and "method" not in message]
+
+    def _read(self) -> bytes:
+        while True:
+            try:
+                return os.read(self._out, _READ_BYTES)
+            except BlockingIOError:  # spinning: nothing yet
+                continue
 
     def call(self, method: str, params: object) -> dict[str, object]:
         self.write(self.request_line(method, params))
@@ -90,9 +103,9 @@ def _result_of(response: dict[str, object]) -> dict[str, object]:
     return result
 
 
-def latency_p50_us(command: Sequence[str], count: int, warmup: int = 200) -> float:
+def latency_p50_us(command: Sequence[str], count: int, warmup: int = 200, spin: bool = True) -> float:
     """Median round trip of strictly one request at a time, in microseconds (after `warmup` requests)."""
-    peer = SyncPeer(command)
+    peer = SyncPeer(command, spin=spin)
     try:
         peer.initialize()
         for _ in range(warmup):
