@@ -1,6 +1,7 @@
-"""A lean JSON-RPC driver over a child's stdio, shared by the server and the raw echo baseline.
+"""An asyncio JSON-RPC driver over a child's stdio (cold starts, streaming, memory, the store), and
+what every driver shares: the server and raw echo commands, the trivial request.
 
-The same driver talks to both, so the ratio between them is the server's own cost.
+Request rates and round trips are measured by the lighter bench/sync_driver.py.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import compileall
 import os
-import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -82,37 +82,6 @@ class Peer:
             self.process.kill()
             await self.process.wait()
         self.reader.cancel()
-
-
-async def throughput(command: Sequence[str], total: int, window: int, method: str = TRIVIAL_METHOD, params: object = LIST_PARAMS) -> float:
-    """Requests per second with `window` requests in flight."""
-    peer = await Peer.spawn(command)
-    await peer.initialize()
-    await peer.call(method, params)  # before the clock: a server may answer `initialize` before it has loaded
-    semaphore = asyncio.Semaphore(window)
-
-    async def one() -> None:
-        async with semaphore:
-            await peer.send(method, params)
-
-    start = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(total)))
-    elapsed = time.perf_counter() - start
-    await peer.close()
-    return total / elapsed
-
-
-async def latency_p50_us(command: Sequence[str], count: int) -> float:
-    """Median round trip of strictly one request at a time, in microseconds."""
-    peer = await Peer.spawn(command)
-    await peer.initialize()
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        await peer.call(TRIVIAL_METHOD, LIST_PARAMS)
-        samples.append(time.perf_counter() - start)
-    await peer.close()
-    return statistics.median(samples) * 1e6
 
 
 async def cold_start_ms(command: Sequence[str]) -> float:

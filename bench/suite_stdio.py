@@ -1,4 +1,4 @@
-"""Request throughput, one-at-a-time latency and cold start of `threadloom serve` over stdio."""
+"""Request throughput, one-at-a-time latency (bench/sync_driver.py) and cold start of `threadloom serve` over stdio."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 from bench.harness import Figure, median_of, seconds
-from bench.rpc_driver import ECHO_COMMAND, SERVER_COMMAND, cold_start_ms, latency_p50_us, throughput
+from bench.rpc_driver import ECHO_COMMAND, SERVER_COMMAND, cold_start_ms
+from bench.sync_driver import latency_p50_us, throughput
 
 TOTAL = 20_000
 WINDOW = 64
@@ -15,11 +16,11 @@ WINDOW = 64
 
 def run(runs: int) -> list[Figure]:
     runs = max(3, runs // 2)
-    server_rps = median_of(runs, lambda: asyncio.run(throughput(SERVER_COMMAND, TOTAL, WINDOW)))
-    echo_rps = median_of(runs, lambda: asyncio.run(throughput(ECHO_COMMAND, TOTAL, WINDOW)))
-    store_rps = median_of(runs, lambda: asyncio.run(throughput(SERVER_COMMAND, TOTAL, WINDOW, "thread/list", {"limit": 1})))
-    server_p50 = median_of(runs, lambda: asyncio.run(latency_p50_us(SERVER_COMMAND, 2000)))
-    echo_p50 = median_of(runs, lambda: asyncio.run(latency_p50_us(ECHO_COMMAND, 2000)))
+    server_rps = median_of(runs, lambda: throughput(SERVER_COMMAND, TOTAL, WINDOW))
+    echo_rps = median_of(runs, lambda: throughput(ECHO_COMMAND, TOTAL, WINDOW))
+    store_rps = median_of(runs, lambda: throughput(SERVER_COMMAND, TOTAL, WINDOW, "thread/list", {"limit": 1}))
+    server_p50 = median_of(runs, lambda: latency_p50_us(SERVER_COMMAND, 2000))
+    echo_p50 = median_of(runs, lambda: latency_p50_us(ECHO_COMMAND, 2000))
     start = median_of(runs * 2, lambda: asyncio.run(cold_start_ms(SERVER_COMMAND)))
     bare = median_of(runs * 2, lambda: seconds(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True)) * 1000)
     return [

@@ -10,6 +10,12 @@ cold start figure alone would hide where the load time went: next to it, "spawn 
 answered" (initialize, initialized, one `thread/loaded/list`) is measured the same way for both
 servers, with no target.
 
+The throughput figures use the lean synchronous driver (bench/sync_driver.py) for both servers and
+for a raw orjson echo, the floor of that driver and the pipes; the three take turns, run after run,
+and each figure is the median of its runs. One at a time, the driver polls its pipe for each answer
+(no wake-up of an idle driver in every round trip, bench/NOTES.md "Request rates"); the same figure
+with a blocking read is shown next to it, without a target.
+
 Cold starts alternate between the two servers, so a burst of load from elsewhere on the machine
 hits both alike; next to the wall time each start reports the CPU time the child had used when its
 answer arrived, which leaves out the time spent waiting for a core (bench/NOTES.md, "Cold start").
@@ -25,12 +31,15 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Figure, median_of
-from bench.rpc_driver import LIST_PARAMS, SERVER_COMMAND, TRIVIAL_METHOD, Peer, cold_start, compile_sources, cpu_ms, latency_p50_us, throughput
+from bench.harness import Figure
+from bench.rpc_driver import ECHO_COMMAND, LIST_PARAMS, SERVER_COMMAND, TRIVIAL_METHOD, Peer, cold_start, compile_sources, cpu_ms
+from bench.sync_driver import latency_p50_us, throughput
 
 CODEX_RELEASE = "0.169.0"
-TOTAL = 5_000
+TOTAL = 20_000
 WINDOW = 64
+LATENCY_COUNT = 2_000
+BLOCKING_NOTE = "no target: each round trip also wakes an idle driver"
 
 
 def codex_command(home: Path) -> list[str]:
@@ -71,6 +80,16 @@ def interleaved_cold_starts(commands: Sequence[Sequence[str]], runs: int, measur
     return medians
 
 
+def interleaved_medians(commands: Sequence[Sequence[str]], runs: int, measure: Callable[[Sequence[str]], float]) -> list[float]:
+    """Median per command of `measure`, the commands taking turns `runs` times: a machine that gets
+    busier (or quieter) during the run affects every command alike."""
+    samples: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for command, taken in zip(commands, samples, strict=True):
+            taken.append(measure(command))
+    return [statistics.median(taken) for taken in samples]
+
+
 def run(runs: int) -> list[Figure]:
     runs = max(3, runs // 2)
     compile_sources()
@@ -78,10 +97,11 @@ def run(runs: int) -> list[Figure]:
         codex = codex_command(Path(tmp))
         (ours_start, ours_cpu), (codex_start, codex_cpu) = interleaved_cold_starts([SERVER_COMMAND, codex], runs * 3)
         (ours_ready, ours_ready_cpu), (codex_ready, codex_ready_cpu) = interleaved_cold_starts([SERVER_COMMAND, codex], runs * 3, first_request_answered)
-        ours_p50 = median_of(runs, lambda: asyncio.run(latency_p50_us(SERVER_COMMAND, 1000)))
-        codex_p50 = median_of(runs, lambda: asyncio.run(latency_p50_us(codex, 1000)))
-        ours_rps = median_of(runs, lambda: asyncio.run(throughput(SERVER_COMMAND, TOTAL, WINDOW)))
-        codex_rps = median_of(runs, lambda: asyncio.run(throughput(codex, TOTAL, WINDOW)))
+        # The throughput figures: the lean synchronous driver, the same for all three (bench/NOTES.md, "The driver").
+        servers = [SERVER_COMMAND, codex, ECHO_COMMAND]
+        ours_p50, codex_p50, echo_p50 = interleaved_medians(servers, runs * 2, lambda command: latency_p50_us(command, LATENCY_COUNT))
+        ours_blocking, codex_blocking = interleaved_medians(servers[:2], runs, lambda command: latency_p50_us(command, LATENCY_COUNT, spin=False))
+        ours_rps, codex_rps, echo_rps = interleaved_medians(servers, runs * 2, lambda command: throughput(command, TOTAL, WINDOW))
     codex_name = f"codex app-server {CODEX_RELEASE}"
     figures = [
         Figure("vs Codex: cold start, spawn -> initialize answer", ours_start, "ms", 1.2 * codex_start, False, codex_name, codex_start, "target: 1.2x Codex"),
@@ -95,5 +115,8 @@ def run(runs: int) -> list[Figure]:
     return [
         *figures,
         Figure("vs Codex: one-at-a-time thread/loaded/list", 1e6 / ours_p50, "req/s", 2e6 / codex_p50, True, codex_name, 1e6 / codex_p50, "target: 2x Codex"),
+        Figure("  round trip p50, ours", ours_p50, "us", None, False, "raw orjson echo", echo_p50, f"{codex_name}: {codex_p50:.1f} us"),
+        Figure("  one-at-a-time, blocking read", 1e6 / ours_blocking, "req/s", None, True, codex_name, 1e6 / codex_blocking, BLOCKING_NOTE),
         Figure(f"vs Codex: thread/loaded/list, {WINDOW} in flight", ours_rps, "req/s", 2 * codex_rps, True, codex_name, codex_rps, "target: 2x Codex"),
+        Figure(f"  {WINDOW} in flight, ours", ours_rps, "req/s", None, True, "raw orjson echo", echo_rps, "the floor of the driver and the pipes"),
     ]

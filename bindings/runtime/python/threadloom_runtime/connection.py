@@ -12,16 +12,18 @@ import contextlib
 import itertools
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
 
 from threadloom_runtime import errors
+from threadloom_runtime.eager import start_eagerly
 from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge, ProtocolError
+from threadloom_runtime.framing import SNIFF_BYTES, OversizedMessage
 from threadloom_runtime.spec import NO_PROTOCOL, ProtocolSpec
-from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, SNIFF_BYTES, OversizedMessage, Transport
+from threadloom_runtime.transport import DEFAULT_MAX_MESSAGE_BYTES, Transport
 
 log = logging.getLogger("threadloom_runtime")
 
@@ -69,8 +71,8 @@ class Connection:
         self._ids = itertools.count(1)
         self._pending: dict[RequestId, tuple[str, asyncio.Future[JsonObject]]] = {}
         self._handlers: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(self.limits.max_in_flight)
-        self._in_flight_ids: set[RequestId] = set()
+        self._in_flight_ids: set[RequestId] = set()  # of requests whose handler runs: its size counts against max_in_flight
+        self._slot_freed: asyncio.Future[None] | None = None  # the reader waits on it for a free slot
         self._notifications: asyncio.Queue[tuple[str, JsonObject] | None] = asyncio.Queue(self.limits.notification_queue)
         self._write_lock = asyncio.Lock()
         self._closed = asyncio.Event()
@@ -166,8 +168,14 @@ class Connection:
         data = orjson.dumps(message)
         if bounded and len(data) > self.limits.max_message_bytes:
             raise MessageTooLarge(self.limits.max_message_bytes)
-        async with self._write_lock:
+        # One message at a time, in the order the writers came: a write waits while the peer is slow to
+        # read, and the next one must not pile up behind it (`async with` minus its two frames).
+        lock = self._write_lock
+        await lock.acquire()
+        try:
             await self._transport.write(data)
+        finally:
+            lock.release()
 
     async def _send_error(self, request_id: RequestId | None, error: ProtocolError) -> None:
         await self._send({**self._envelope, "id": request_id, "error": error.to_json()}, bounded=False)
@@ -182,23 +190,60 @@ class Connection:
     # -- incoming ------------------------------------------------------------------------------
 
     async def _read_loop(self) -> None:
+        push_messages = getattr(self._transport, "push_messages", None)
+        if push_messages is not None:
+            # The transport pushes each message as it arrives (`pipes.PipeLinesTransport.push_messages`).
+            with contextlib.suppress(ConnectionError, OSError):
+                await push_messages(self._take_now)
+            return
         while True:
             try:
-                data = await self._transport.read()
-            except OversizedMessage as too_large:
-                await self._refuse_oversized(too_large.limit_bytes, too_large.head, too_large.tail)
-                continue
+                data: bytes | MessageTooLarge | None = await self._transport.read()
             except MessageTooLarge as too_large:
-                await self._refuse_oversized(too_large.limit_bytes, b"", b"")
-                continue
+                data = too_large
             except (ConnectionError, OSError):
                 return
             if data is None:
                 return
-            if len(data) > self.limits.max_message_bytes:
-                await self._refuse_oversized(self.limits.max_message_bytes, data[:SNIFF_BYTES], data[-SNIFF_BYTES:])
-                continue
-            await self._receive(data)
+            if (waiting := self._take(data)) is not None:
+                await waiting
+
+    def _take_now(self, data: bytes | MessageTooLarge) -> asyncio.Task[None] | None:
+        """Take one pushed message; a task while it is still being taken (e.g. waiting for a slot)."""
+        waiting = self._take(data)
+        return None if waiting is None else start_eagerly(waiting)
+
+    # Taking a message is synchronous as far as it can be (a request's handler starts at once, a
+    # response resolves its future); what may have to wait (an error to write, a free slot, room in
+    # the notification queue) is returned as a coroutine, which the reader awaits before the next
+    # message: messages are taken one after another, in the order they came.
+
+    def _take(self, data: bytes | MessageTooLarge) -> Coroutine[Any, Any, None] | None:
+        if isinstance(data, MessageTooLarge):
+            head, tail = (data.head, data.tail) if isinstance(data, OversizedMessage) else (b"", b"")
+            return self._refuse_oversized(data.limit_bytes, head, tail)
+        if len(data) > self.limits.max_message_bytes:
+            return self._refuse_oversized(self.limits.max_message_bytes, data[:SNIFF_BYTES], data[-SNIFF_BYTES:])
+        try:
+            message = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return self._send_error(None, ProtocolError(errors.PARSE_ERROR, "Parse error: the message is not valid JSON"))
+        if isinstance(message, list):
+            # Batches are not part of these protocols (one message per line, as in Codex): one error, nothing runs.
+            return self._send_error(None, _invalid("batches are not supported; send one message per line"))
+        if not isinstance(message, dict) or message.get("jsonrpc", None if self._envelope else "2.0") != "2.0":
+            return self._send_error(_readable_id(message), _invalid("expected a JSON-RPC 2.0 object"))
+        if "method" in message:
+            return self._take_call(message)
+        if "result" in message or "error" in message:
+            self._receive_response(message)
+            return None
+        return self._send_error(_readable_id(message), _invalid("neither a request, a notification nor a response"))
+
+    async def _receive(self, data: bytes) -> None:
+        """Take one message read by other means, as the reader would."""
+        if (waiting := self._take(data)) is not None:
+            await waiting
 
     async def _refuse_oversized(self, limit: int, head: bytes, tail: bytes) -> None:
         """A discarded oversized message: a request gets the error under its own id; a response fails
@@ -219,64 +264,82 @@ class Connection:
         if kind is None and not waiting:
             await self._send_error(None, _too_large(self._codes.message_too_large, limit))
 
-    async def _receive(self, data: bytes) -> None:
-        try:
-            message = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            await self._send_error(None, ProtocolError(errors.PARSE_ERROR, "Parse error: the message is not valid JSON"))
-            return
-        if isinstance(message, list):
-            # Batches are not part of these protocols (one message per line, as in Codex): one error, nothing runs.
-            await self._send_error(None, _invalid("batches are not supported; send one message per line"))
-        elif not isinstance(message, dict) or message.get("jsonrpc", None if self._envelope else "2.0") != "2.0":
-            await self._send_error(_readable_id(message), _invalid("expected a JSON-RPC 2.0 object"))
-        elif "method" in message:
-            await self._receive_call(message)
-        elif "result" in message or "error" in message:
-            self._receive_response(message)
-        else:
-            await self._send_error(_readable_id(message), _invalid("neither a request, a notification nor a response"))
-
-    async def _receive_call(self, message: JsonObject) -> None:
+    def _take_call(self, message: JsonObject) -> Coroutine[Any, Any, None] | None:
         method, params = message["method"], message.get("params", {})
         is_request = "id" in message
         request_id = message.get("id")
         if is_request and not _valid_id(request_id):
-            await self._send_error(None, _invalid("`id` must be a string or an integer"))
-        elif not isinstance(method, str):
-            await self._send_error(request_id if is_request else None, _invalid("`method` must be a string"))
-        elif not isinstance(params, dict):
+            return self._send_error(None, _invalid("`id` must be a string or an integer"))
+        if not isinstance(method, str):
+            return self._send_error(request_id if is_request else None, _invalid("`method` must be a string"))
+        if not isinstance(params, dict):
             if is_request:
-                await self._send_error(request_id, ProtocolError(errors.INVALID_PARAMS, "Invalid params", {"path": "", "reason": "params must be an object"}))
-        elif is_request:
+                return self._send_error(request_id, ProtocolError(errors.INVALID_PARAMS, "Invalid params", {"path": "", "reason": "params must be an object"}))
+            return None
+        if is_request:
             assert request_id is not None
-            await self._start_request(IncomingRequest(method, params, request_id))
-        else:
-            await self._notifications.put((method, params))  # waits when full: backpressure on reading
+            return self._take_request(IncomingRequest(method, params, request_id))
+        try:
+            self._notifications.put_nowait((method, params))
+        except asyncio.QueueFull:
+            return self._notifications.put((method, params))  # backpressure on reading
+        return None
 
-    async def _start_request(self, request: IncomingRequest) -> None:
+    def _take_request(self, request: IncomingRequest) -> Coroutine[Any, Any, None] | None:
         if request.id in self._in_flight_ids:
             # JSON-RPC needs ids to be unique among requests in flight: two answers to one id cannot be told apart.
-            await self._send_error(request.id, _invalid(f"id {request.id!r} is already used by a request in flight"))
-            return
-        # A burst waits here, in the order it arrived, while max_in_flight handlers run: the
-        # peer's writes block instead of its requests being refused.
-        await self._slots.acquire()
+            return self._send_error(request.id, _invalid(f"id {request.id!r} is already used by a request in flight"))
+        if len(self._in_flight_ids) >= self.limits.max_in_flight:
+            return self._start_when_a_slot_frees(request)
+        return self._start_request(request)
+
+    async def _start_when_a_slot_frees(self, request: IncomingRequest) -> None:
+        """A burst waits here, in the order it arrived, while max_in_flight handlers run: the peer's
+        writes block instead of its requests being refused."""
+        while len(self._in_flight_ids) >= self.limits.max_in_flight:
+            self._slot_freed = asyncio.get_running_loop().create_future()
+            await self._slot_freed
+        if (waiting := self._start_request(request)) is not None:
+            await waiting
+
+    def _start_request(self, request: IncomingRequest) -> Coroutine[Any, Any, None] | None:
         try:
             work = self._dispatcher.on_request(request)
         except ProtocolError as error:
-            self._slots.release()
-            await self._send_error(request.id, error)
-            return
-        self._in_flight_ids.add(request.id)
-        task = asyncio.create_task(self._answer(request, work))
-        self._handlers.add(task)
-        task.add_done_callback(lambda done: self._handler_done(done, request.id))
+            return self._send_error(request.id, error)
+        self._in_flight_ids.add(request.id)  # also its slot: one id per request in flight
+        answer = self._answer(request, work)
+        if not self._notifications.empty():
+            # Notifications that came before this request are handled before its handler starts.
+            task: asyncio.Task[None] | None = asyncio.create_task(answer)
+        else:
+            # Most handlers answer without waiting (a read from memory): they run to the end right
+            # here, and only one that suspends becomes a task (requests still run concurrently).
+            task = self._start_now(request, answer)
+        if task is None:
+            self._request_done(request.id)
+        else:
+            self._handlers.add(task)
+            task.add_done_callback(lambda done: self._handler_done(done, request.id))
+        return None
+
+    def _start_now(self, request: IncomingRequest, answer: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+        try:
+            return start_eagerly(answer)
+        except (Exception, asyncio.CancelledError):
+            # What a task would have kept: the answer could not be written (the peer went away).
+            log.debug("answering %r failed", request.method, exc_info=True)
+            return None
 
     def _handler_done(self, task: asyncio.Task[None], request_id: RequestId) -> None:
         self._handlers.discard(task)
+        self._request_done(request_id)
+
+    def _request_done(self, request_id: RequestId) -> None:
         self._in_flight_ids.discard(request_id)
-        self._slots.release()
+        freed = self._slot_freed
+        if freed is not None and not freed.done():
+            freed.set_result(None)
 
     async def _answer(self, request: IncomingRequest, work: Awaitable[JsonObject]) -> None:
         try:

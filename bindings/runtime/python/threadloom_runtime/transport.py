@@ -11,23 +11,19 @@ import contextlib
 import os
 import stat
 import sys
-from collections.abc import Sequence
-from typing import BinaryIO, Protocol
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from threadloom_runtime.errors import ConnectionClosed, MessageTooLarge
+from threadloom_runtime.framing import SNIFF_BYTES as SNIFF_BYTES
+from threadloom_runtime.framing import LineFramer
+from threadloom_runtime.framing import OversizedMessage as OversizedMessage
+
+if TYPE_CHECKING:
+    from threadloom_runtime.pipes import PipeLinesTransport
 
 DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 _CHUNK = 64 * 1024
-SNIFF_BYTES = 4096
-
-
-class OversizedMessage(MessageTooLarge):
-    """`MessageTooLarge` with the first and last bytes of the discarded message: enough to find its id."""
-
-    def __init__(self, limit_bytes: int, head: bytes, tail: bytes) -> None:
-        super().__init__(limit_bytes)
-        self.head = head
-        self.tail = tail
 
 
 class Transport(Protocol):
@@ -42,63 +38,37 @@ class Transport(Protocol):
     async def close(self) -> None: ...
 
 
-class JsonLinesTransport:
-    """JSON lines over an asyncio stream pair. Memory stays bounded by the size limit plus one chunk.
+# Takes one message, or the error for one discarded as too large; returns None when it is done with
+# it, or a future (a task) while it still works on it (nothing more is pushed until that ends).
+Receive = Callable[[bytes | MessageTooLarge], "asyncio.Future[Any] | None"]
 
-    An oversized line is discarded as it streams in; only its first and last `SNIFF_BYTES` are kept
-    (on the `MessageTooLarge` raised for it) so the connection can tell whose message it was.
-    """
+
+class PushTransport(Transport, Protocol):
+    """A transport that can also push messages as they arrive (`pipes.PipeLinesTransport`): the
+    connection then takes each one within the event loop's data callback instead of waking a
+    reading task for it. The connection uses `push_messages` when the transport has it."""
+
+    async def push_messages(self, receive: Receive) -> None:
+        """Hand every message to `receive`, in order, until end of input; return once the last one
+        is done with. An exception raised by `receive` (or by the future it returned) ends it here."""
+        ...
+
+
+class JsonLinesTransport:
+    """JSON lines over an asyncio stream pair (framing and its size limit: `framing.LineFramer`)."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self._reader = reader
         self._writer = writer
-        self._limit = max_message_bytes
-        self._buffer = bytearray()
-        self._discarding = False  # inside a line that already went over the limit
-        self._head = b""
-        self._tail = b""
+        self._lines = LineFramer(max_message_bytes)
 
     async def read(self) -> bytes | None:
-        while True:
-            end = self._buffer.find(b"\n")
-            if end >= 0:
-                line = bytes(self._buffer[:end])
-                del self._buffer[: end + 1]
-                if self._discarding:
-                    self._discarding = False
-                    raise self._too_large(line)
-                if len(line) > self._limit:
-                    self._head = line[:SNIFF_BYTES]
-                    raise self._too_large(line)
-                if line.strip():
-                    return line
-                continue
-            if len(self._buffer) > self._limit or (self._discarding and self._buffer):
-                if not self._discarding:
-                    self._head = bytes(self._buffer[:SNIFF_BYTES])
-                self._tail = (self._tail + bytes(self._buffer))[-SNIFF_BYTES:]
-                self._discarding = True
-                self._buffer.clear()
+        while (line := self._lines.next_line()) is None:
             chunk = await self._reader.read(_CHUNK)
             if not chunk:
-                return self._last_line()
-            self._buffer += chunk
-
-    def _too_large(self, rest: bytes) -> MessageTooLarge:
-        error = OversizedMessage(self._limit, self._head, (self._tail + rest)[-SNIFF_BYTES:])
-        self._head = self._tail = b""
-        return error
-
-    def _last_line(self) -> bytes | None:
-        """At EOF: a final line without a newline still counts."""
-        if self._discarding:
-            self._discarding = False
-            rest = bytes(self._buffer)
-            self._buffer.clear()
-            raise self._too_large(rest)
-        line = bytes(self._buffer).strip()
-        self._buffer.clear()
-        return line or None
+                return self._lines.last_line()
+            self._lines.feed(chunk)
+        return line
 
     async def write(self, data: bytes) -> None:
         self._writer.write(data + b"\n")
@@ -158,7 +128,7 @@ class FileLinesTransport:
         await asyncio.to_thread(self._sink.flush)
 
 
-async def stdio_transport(max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, already_read: bytes = b"") -> JsonLinesTransport | FileLinesTransport:
+async def stdio_transport(max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, already_read: bytes = b"") -> PipeLinesTransport | FileLinesTransport:
     """Server side: this process's stdin and stdout. Log to stderr: stdout carries the protocol.
 
     `already_read`: bytes taken from stdin before (by `threadloom_runtime.early`), read first; pipes only."""
@@ -166,15 +136,11 @@ async def stdio_transport(max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, al
         if already_read:
             raise ValueError("bytes already read from stdin can only be handed to a pipe transport")
         return FileLinesTransport(sys.stdin.buffer, sys.stdout.buffer, max_message_bytes)
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=_CHUNK * 2)
-    reader.feed_data(already_read)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+    from threadloom_runtime.pipes import PipeLinesTransport
+
     # A duplicate of fd 1 so closing the transport never closes Python's own sys.stdout.
     stdout = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
-    write_transport, write_protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, stdout)
-    writer = asyncio.StreamWriter(write_transport, write_protocol, None, loop)
-    return JsonLinesTransport(reader, writer, max_message_bytes)
+    return await PipeLinesTransport.connect(sys.stdin.buffer, stdout, max_message_bytes, already_read)
 
 
 class SubprocessTransport(JsonLinesTransport):

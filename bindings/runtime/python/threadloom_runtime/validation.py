@@ -34,7 +34,8 @@ def validate(model: object, data: Any) -> Any:
     """Validate against a model class, or any other type form a protocol's params or result may have
     (a union alias, `None`, `Any`: vendor schemas use them); raises ValidationError."""
     if isinstance(model, type) and issubclass(model, BaseModel):
-        return model.model_validate(data, by_alias=True, by_name=False)
+        # What `model_validate` calls, without its frames: this runs for every message.
+        return model.__pydantic_validator__.validate_python(data, by_alias=True, by_name=False)
     return _adapter(model).validate_python(data, by_alias=True, by_name=False)
 
 
@@ -46,7 +47,8 @@ def _adapter(model: Any) -> TypeAdapter[Any]:
 def dump(value: Any) -> Any:
     """The wire form of params or a result: a model's set members by alias, anything else as JSON."""
     if isinstance(value, BaseModel):
-        return value.model_dump(by_alias=True, exclude_unset=True)
+        # What `model_dump(by_alias=True, exclude_unset=True)` calls, without its frames.
+        return type(value).__pydantic_serializer__.to_python(value, by_alias=True, exclude_unset=True)
     return to_jsonable_python(value, by_alias=True, exclude_none=False)
 
 
