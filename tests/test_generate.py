@@ -82,6 +82,21 @@ def _todo_protocol(tmp_path: Path) -> Path:
     return folder.parent
 
 
+def test_every_file_of_a_typescript_package_names_the_full_command(tmp_path: Path) -> None:
+    """package.json, tsconfig.json and README.md say what the .ts files say: the real command."""
+    protocol = _todo_protocol(tmp_path)
+    out = tmp_path / "ts"
+    result = _cli("generate", "typescript", "--protocol", str(protocol), "--out", str(out), "--package", "acme-todo")
+    assert result.exit_code == 0, result.output
+    command = f"threadloom generate typescript --protocol {protocol} --out {out} --package acme-todo"
+    banners = {}
+    for name in ("package.json", "tsconfig.json", "README.md", "src/index.ts", "src/stdio.ts", "src/v1.ts"):
+        text = (out / name).read_text(encoding="utf-8")
+        banners[name] = json.loads(text)["//"] if name == "package.json" else text.splitlines()[1 if name.endswith(".ts") or name == "tsconfig.json" else 0]
+    assert all(f"Regenerate with: {command}" in banner for banner in banners.values()), banners
+    assert _cli("generate", "typescript", "--protocol", str(protocol), "--out", str(out), "--package", "acme-todo", "--check").exit_code == 0
+
+
 def test_context_derives_package_names_from_the_protocol_name(tmp_path: Path) -> None:
     protocol = _todo_protocol(tmp_path)
     derived = Context(root=tmp_path, protocol_path=protocol)

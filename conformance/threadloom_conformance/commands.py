@@ -67,7 +67,7 @@ def replay(
 
     from threadloom_conformance.protocol import ProtocolLoadError
     from threadloom_conformance.replay import ReplayOptions, replay_all
-    from threadloom_conformance.report import render
+    from threadloom_conformance.report import SUMMARISED, render, summary
     from threadloom_conformance.transcript import TranscriptError, load
 
     if not server.strip():
@@ -100,9 +100,11 @@ def replay(
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(report, nl=False)
-    failed = sum(1 for r in results if not r.passed)
-    click.echo(f"{len(results)} transcript(s), {failed} failed", err=True)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    if output is not None or fmt not in SUMMARISED:
+        # Said once: stdout's report ends with it (text, github); otherwise a person reads it on
+        # stderr, and stdout stays pure JSON or XML.
+        click.echo(summary(results), err=True)
+    sys.exit(EXIT_OK if all(r.passed for r in results) else EXIT_FINDINGS)
 
 
 class Progress:

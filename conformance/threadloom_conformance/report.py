@@ -16,7 +16,15 @@ from xml.etree import ElementTree as ET
 from threadloom_conformance.replay import Failure, Result
 
 FORMATS = ("text", "json", "junit", "github")
+# Formats whose report ends with the `summary` line; the others (JSON, JUnit XML) stay pure data.
+SUMMARISED = frozenset({"text", "github"})
 MAX_VALUE = 400
+
+
+def summary(results: Sequence[Result]) -> str:
+    """`3 transcript(s): 2 passed, 1 failed`, the one summary line of every output."""
+    failed = sum(1 for r in results if not r.passed)
+    return f"{len(results)} transcript(s): {len(results) - failed} passed, {failed} failed"
 
 
 def render(results: Sequence[Result], fmt: str) -> str:
@@ -56,8 +64,7 @@ def to_text(results: Sequence[Result]) -> str:
         out.append(f"{status} {result.transcript} (v{result.version}: {result.scenario}) {result.duration:.2f}s")
         out += ["  " + failure_text(result, f).replace("\n", "\n  ") for f in result.failures]
         out += [f"  note: {note}" for note in result.notes]
-    failed = sum(1 for r in results if not r.passed)
-    out.append(f"{len(results)} transcript(s): {len(results) - failed} passed, {failed} failed")
+    out.append(summary(results))
     return "\n".join(out) + "\n"
 
 
@@ -125,8 +132,7 @@ def to_github(results: Sequence[Result]) -> str:
             detail = "\n".join([failure.message, *_values(failure)])
             out.append(_command("error", result, failure.line, title, detail))
         out += [_command("notice", result, 1, "replay: expected break", note) for note in result.notes]
-    failed = sum(1 for r in results if not r.passed)
-    out.append(f"{len(results)} transcript(s): {len(results) - failed} passed, {failed} failed")
+    out.append(summary(results))
     return "\n".join(out) + "\n"
 
 

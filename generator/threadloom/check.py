@@ -29,6 +29,7 @@ from threadloom.jsonio import dumps_stable, read_json
 from threadloom.lint.rules import lint, scopes_for
 from threadloom.loader import discover_versions, resolve_format
 from threadloom.model import Protocol
+from threadloom.plugins.lift import lifted_protocol
 
 LOCK_NAME = "versions.lock.json"
 HASH_OF, CANONICAL = "hashOf", "canonical-json"  # lock entries without hashOf hash bytes (the original format)
@@ -115,13 +116,16 @@ def check_document(file: Path) -> list[Finding]:
 def _check_models(protocols: list[Protocol]) -> list[Finding]:
     """Another vendor's export: the structural rules on what its adapter produced, plus the
     adapter's own notes. A rule's pointer is in the adapter's translation of the export (the
-    document `threadloom bundle` prints), which the hint says."""
+    document `threadloom bundle` prints), which the hint says. The rules judge the model as the
+    generators see it, with inline options named (`plugins/lift.py`): an option generation names
+    is not an inline type."""
     findings: list[Finding] = []
     for protocol in protocols:
         shown = display_path(protocol.source)
         where = f"the pointer is in the {protocol.format} adapter's translation: `threadloom bundle --protocol {shown}`"
         findings += [
-            Finding(shown, pointer, rule_id, message, f"{hint}; {where}") for rule_id, (pointer, message, hint) in lint(protocol, scopes_for(protocol.format))
+            Finding(shown, pointer, rule_id, message, f"{hint}; {where}")
+            for rule_id, (pointer, message, hint) in lint(lifted_protocol(protocol), scopes_for(protocol.format))
         ]
         findings += protocol.notes
     return sorted(findings)

@@ -168,6 +168,10 @@ class Protocol:
     format: str = "threadloom"  # the source format module that produced this model
     framing: Framing = field(default_factory=Framing)
     handshake: Handshake | None = None
+    # How a method is bound to its types. None: by method-tagged wire-message unions
+    # (`ClientRequest`, ..., Threadloom and Codex). A keyword (ACP: "x-method"): each params and
+    # result definition names its method itself, and the vendor's own envelopes are not tagged.
+    method_key: str | None = None
     # What an adapter could not map faithfully (e.g. a result type guessed or unknown): `check`
     # reports these as findings.
     notes: tuple[Finding, ...] = ()

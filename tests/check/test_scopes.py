@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,10 @@ import pytest
 from threadloom.check import check_protocol, check_source
 from threadloom.findings import Level
 from threadloom.formats import codex
+from threadloom.formats import threadloom as threadloom_format
 from threadloom.jsonio import read_json
-from threadloom.lint.rules import RULES, SCOPES, Scope, lint, scopes_for
+from threadloom.lint.rules import RULES, SCOPES, Scope, lint, scopes_for, union_tagged
+from threadloom.model import DefinitionKind, Protocol
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = FIXTURES / "valid/protocol/v1/protocol.json"
@@ -52,7 +55,7 @@ def _checked(tmp_path: Path, edit: Edit) -> list[tuple[str, str, str]]:
     document = read_json(VALID)
     edit(document)
     folder = tmp_path / "v1"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     (folder / "protocol.json").write_text(json.dumps(document), encoding="utf-8")
     return [(f.rule, f.pointer, f.message) for f in check_protocol(folder) if f.rule in RULES and SCOPES[f.rule] is Scope.STRUCTURE]
 
@@ -129,3 +132,38 @@ def test_a_version_offer_is_a_list_or_one_integer(tmp_path: Path, offer: dict[st
     found = [f for f in check_protocol(folder) if f.rule == "handshake"]
     assert [f.pointer for f in found] == findings
     assert all("is not of type array or integer" in f.message for f in found)
+
+
+def test_what_a_value_must_not_be_is_no_inline_type(tmp_path: Path) -> None:
+    """ACP's closed catch-all: `not: {anyOf: [inline objects]}` generates no type; a property
+    *named* `not` holding an inline object still does."""
+
+    def negated(document: dict[str, Any]) -> None:
+        document["$defs"]["Square"]["not"] = {"anyOf": [{"type": "object", "properties": {"side": {"const": 0}}}]}
+
+    assert _checked(tmp_path, negated) == []
+
+    def named_not(document: dict[str, Any]) -> None:
+        document["$defs"]["Square"]["properties"]["not"] = {"type": "object", "properties": {"x": {"type": "string"}}, "description": "Named not."}
+
+    assert [(rule, pointer) for rule, pointer, _ in _checked(tmp_path / "named", named_not)] == [("inline-type", "/$defs/Square/properties/not")]
+
+
+def _lifted_variant(protocol: Protocol, tagged: bool) -> Protocol:
+    """`Square` as code generation sees an object with properties beside alternatives: a plain
+    union of named options, each holding the tag (or, broken, one without it)."""
+    square = protocol.definitions["Square"]
+    definitions = dict(protocol.definitions)
+    options = {"oneOf": [{"$ref": "#/$defs/SquareBig"}, {"$ref": "#/$defs/SquareSmall"}]}
+    definitions["Square"] = replace(square, kind=DefinitionKind.ALIAS, schema=options, properties=())
+    definitions["SquareBig"] = replace(square, name="SquareBig")
+    small = square.properties if tagged else tuple(p for p in square.properties if p.name != "type")
+    definitions["SquareSmall"] = replace(square, name="SquareSmall", properties=small)
+    return replace(protocol, definitions=definitions)
+
+
+def test_a_variant_named_into_options_carries_its_tag_in_every_option() -> None:
+    protocol = threadloom_format.load(VALID)[0]
+    assert list(union_tagged(_lifted_variant(protocol, tagged=True))) == []
+    [(pointer, message, _)] = union_tagged(_lifted_variant(protocol, tagged=False))
+    assert pointer == "/$defs/Shape/oneOf/1" and "`Square`" in message

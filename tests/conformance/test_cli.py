@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import pytest
 from click.testing import CliRunner
 
 from tests.conformance.helpers import FAKE_CMD, ROOT, mutant
@@ -25,9 +26,27 @@ def test_failures_exit_1_and_junit_file(v1_transcript: Path, tmp_path: Path) -> 
     edited.write_text(v1_transcript.read_text().replace('"delta": "Hello"', '"delta": "Howdy"'))
     report = tmp_path / "out" / "junit.xml"
     code, _, err = run("--server", FAKE_CMD, "--format", "junit", "--output", str(report), "--jobs", "2", str(edited), str(v1_transcript))
-    assert code == 1 and "2 transcript(s), 1 failed" in err
+    assert code == 1 and err.splitlines()[-2:] == [f"wrote {report}", "2 transcript(s): 1 passed, 1 failed"]
     cases = ET.parse(report).getroot().findall("./testsuite/testcase")
     assert [c.find("failure") is not None for c in cases] == [True, False]
+
+
+SUMMARY = "1 transcript(s): 1 passed, 0 failed"
+
+
+@pytest.mark.parametrize(("fmt", "on_stdout"), [("text", True), ("github", True), ("json", False), ("junit", False)])
+def test_the_summary_is_said_once(v1_transcript: Path, tmp_path: Path, fmt: str, on_stdout: bool) -> None:
+    """On stdout when the report there ends with it (text, github), else on stderr: machine formats
+    on stdout stay pure; with --output FILE the summary is on stderr whatever the format."""
+    code, out, err = run("--server", FAKE_CMD, "--no-progress", "--format", fmt, str(v1_transcript))
+    assert code == 0
+    assert (out.count(SUMMARY), err.count(SUMMARY)) == ((1, 0) if on_stdout else (0, 1))
+    if fmt == "json":
+        assert json.loads(out)["summary"]["passed"] == 1
+    report = tmp_path / f"report.{fmt}"
+    code, out, err = run("--server", FAKE_CMD, "--no-progress", "--format", fmt, "--output", str(report), str(v1_transcript))
+    assert code == 0 and out == "" and err.splitlines() == [f"wrote {report}", SUMMARY]
+    assert report.read_text(encoding="utf-8").count(SUMMARY) == (1 if on_stdout else 0)
 
 
 def test_json_format(v1_transcript: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from threadloom.check import check_source
 from threadloom.diff import DiffFinding, Level, diff_protocols
 from threadloom.formats import acp
 from threadloom.model import Direction, Kind, Protocol
@@ -214,3 +215,22 @@ def test_v2_draft_unions_are_open_and_v1_sessionupdate_closed(new_files: Path, n
     assert len(unions) == 19 and all(d.open for d in unions)
     assert new.definitions["SessionUpdate"].open is False
     assert "other" not in {v.tag for d in unions for v in d.variants}
+
+
+# --- `threadloom check` on the pinned releases ------------------------------------------------------
+
+ACP_NOTE_RULES = {"acp-both-directions", "acp-side-unmapped"}
+
+
+@pytest.mark.parametrize(("version", "where"), [(OLD, ""), (NEW, ""), (NEW, "schema/v1"), (NEW, "schema/v2")])
+def test_check_passes_on_a_pinned_release_with_only_true_notes(version: str, where: str) -> None:
+    """No false structural finding (ACP binds methods by `x-method`; options generation names are
+    no inline types; 0.4.5's plain `Role` enum is closed); what the adapter cannot map is a
+    warning (the proxy side) or an info (`$/cancel_request` both ways), pointing at a real type."""
+    source = acp_package_dir(version) / where if where else acp_package_dir(version)
+    report = check_source(source)
+    assert [f.render() for f in report.findings if f.fails] == []
+    assert {f.rule for f in report.findings} <= ACP_NOTE_RULES
+    for note in report.findings:
+        name = note.pointer.removeprefix("/$defs/")
+        assert name in raw_defs(Path(note.file)), note

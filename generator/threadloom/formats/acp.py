@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from threadloom.errors import InputError, pointer_join
-from threadloom.findings import Finding, display_path
+from threadloom.findings import Finding, Level, display_path
 from threadloom.formats.acp_schema import normalise
 from threadloom.jsonio import read_json
 from threadloom.model import (
@@ -278,12 +278,15 @@ def _load_version(files: SchemaFiles) -> Protocol:
         format=NAME,
         framing=Framing(jsonrpc_member=True),
         handshake=_handshake(document["$defs"], methods),
+        method_key="x-method",  # ACP's `ClientRequest`... are untagged envelopes: the types name their methods
         notes=tuple(notes),
     )
 
 
-def _note(file: Path, pointer: str, rule: str, message: str) -> Finding:
-    return Finding(file=display_path(file), pointer=pointer, rule=rule, message=message, hint="")
+def _note(file: Path, pointer: str, rule: str, message: str, level: Level = Level.WARNING) -> Finding:
+    """What the adapter could not map faithfully (a warning) or a fact worth knowing (an info):
+    ACP's schema is as ACP wrote it, so neither fails `check`."""
+    return Finding(file=display_path(file), pointer=pointer, rule=rule, message=message, hint="", level=level)
 
 
 def _mark_unstable_only(defs: dict[str, Any], stable: dict[str, Any]) -> None:
@@ -401,6 +404,7 @@ def _unplaced(file: Path, defs: dict[str, Any], placed: set[str], experimental: 
                     pointer_join("$defs", name),
                     "acp-both-directions",
                     f"`{schema['x-method']}` is sent by both sides; mapped as client->server (validate accepts it both ways)",
+                    Level.INFO,
                 )
             )
         out.append(_method(schema["x-method"], direction, Kind.NOTIFICATION, name, None, defs, experimental))

@@ -13,6 +13,7 @@ sees wire changes only and the generators see named, tagged unions:
   and wrapper variants are lifted to `<Union><Tag>` definitions, e.g. `ContentBlockText`);
 - string enum: `{"type": "string", "enum": [...], "x-open": bool}`;
 - a catch-all (`other`) variant or value is dropped and the union or enum marked `x-open: true`;
+  a plain `{"type": "string", "enum": [...]}` (0.x's `Role`) has none and is marked `x-open: false`;
 - `allOf: [{$ref: X}]` with nothing else to combine becomes `$ref: X` (2020-12 allows siblings);
 - ACP's own `discriminator` keywords are dropped (only the unions above carry one).
 
@@ -102,6 +103,8 @@ def _normalise_definition(name: str, schema: Any, defs: dict[str, Any], lifted: 
         return flattened
     if "x-method" in schema:
         return schema
+    if _is_plain_string_enum(schema):
+        return _as_enum(schema, schema["enum"], False)  # 0.x `Role`: a Rust enum with no catch-all is closed
     options = _options(schema)
     if options is None:
         return schema
@@ -117,6 +120,12 @@ def _normalise_definition(name: str, schema: Any, defs: dict[str, Any], lifted: 
     if tag is not None and _is_object_catch_all(last, tag):
         return _as_union(schema, [_variant_ref(name, tag, o, defs, lifted) for o in known], tag, True)
     return schema
+
+
+def _is_plain_string_enum(schema: dict[str, Any]) -> bool:
+    """`{"type": "string", "enum": [...]}` as schemars wrote it (no catch-all can hide in it)."""
+    values = schema.get("enum")
+    return schema.get("type") == "string" and isinstance(values, list) and all(isinstance(v, str) for v in values) and "x-open" not in schema
 
 
 def _tagged(options: list[Any], defs: dict[str, Any]) -> tuple[str, list[Any], bool] | None:

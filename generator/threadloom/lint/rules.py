@@ -154,11 +154,11 @@ def union_tagged(protocol: Protocol) -> Iterator[Issue]:
             yield definition.pointer, f"union `{name}` has no discriminator", 'add `"discriminator": {"propertyName": "type"}`'
             continue
         for index, variant in enumerate(definition.variants):
-            target = protocol.definitions.get(variant.definition)
-            if target is None:
+            if variant.definition not in protocol.definitions:
                 continue  # ref-resolves reports it
-            prop = target.property(definition.discriminator)
-            if prop is None or "const" not in prop.schema or not prop.required:
+            carriers = _tag_carriers(protocol, variant.definition)
+            props = [target.property(definition.discriminator) for target in carriers]
+            if not carriers or any(prop is None or "const" not in prop.schema or not prop.required for prop in props):
                 yield (
                     pointer_join("$defs", name, "oneOf", index),
                     f"variant `{variant.definition}` of `{name}` has no required `const` property `{definition.discriminator}`",
@@ -170,6 +170,19 @@ def union_tagged(protocol: Protocol) -> Iterator[Issue]:
                 yield definition.pointer, f"union `{name}` uses tag `{tag}` for {count} variants", "every variant needs its own tag"
 
 
+def _tag_carriers(protocol: Protocol, name: str, seen: frozenset[str] = frozenset()) -> list[Definition]:
+    """The objects that must carry a variant's tag: the variant itself, or, when naming for code
+    generation made it a plain union of named options (`plugins/lift.py`), every option."""
+    definition = protocol.definitions.get(name)
+    if definition is None or name in seen:
+        return []
+    options = definition.schema.get("oneOf", definition.schema.get("anyOf")) if definition.kind is DefinitionKind.ALIAS else None
+    targets = [o["$ref"] for o in options if isinstance(o, dict) and isinstance(o.get("$ref"), str)] if isinstance(options, list) else []
+    if not targets or len(targets) != len(options or ()):
+        return [definition]
+    return [carrier for target in targets for carrier in _tag_carriers(protocol, ref_name(target), seen | {name})]
+
+
 @rule("open-declared", Scope.STRUCTURE)
 def open_declared(protocol: Protocol) -> Iterator[Issue]:
     for name, definition in protocol.definitions.items():
@@ -178,13 +191,19 @@ def open_declared(protocol: Protocol) -> Iterator[Issue]:
             yield definition.pointer, f"{kind} `{name}` does not declare `x-open`", 'add `"x-open": true` (clients tolerate unknown members) or `false`'
 
 
+def _under_not(relative: str) -> bool:
+    """Inside a `not` keyword (not a property named `not`)."""
+    parts = relative.split("/")[1:]
+    return any(part == "not" and (index == 0 or parts[index - 1] not in SCHEMA_MAPS) for index, part in enumerate(parts))
+
+
 @rule("inline-type", Scope.STRUCTURE)
 def inline_type(protocol: Protocol) -> Iterator[Issue]:
     """Inline objects, enums and unions get invented names in generated code; name them in $defs."""
     for name, definition in protocol.definitions.items():
         for pointer, node in subschemas(definition.schema, definition.pointer):
-            if pointer == definition.pointer:
-                continue
+            if pointer == definition.pointer or _under_not(pointer[len(definition.pointer) :]):
+                continue  # what a value must *not* be (a closed catch-all's `not`) generates no type
             if "properties" in node:
                 what = "object"
             elif "enum" in node:
@@ -267,7 +286,11 @@ def _scalar_params(protocol: Protocol) -> Iterator[Issue]:
 
 @rule("method-envelope", Scope.STRUCTURE)
 def method_envelope(protocol: Protocol) -> Iterator[Issue]:
-    """Each method has exactly one wire message in its direction's union, and vice versa."""
+    """Each method has exactly one wire message in its direction's union, and vice versa; or, in a
+    protocol whose types name their methods (`Protocol.method_key`), params and result that do."""
+    if protocol.method_key is not None:
+        yield from _keyed_methods(protocol, protocol.method_key)
+        return
     unions = {
         (Direction.CLIENT_TO_SERVER, Kind.REQUEST): "ClientRequest",
         (Direction.CLIENT_TO_SERVER, Kind.NOTIFICATION): "ClientNotification",
@@ -304,6 +327,31 @@ def method_envelope(protocol: Protocol) -> Iterator[Issue]:
                 f"`{union_name}` carries `{key.split(':', 1)[1]}`, which the method table does not list",
                 "add the method to `x-methods`",
             )
+
+
+def _keyed_methods(protocol: Protocol, key: str) -> Iterator[Issue]:
+    """Every method's params (and a request's result) is a definition whose `key` names it."""
+    for method in protocol.methods:
+        roles = [("params", method.params)] + ([("result", method.result or "")] if method.is_request else [])
+        for role, name in roles:
+            definition = protocol.definitions.get(name)
+            if definition is None:
+                missing = f"`{name}`, which is not a definition" if name else "none"
+                yield method.pointer, f"`{method.name}` has {role} schema {missing}", f"give `{method.name}` a {role} definition carrying `{key}`"
+            elif definition.schema.get(key) != method.name:
+                yield (
+                    definition.pointer,
+                    f"the {role} of `{method.name}` (`{name}`) has `{key}` {definition.schema.get(key)!r}",
+                    f'set `"{key}": "{method.name}"`',
+                )
+            elif not _constrains(definition.schema):
+                yield definition.pointer, f"`{method.name}` has no {role} schema: `{name}` only names the method", f"describe the {role} in `{name}`"
+
+
+def _constrains(schema: Any) -> bool:
+    """A schema with some keyword beyond annotations and `x-` extensions (which accept anything)."""
+    annotations = {"description", "title", "$comment", "default", "examples", "deprecated"}
+    return isinstance(schema, dict) and any(key not in annotations and not key.startswith("x-") for key in schema)
 
 
 def nullable_ref(schema: Any) -> str | None:

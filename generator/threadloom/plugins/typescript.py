@@ -80,7 +80,8 @@ def generate(context: Context) -> dict[str, str]:
     from the protocol's examples and from this repository's shared corpus (our own package)."""
     out = context.out_dir
     options = context.options
-    package = generate_package(context.protocols, context.npm_package(), out, client_class=options.get("clientClass"))
+    command = context.command or package_files.REGENERATE  # the files without a code banner name it too
+    package = generate_package(context.protocols, context.npm_package(), out, client_class=options.get("clientClass"), command=command)
     files = {Path(path).relative_to(out).as_posix(): content for path, content in package.items()}
     for protocol in context.protocols if options.get("exampleTests") else []:
         files[f"{GENERATED_TESTS}/examples_{protocol.label}.ts"] = render_example_tests(protocol, context.root)
@@ -92,18 +93,21 @@ def generate(context: Context) -> dict[str, str]:
     return {path: text.replace(head, wanted, 1) for path, text in files.items()}
 
 
-def generate_package(protocols: list[Protocol], package: str, out: Path, *, client_class: str | None = None, version: str = "0.1.0") -> dict[str, str]:
+def generate_package(
+    protocols: list[Protocol], package: str, out: Path, *, client_class: str | None = None, version: str = "0.1.0", command: str = package_files.REGENERATE
+) -> dict[str, str]:
     """Every file of an npm package for `protocols` (the versions, oldest first), keyed by its path
     under `out`. A hand-written `out/package.extra.json` is merged into the generated package.json, and
-    `out/README.extra.md` appended to the README."""
+    `out/README.extra.md` appended to the README. `command` is what the banners of package.json,
+    tsconfig.json and README.md say regenerates them (the code files' banner is the caller's)."""
     if not protocols:
         raise InputError("threadloom generate", "no protocol versions to generate TypeScript for")
     package_files.check_package_name(package)
     client = client_class or package_files.client_class_name(protocols[-1])
     relative = {
-        "package.json": package_files.render_manifest(protocols, package, version, out),
-        "tsconfig.json": package_files.render_tsconfig(),
-        "README.md": package_files.render_readme(protocols, package, client, out),
+        "package.json": package_files.render_manifest(protocols, package, version, out, command),
+        "tsconfig.json": package_files.render_tsconfig(command),
+        "README.md": package_files.render_readme(protocols, package, client, out, command),
         "src/index.ts": package_files.render_index(protocols, client),
         "src/stdio.ts": package_files.render_stdio_entry(),
     }

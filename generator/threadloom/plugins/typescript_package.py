@@ -28,7 +28,7 @@ TYPES_NODE_VERSION = "20.19.43"
 EXTRA_MANIFEST = "package.extra.json"
 # Likewise a hand-written README.extra.md is appended to the generated README.md.
 EXTRA_README = "README.extra.md"
-REGENERATE = "threadloom generate typescript"
+REGENERATE = "threadloom generate typescript"  # the default; a run names its own full command
 NPM_NAME = re.compile(r"^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$")
 
 
@@ -47,12 +47,12 @@ def check_package_name(name: str) -> None:
 # --- package.json, tsconfig.json, README.md -----------------------------------------------------
 
 
-def render_manifest(protocols: list[Protocol], package: str, version: str, out: Path) -> str:
+def render_manifest(protocols: list[Protocol], package: str, version: str, out: Path, command: str = REGENERATE) -> str:
     newest = protocols[-1]
     exports: dict[str, Any] = {".": _entry("index"), "./stdio": _entry("stdio")}
     exports |= {f"./{p.label}": _entry(p.label) for p in protocols}
     manifest: dict[str, Any] = {
-        "//": f"{GENERATED_MARKER} -- DO NOT EDIT. Regenerate with: {REGENERATE} (add members in {EXTRA_MANIFEST})",
+        "//": f"{GENERATED_MARKER} -- DO NOT EDIT. Regenerate with: {command} (add members in {EXTRA_MANIFEST})",
         "name": package,
         "version": version,
         "description": f"Typed TypeScript client for {newest.document.get('title', newest.name)} ({', '.join(p.label for p in protocols)}).",
@@ -117,18 +117,18 @@ TSCONFIG = {
 }
 
 
-def render_tsconfig() -> str:
-    return f"// {GENERATED_MARKER} -- DO NOT EDIT.\n// Regenerate with: {REGENERATE}\n" + json.dumps(TSCONFIG, indent=2) + "\n"
+def render_tsconfig(command: str = REGENERATE) -> str:
+    return _banner(command) + json.dumps(TSCONFIG, indent=2) + "\n"
 
 
-def render_readme(protocols: list[Protocol], package: str, client_class: str, out: Path) -> str:
+def render_readme(protocols: list[Protocol], package: str, client_class: str, out: Path, command: str = REGENERATE) -> str:
     newest = protocols[-1]
     title = newest.document.get("title", newest.name)
     handshake = newest.handshake.method if newest.handshake else None
     request = next((m for m in newest.methods_by(Direction.CLIENT_TO_SERVER, Kind.REQUEST) if m.name != handshake), None)
     transports = newest.transports or {}
     lines = [
-        f"<!-- {GENERATED_MARKER} -- DO NOT EDIT. Regenerate with: {REGENERATE} -->",
+        f"<!-- {GENERATED_MARKER} -- DO NOT EDIT. Regenerate with: {command} -->",
         f"# {package}",
         "",
         f"TypeScript types and a typed client for **{title}** (protocol `{newest.name}`, versions {', '.join(p.label for p in protocols)}),",
@@ -193,8 +193,8 @@ def render_stdio_entry() -> str:
     return _banner() + "// The stdio transport (Node only).\n" + f"export * from '{RUNTIME_PACKAGE}/stdio';\n"
 
 
-def _banner() -> str:
-    return f"// {GENERATED_MARKER} -- DO NOT EDIT.\n// Regenerate with: {REGENERATE}\n"
+def _banner(command: str = REGENERATE) -> str:
+    return f"// {GENERATED_MARKER} -- DO NOT EDIT.\n// Regenerate with: {command}\n"
 
 
 # --- per version: the runtime tables and the client class ---------------------------------------
