@@ -8,8 +8,11 @@ from typing import Any
 
 import click
 
+from threadloom.commands._options import PROTOCOL_HELP, protocol_option
 from threadloom.errors import EXIT_FINDINGS, EXIT_OK, InputError
 from threadloom.terminal import wants_progress
+
+ANY_FORMAT = PROTOCOL_HELP + " Any format Threadloom reads (its own, a Codex export or release, an ACP schema or package)."
 
 
 def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -26,14 +29,7 @@ def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--server", required=True, help='Server command line, e.g. "threadloom serve --store :memory:". ${tmpdir} and ${token} are filled per run.')
 @click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True)
 @click.option("--schema", default=None, help="Validate against this version (number or release) or document instead of the transcript's own version.")
-@click.option(
-    "--protocol",
-    "protocol_dir",
-    type=click.Path(path_type=Path),
-    default=Path("protocol"),
-    show_default=True,
-    help="The protocol: a folder of versions, a version folder or a document (any format Threadloom reads).",
-)
+@protocol_option(dest="protocol_dir", help=ANY_FORMAT, source_format=False)
 @click.option("--server-version", default=None, help="The version (number or release) the server implements: expected breaks from it on apply.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the report here instead of stdout.")
@@ -138,14 +134,7 @@ def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
 @click.command(name="record", context_settings={"ignore_unknown_options": True})
 @click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Transcript file to write (JSONL).")
 @click.option("--scenario", default="recorded session", show_default=True, help="What the session exercises (goes into the header).")
-@click.option(
-    "--protocol",
-    "protocol_path",
-    type=click.Path(path_type=Path),
-    default=Path("protocol"),
-    show_default=True,
-    help="The protocol spoken: a folder of versions, a version folder or a document (any format Threadloom reads).",
-)
+@protocol_option(help=ANY_FORMAT, source_format=False)
 @click.option("--protocol-version", default=None, help="Version the client speaks (number or release) [default: negotiated in the handshake, else the newest].")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Write VALUE as ${NAME} in the transcript (e.g. the workspace path).")
 @click.argument("server", nargs=-1, required=True, type=click.UNPROCESSED)

@@ -13,24 +13,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 PROTOCOL_HELP = "A folder of version folders (protocol/), one version folder (protocol/v2) or one document file."
 
 
-def protocol_option(default: Path | None = Path("protocol")) -> Callable[[F], F]:
-    """`--protocol PATH` and `--source-format NAME` (forces the source format instead of sniffing it)."""
+def protocol_option(
+    default: Path | None = Path("protocol"), *, dest: str = "protocol_path", help: str = PROTOCOL_HELP, source_format: bool = True
+) -> Callable[[F], F]:
+    """`--protocol PATH` (into the parameter `dest`) and, unless `source_format` is False (a command
+    that reads only Threadloom's own documents), `--source-format NAME` (forces the source format
+    instead of sniffing it)."""
 
     def decorate(func: F) -> F:
-        func = click.option(
-            "--source-format",
-            "source_format",
-            metavar="NAME",
-            default=None,
-            help="Read PATH as this source format (threadloom, or an adapter such as codex or acp) instead of recognising it.",
-        )(func)
+        if source_format:
+            func = click.option(
+                "--source-format",
+                "source_format",
+                metavar="NAME",
+                default=None,
+                help="Read PATH as this source format (threadloom, or an adapter such as codex or acp) instead of recognising it.",
+            )(func)
         return click.option(
             "--protocol",
-            "protocol_path",
+            dest,
             type=click.Path(path_type=Path),
             default=default,
             show_default=default is not None,
-            help=PROTOCOL_HELP,
+            help=help,
         )(func)
 
     return decorate

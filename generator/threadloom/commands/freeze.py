@@ -4,19 +4,12 @@ from pathlib import Path
 
 import click
 
-from threadloom.commands._options import PROTOCOL_HELP
+from threadloom.commands._options import PROTOCOL_HELP, protocol_option
 
 
 @click.command(name="freeze")
 @click.argument("version")
-@click.option(
-    "--protocol",
-    "protocol_path",
-    type=click.Path(path_type=Path),
-    default=Path("protocol"),
-    show_default=True,
-    help=PROTOCOL_HELP + " Here: the folder of versions.",
-)
+@protocol_option(help=PROTOCOL_HELP + " Here: the folder of versions.", source_format=False)
 def command(version: str, protocol_path: Path) -> None:
     """Mark VERSION (e.g. v2) as released: `check` then fails whenever it changes."""
     from threadloom.check import freeze
